@@ -1,0 +1,419 @@
+/**
+ * The one contract between the renderer and the hosts (Electron main + preload, or the
+ * browser-mode HTTP/WebSocket host). Every request and event crossing a process boundary
+ * is declared here as a zod schema; the TypeScript types are inferred from the schemas.
+ *
+ * Runtime-agnostic: imports nothing from Node or Electron, so the renderer, the hosts,
+ * the engine and the tests can all import it.
+ */
+import { z } from 'zod'
+
+// ---------------------------------------------------------------------------------------
+// Sampling: how the reverse process reveals masked slots
+// ---------------------------------------------------------------------------------------
+
+/** Remasking strategies (see REFERENCES.md: LLaDA, Dream, Fast-dLLM). */
+export const Strategy = z.enum([
+  'low_confidence', // LLaDA: reveal the k most confident masked slots per step
+  'random', // LLaDA: reveal k random masked slots per step
+  'maskgit_plus', // Dream: confidence = top-1 probability
+  'topk_margin', // Dream: confidence = top-1 minus top-2 probability
+  'entropy', // Dream: confidence = negative entropy
+  'threshold', // Fast-dLLM: reveal every slot with confidence >= threshold (at least one)
+])
+export type Strategy = z.infer<typeof Strategy>
+
+export const SamplingSettings = z.object({
+  strategy: Strategy,
+  /** Number of reverse steps (ignored by 'threshold', which stops when all slots are revealed). */
+  steps: z.number().int().min(1).max(4096),
+  /** Semi-autoregressive block length in slots; 0 = one block spanning every slot. */
+  blockLength: z.number().int().min(0).max(4096),
+  /** Fast-dLLM confidence threshold, 0..1. */
+  threshold: z.number().min(0).max(1),
+  /** 0 = greedy. */
+  temperature: z.number().min(0).max(5),
+  /** Nucleus sampling mass, (0, 1]. */
+  topP: z.number().gt(0).max(1),
+  /** Seed of the request's RNG: the same seed reproduces the same fill. */
+  seed: z.number().int().min(0).max(0xffffffff),
+  /** Candidates per request, decoded together through the batch dimension. */
+  candidates: z.number().int().min(1).max(16),
+})
+export type SamplingSettings = z.infer<typeof SamplingSettings>
+
+export const DEFAULT_SAMPLING: SamplingSettings = {
+  strategy: 'threshold',
+  steps: 32,
+  blockLength: 0,
+  threshold: 0.9,
+  temperature: 0.7,
+  topP: 0.95,
+  seed: 1,
+  candidates: 3,
+}
+
+// ---------------------------------------------------------------------------------------
+// The engine: models and fills
+// ---------------------------------------------------------------------------------------
+
+export const ModelFamily = z.enum(['mdlm', 'llada', 'dream', 'mlm'])
+export type ModelFamily = z.infer<typeof ModelFamily>
+
+export const ModelInfo = z.object({
+  name: z.string(),
+  family: ModelFamily,
+  dir: z.string(),
+  maxLength: z.number().int().positive(),
+  vocabSize: z.number().int().positive(),
+  /** sha256 of model.onnx, hex (first 16 chars are enough to show). */
+  hash: z.string(),
+  /** Execution provider actually in use: 'cuda', 'dml', 'coreml', 'webgpu' or 'cpu'. */
+  provider: z.string(),
+  /** Why a preferred GPU provider was not used, if it was not. */
+  fallbackReason: z.string().optional(),
+})
+export type ModelInfo = z.infer<typeof ModelInfo>
+
+export const EngineStatus = z.enum(['starting', 'loading', 'ready', 'filling', 'error', 'crashed'])
+export type EngineStatus = z.infer<typeof EngineStatus>
+
+export const EngineState = z.object({
+  status: EngineStatus,
+  model: ModelInfo.nullable(),
+  /** Human-readable message for 'error' / 'crashed' (what went wrong and what to do). */
+  message: z.string().optional(),
+  /** Requests waiting behind the running one. */
+  queued: z.number().int().min(0),
+})
+export type EngineState = z.infer<typeof EngineState>
+
+/** A character range [from, to) in the plain text sent with a fill request. */
+export const CharRange = z
+  .object({ from: z.number().int().min(0), to: z.number().int().min(0) })
+  .refine((r) => r.to >= r.from, { message: 'range end must not precede its start' })
+export type CharRange = z.infer<typeof CharRange>
+
+/**
+ * One masked span to fill. `from..to` is the original text the span replaces (may be
+ * empty: an insertion point). `slots` is the budget of mask slots; when omitted the engine
+ * uses the token count of the original text (and a default for an empty span).
+ */
+export const SpanSpec = z.object({
+  id: z.string().min(1).max(200),
+  from: z.number().int().min(0),
+  to: z.number().int().min(0),
+  slots: z.number().int().min(1).max(1024).optional(),
+})
+export type SpanSpec = z.infer<typeof SpanSpec>
+
+export const FillRequest = z.object({
+  requestId: z.string().min(1).max(200),
+  /** Plain text of the document (blocks joined by "\n\n"). */
+  text: z.string().max(5_000_000),
+  spans: z.array(SpanSpec).min(1).max(256),
+  /** Locked ranges: conditioning only, never modified (a span may not overlap one). */
+  locked: z.array(CharRange).max(100_000),
+  settings: SamplingSettings,
+})
+export type FillRequest = z.infer<typeof FillRequest>
+
+/** One slot revealed during a step. */
+export const RevealedSlot = z.object({
+  spanId: z.string(),
+  candidate: z.number().int().min(0),
+  /** Slot index within the span. */
+  slot: z.number().int().min(0),
+  tokenId: z.number().int().min(0),
+  /** Decoded text of the token ('' for padding). */
+  text: z.string(),
+  /** Probability of the revealed token, 0..1. */
+  confidence: z.number(),
+  /** True when the slot was revealed as the padding token (dropped from the fill). */
+  pad: z.boolean(),
+})
+export type RevealedSlot = z.infer<typeof RevealedSlot>
+
+export const FillStepEvent = z.object({
+  requestId: z.string(),
+  step: z.number().int().min(1),
+  /** Planned number of steps (threshold decoding may finish early). */
+  totalSteps: z.number().int().min(1),
+  revealed: z.array(RevealedSlot),
+  /** Slots still masked after this step, per span id (summed over candidates). */
+  remaining: z.record(z.string(), z.number().int().min(0)),
+})
+export type FillStepEvent = z.infer<typeof FillStepEvent>
+
+export const SpanCandidate = z.object({
+  text: z.string(),
+  tokenIds: z.array(z.number().int()),
+  /** Mean confidence of the revealed tokens. */
+  confidence: z.number(),
+})
+export type SpanCandidate = z.infer<typeof SpanCandidate>
+
+export const SpanFill = z.object({
+  spanId: z.string(),
+  /** The span's original text (the text of from..to in the request). */
+  original: z.string(),
+  slots: z.number().int().min(1),
+  candidates: z.array(SpanCandidate).min(1),
+})
+export type SpanFill = z.infer<typeof SpanFill>
+
+export const FillResult = z.object({
+  requestId: z.string(),
+  spans: z.array(SpanFill),
+  forwardPasses: z.number().int().min(0),
+  ms: z.number().min(0),
+  model: ModelInfo,
+  settings: SamplingSettings,
+})
+export type FillResult = z.infer<typeof FillResult>
+
+export const FillErrorEvent = z.object({
+  requestId: z.string(),
+  message: z.string(),
+  cancelled: z.boolean(),
+})
+export type FillErrorEvent = z.infer<typeof FillErrorEvent>
+
+// ---------------------------------------------------------------------------------------
+// Documents
+// ---------------------------------------------------------------------------------------
+
+/** Infill's marks, stored beside the Markdown file (`notes.md` + `notes.md.infill.json`). */
+export const MarkKind = z.enum(['masked', 'locked', 'generated'])
+export type MarkKind = z.infer<typeof MarkKind>
+
+export const DocumentSidecar = z.object({
+  format: z.literal('infill-sidecar'),
+  version: z.literal(1),
+  /** sha256 (hex) of the Markdown text the sidecar belongs to; a mismatch means the file changed elsewhere. */
+  markdownHash: z.string(),
+  /** The editor's document as ProseMirror JSON (marks included). */
+  doc: z.unknown(),
+  documentId: z.string(),
+})
+export type DocumentSidecar = z.infer<typeof DocumentSidecar>
+
+export const DocumentFile = z.object({
+  path: z.string().min(1),
+  /** File content as written on disk (Markdown or plain text). */
+  markdown: z.string(),
+  sidecar: DocumentSidecar.nullable(),
+  /** Why a sidecar that exists was not used (e.g. the Markdown was edited elsewhere). */
+  sidecarNote: z.string().optional(),
+})
+export type DocumentFile = z.infer<typeof DocumentFile>
+
+export const OpenRequest = z.object({
+  /** Omitted: the host asks the writer (native dialog where the host has one). */
+  path: z.string().min(1).optional(),
+})
+export const SaveRequest = z.object({
+  /** Omitted: ask the writer where (Save As). */
+  path: z.string().min(1).optional(),
+  markdown: z.string(),
+  sidecar: DocumentSidecar.nullable(),
+})
+export type SaveRequest = z.infer<typeof SaveRequest>
+export const SavedDocument = z.object({ path: z.string(), bytes: z.number().int(), savedAt: z.string() })
+export type SavedDocument = z.infer<typeof SavedDocument>
+
+export const WorkspaceEntry = z.object({ path: z.string(), name: z.string(), modifiedAt: z.string(), bytes: z.number().int() })
+export type WorkspaceEntry = z.infer<typeof WorkspaceEntry>
+
+export const RecoveryWrite = z.object({
+  documentId: z.string().min(1).max(200),
+  path: z.string().nullable(),
+  markdown: z.string(),
+  sidecar: DocumentSidecar.nullable(),
+})
+export type RecoveryWrite = z.infer<typeof RecoveryWrite>
+export const RecoveryEntry = RecoveryWrite.extend({ savedAt: z.string() })
+export type RecoveryEntry = z.infer<typeof RecoveryEntry>
+
+// ---------------------------------------------------------------------------------------
+// Preference log
+// ---------------------------------------------------------------------------------------
+
+export const DecisionAction = z.enum(['accepted', 'accepted_edited', 'rejected_all', 'regenerated'])
+export type DecisionAction = z.infer<typeof DecisionAction>
+
+/** One writer decision on one span's fill, as the renderer reports it. */
+export const DecisionInput = z.object({
+  documentId: z.string().min(1),
+  requestId: z.string().min(1),
+  spanId: z.string().min(1),
+  prefix: z.string(),
+  suffix: z.string(),
+  spanOriginal: z.string(),
+  candidates: z.array(z.string()).min(1),
+  action: DecisionAction,
+  /** Index of the accepted candidate (accepted / accepted_edited). */
+  chosenIndex: z.number().int().min(0).nullable(),
+  /** The text that ended up in the document. */
+  finalText: z.string(),
+  model: z.object({ name: z.string(), hash: z.string() }),
+  sampling: SamplingSettings,
+  shownAt: z.string(),
+  decidedAt: z.string(),
+})
+export type DecisionInput = z.infer<typeof DecisionInput>
+
+export const DecisionRecord = DecisionInput.extend({ id: z.number().int(), createdAt: z.string() })
+export type DecisionRecord = z.infer<typeof DecisionRecord>
+
+export const PreferenceStats = z.object({
+  enabled: z.boolean(),
+  total: z.number().int(),
+  byAction: z.record(DecisionAction, z.number().int()),
+  pairs: z.number().int(),
+  dbPath: z.string(),
+  /** Set when a corrupt or foreign database was set aside at start-up. */
+  setAside: z.string().optional(),
+})
+export type PreferenceStats = z.infer<typeof PreferenceStats>
+
+export const ExportFormat = z.enum(['standard', 'implicit', 'unpaired'])
+export type ExportFormat = z.infer<typeof ExportFormat>
+
+export const ExportRequest = z.object({
+  format: ExportFormat,
+  /** Omitted: ask the writer where. */
+  path: z.string().min(1).optional(),
+})
+export type ExportRequest = z.infer<typeof ExportRequest>
+export const ExportResult = z.object({ path: z.string(), lines: z.number().int() })
+export type ExportResult = z.infer<typeof ExportResult>
+
+/** One exported line (standard form) as shown in the panel's preview. */
+export const PreferencePairPreview = z.object({
+  decisionId: z.number().int(),
+  prompt: z.string(),
+  chosen: z.string(),
+  rejected: z.string(),
+  action: DecisionAction,
+})
+export type PreferencePairPreview = z.infer<typeof PreferencePairPreview>
+
+// ---------------------------------------------------------------------------------------
+// Host
+// ---------------------------------------------------------------------------------------
+
+export const HostInfo = z.object({
+  version: z.string(),
+  /** True when the host shows native open/save dialogs; otherwise the renderer shows its own workspace picker. */
+  nativeDialogs: z.boolean(),
+  /** Folder the in-app picker lists (browser mode); null when native dialogs are used. */
+  workspaceDir: z.string().nullable(),
+  platform: z.string(),
+})
+export type HostInfo = z.infer<typeof HostInfo>
+
+/** Commands a host menu sends to the renderer. */
+export const MenuCommand = z.enum(['new', 'open', 'save', 'saveAs', 'exportPreferences', 'regenerate', 'togglePreferences'])
+export type MenuCommand = z.infer<typeof MenuCommand>
+
+// ---------------------------------------------------------------------------------------
+// Channels: requests (renderer -> host, answered) and events (host -> renderer)
+// ---------------------------------------------------------------------------------------
+
+const Void = z.undefined()
+
+/** Every request: its payload schema and its result schema. */
+export const requests = {
+  'host:info': { payload: Void, result: HostInfo },
+  'doc:open': { payload: OpenRequest, result: DocumentFile.nullable() },
+  'doc:save': { payload: SaveRequest, result: SavedDocument.nullable() },
+  'doc:list': { payload: Void, result: z.array(WorkspaceEntry) },
+  /** The renderer's answer to a close request: true = close now (changes saved or discarded). */
+  'doc:setDirty': { payload: z.object({ dirty: z.boolean(), title: z.string() }), result: Void },
+  'recovery:write': { payload: RecoveryWrite, result: Void },
+  'recovery:list': { payload: Void, result: z.array(RecoveryEntry) },
+  'recovery:discard': { payload: z.object({ documentId: z.string() }), result: Void },
+  'engine:state': { payload: Void, result: EngineState },
+  'engine:loadModel': { payload: z.object({ dir: z.string().min(1) }), result: ModelInfo },
+  'engine:fill': { payload: FillRequest, result: z.object({ requestId: z.string(), queued: z.number().int() }) },
+  'engine:cancel': { payload: z.object({ requestId: z.string() }), result: Void },
+  'prefs:log': { payload: DecisionInput, result: z.object({ id: z.number().int() }) },
+  'prefs:list': { payload: z.object({ limit: z.number().int().min(1).max(1000) }), result: z.array(DecisionRecord) },
+  'prefs:pairs': { payload: z.object({ limit: z.number().int().min(1).max(1000) }), result: z.array(PreferencePairPreview) },
+  'prefs:stats': { payload: Void, result: PreferenceStats },
+  'prefs:setEnabled': { payload: z.object({ enabled: z.boolean() }), result: PreferenceStats },
+  'prefs:clear': { payload: z.object({ confirm: z.literal(true) }), result: PreferenceStats },
+  'prefs:export': { payload: ExportRequest, result: ExportResult.nullable() },
+} as const
+
+/** Every event: its payload schema. */
+export const events = {
+  'engine:state': EngineState,
+  'fill:step': FillStepEvent,
+  'fill:done': FillResult,
+  'fill:error': FillErrorEvent,
+  'menu:command': MenuCommand,
+  /** The host wants to close the window: the renderer asks about unsaved changes, then calls doc:setDirty. */
+  'window:closeRequested': Void,
+} as const
+
+export type RequestChannel = keyof typeof requests
+export type EventChannel = keyof typeof events
+export type RequestPayload<C extends RequestChannel> = z.infer<(typeof requests)[C]['payload']>
+export type RequestResult<C extends RequestChannel> = z.infer<(typeof requests)[C]['result']>
+export type EventPayload<C extends EventChannel> = z.infer<(typeof events)[C]>
+
+/**
+ * The API the renderer sees, identical in both hosts: `window.infill` from the preload
+ * in Electron, a WebSocket client in browser mode.
+ */
+export interface InfillApi {
+  invoke<C extends RequestChannel>(channel: C, payload: RequestPayload<C>): Promise<RequestResult<C>>
+  on<C extends EventChannel>(channel: C, listener: (payload: EventPayload<C>) => void): () => void
+}
+
+/** Host-side handlers: one per request channel. `sender` identifies the window/connection. */
+export type RequestHandlers = {
+  [C in RequestChannel]: (payload: RequestPayload<C>, sender: SenderContext) => Promise<RequestResult<C>>
+}
+
+export interface SenderContext {
+  /** Opaque id of the window (Electron) or WebSocket connection (browser mode). */
+  id: string
+  /** Send an event to this sender only. */
+  emit<C extends EventChannel>(channel: C, payload: EventPayload<C>): void
+}
+
+/** Validates a request payload; throws a ContractError naming the channel and the problem. */
+export function parseRequest<C extends RequestChannel>(channel: C, payload: unknown): RequestPayload<C> {
+  const schema = requests[channel]?.payload
+  if (!schema) throw new ContractError(`unknown request channel "${String(channel)}"`)
+  const parsed = schema.safeParse(payload)
+  if (!parsed.success) throw new ContractError(`invalid payload for "${channel}": ${z.prettifyError(parsed.error)}`)
+  return parsed.data as RequestPayload<C>
+}
+
+export function isRequestChannel(c: unknown): c is RequestChannel {
+  return typeof c === 'string' && Object.prototype.hasOwnProperty.call(requests, c)
+}
+
+export function isEventChannel(c: unknown): c is EventChannel {
+  return typeof c === 'string' && Object.prototype.hasOwnProperty.call(events, c)
+}
+
+export class ContractError extends Error {
+  override name = 'ContractError'
+}
+
+// ---------------------------------------------------------------------------------------
+// Browser-mode wire format (WebSocket, JSON text frames)
+// ---------------------------------------------------------------------------------------
+
+export const WireMessage = z.union([
+  z.object({ kind: z.literal('invoke'), id: z.number().int(), channel: z.string(), payload: z.unknown() }),
+  z.object({ kind: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
+  z.object({ kind: z.literal('result'), id: z.number().int(), ok: z.literal(false), error: z.string() }),
+  z.object({ kind: z.literal('event'), channel: z.string(), payload: z.unknown() }),
+])
+export type WireMessage = z.infer<typeof WireMessage>
