@@ -23,6 +23,8 @@ export default defineConfig({
   },
   preload: {
     build: {
+      // Sandboxed preloads can only require 'electron': bundle zod and the contract in.
+      externalizeDeps: false,
       outDir: 'out/preload',
       rollupOptions: {
         input: { index: resolve(__dirname, 'main/preload.ts') },

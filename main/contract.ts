@@ -321,7 +321,7 @@ export type MenuCommand = z.infer<typeof MenuCommand>
 // Channels: requests (renderer -> host, answered) and events (host -> renderer)
 // ---------------------------------------------------------------------------------------
 
-const Void = z.undefined()
+const Void = z.void()
 
 /** Every request: its payload schema and its result schema. */
 export const requests = {

@@ -1,0 +1,225 @@
+/**
+ * Browser-mode host: serves the built renderer and the main-process services over HTTP +
+ * WebSocket on 127.0.0.1 only. Every request needs the per-run token (as `?token=` once,
+ * then an HttpOnly SameSite=Strict cookie); requests with a foreign Host or Origin header
+ * are refused, which also defeats DNS rebinding.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createReadStream, promises as fs } from 'node:fs'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { extname, join, normalize, resolve, sep } from 'node:path'
+import { WebSocketServer, type WebSocket } from 'ws'
+import {
+  WireMessage,
+  isRequestChannel,
+  parseRequest,
+  type EventChannel,
+  type EventPayload,
+  type RequestHandlers,
+  type SenderContext,
+} from '../contract'
+
+export interface WebHostOptions {
+  /** Folder of the built renderer (out/renderer). */
+  rendererDir: string
+  handlers: RequestHandlers
+  /** 0 picks a free port. */
+  port?: number
+  /** Fixed token (tests); otherwise 32 random bytes. */
+  token?: string
+}
+
+export interface WebHost {
+  url: string
+  port: number
+  token: string
+  /** Sends an event to every connected page. */
+  broadcast<C extends EventChannel>(channel: C, payload: EventPayload<C>): void
+  close(): Promise<void>
+}
+
+const COOKIE = 'infill_token'
+const MAX_FRAME_BYTES = 32 * 1024 * 1024
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+}
+
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const token = options.token ?? randomBytes(32).toString('base64url')
+  const rendererDir = resolve(options.rendererDir)
+  await fs.access(join(rendererDir, 'index.html')).catch(() => {
+    throw new Error(`The renderer is not built: ${join(rendererDir, 'index.html')} is missing. Run \`npm run build\` first.`)
+  })
+  const sockets = new Set<WebSocket>()
+  let port = 0
+
+  const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`])
+  const allowedOrigins = (): Set<string> => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`])
+
+  /** Why a request is refused, or null when it may proceed. */
+  const refusal = (req: IncomingMessage): { status: number; reason: string } | null => {
+    if (!req.headers.host || !allowedHosts().has(req.headers.host.toLowerCase())) {
+      return { status: 421, reason: 'foreign Host header refused' }
+    }
+    const origin = req.headers.origin
+    if (origin !== undefined && !allowedOrigins().has(origin.toLowerCase())) {
+      return { status: 403, reason: 'foreign Origin refused' }
+    }
+    return null
+  }
+
+  const tokenMatches = (candidate: string | undefined | null): boolean => {
+    if (!candidate) return false
+    const a = Buffer.from(candidate)
+    const b = Buffer.from(token)
+    return a.length === b.length && timingSafeEqual(a, b)
+  }
+
+  const cookieToken = (req: IncomingMessage): string | undefined => {
+    for (const part of (req.headers.cookie ?? '').split(';')) {
+      const [k, ...v] = part.trim().split('=')
+      if (k === COOKIE) return v.join('=')
+    }
+    return undefined
+  }
+
+  const send = (res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type })
+    res.end(body)
+  }
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const refused = refusal(req)
+      if (refused) return send(res, refused.status, `${refused.reason}\n`)
+      const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
+      const queryToken = url.searchParams.get('token')
+      if (tokenMatches(queryToken)) {
+        // Trade the token in the address for a cookie, and drop it from the address bar.
+        url.searchParams.delete('token')
+        res.writeHead(303, {
+          ...SECURITY_HEADERS,
+          'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          Location: url.pathname + url.search,
+        })
+        return res.end()
+      }
+      if (!tokenMatches(cookieToken(req))) {
+        return send(res, 403, 'Forbidden: open the address printed by `npm run serve` (it carries this run\'s token).\n')
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n')
+      const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '')
+      const file = normalize(join(rendererDir, rel))
+      if (!file.startsWith(rendererDir + sep)) return send(res, 404, 'not found\n')
+      const stat = await fs.stat(file).catch(() => null)
+      if (!stat?.isFile()) return send(res, 404, 'not found\n')
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'Content-Length': stat.size,
+      })
+      if (req.method === 'HEAD') return res.end()
+      createReadStream(file).pipe(res)
+    })().catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, `internal error: ${String(err)}\n`)
+      else res.destroy()
+    })
+  })
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES })
+
+  server.on('upgrade', (req, socket, head) => {
+    const refused = refusal(req)
+    const path = new URL(req.url ?? '/', `http://127.0.0.1:${port}`).pathname
+    const reason = refused?.reason ?? (path !== '/ws' ? 'not found' : !req.headers.origin ? 'missing Origin' : !tokenMatches(cookieToken(req)) ? 'missing or wrong token' : null)
+    if (reason) {
+      socket.write(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`)
+      socket.destroy()
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
+  })
+
+  let connectionCount = 0
+  wss.on('connection', (ws: WebSocket) => {
+    sockets.add(ws)
+    const sender: SenderContext = {
+      id: `ws-${++connectionCount}`,
+      emit: (channel, payload) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ kind: 'event', channel, payload }))
+      },
+    }
+    ws.on('close', () => sockets.delete(ws))
+    ws.on('message', (data) => {
+      void handleFrame(String(data), sender, ws)
+    })
+  })
+
+  const handleFrame = async (text: string, sender: SenderContext, ws: WebSocket): Promise<void> => {
+    let msg: WireMessage
+    try {
+      msg = WireMessage.parse(JSON.parse(text))
+    } catch {
+      ws.close(1003, 'malformed frame')
+      return
+    }
+    if (msg.kind !== 'invoke') return
+    const reply = (body: object): void => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ kind: 'result', id: msg.id, ...body }))
+    }
+    try {
+      if (!isRequestChannel(msg.channel)) throw new Error(`unknown request channel "${msg.channel}"`)
+      const channel = msg.channel
+      const payload = parseRequest(channel, msg.payload)
+      const handler = options.handlers[channel] as (p: unknown, s: SenderContext) => Promise<unknown>
+      const value = await handler(payload, sender)
+      reply({ ok: true, value: value ?? null })
+    } catch (err) {
+      reply({ ok: false, error: err instanceof Error ? err.message : String(err) })
+    }
+  }
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen())
+  })
+  port = (server.address() as AddressInfo).port
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    broadcast: (channel, payload) => {
+      const frame = JSON.stringify({ kind: 'event', channel, payload })
+      for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame)
+    },
+    close: async () => {
+      for (const ws of sockets) ws.terminate()
+      wss.close()
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+    },
+  }
+}
