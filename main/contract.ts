@@ -411,9 +411,9 @@ export class ContractError extends Error {
 // ---------------------------------------------------------------------------------------
 
 export const WireMessage = z.union([
-  z.object({ kind: z.literal('invoke'), id: z.number().int(), channel: z.string(), payload: z.unknown() }),
-  z.object({ kind: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
+  z.object({ kind: z.literal('invoke'), id: z.number().int(), channel: z.string(), payload: z.unknown().optional() }),
+  z.object({ kind: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown().optional() }),
   z.object({ kind: z.literal('result'), id: z.number().int(), ok: z.literal(false), error: z.string() }),
-  z.object({ kind: z.literal('event'), channel: z.string(), payload: z.unknown() }),
+  z.object({ kind: z.literal('event'), channel: z.string(), payload: z.unknown().optional() }),
 ])
 export type WireMessage = z.infer<typeof WireMessage>
