@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest'
+import { applyFills, buildCanvas, spanFillText, validateSpans } from './canvas'
+import { CanvasError } from './errors'
+import { TokenizerCodec } from './text-codec'
+import { unigramTokenizerJson, wordPieceTokenizerJson } from './test-fixtures'
+
+const codec = new TokenizerCodec(unigramTokenizerJson())
+const MASK = 3
+const PAD = 0
+const id = (t: string) => codec.idOf(t)!
+
+describe('validateSpans', () => {
+  it('rejects overlapping spans, naming both', () => {
+    expect(() => validateSpans('the cat sat', [{ id: 'a', from: 0, to: 5 }, { id: 'b', from: 4, to: 7 }], [])).toThrow(/"a".*"b".*overlap/)
+  })
+  it('rejects two insertions at the same point and a span past the end', () => {
+    expect(() => validateSpans('abc', [{ id: 'a', from: 1, to: 1 }, { id: 'b', from: 1, to: 1 }], [])).toThrow(CanvasError)
+    expect(() => validateSpans('abc', [{ id: 'a', from: 1, to: 9 }], [])).toThrow(/past the end/)
+  })
+  it('rejects a span overlapping locked text, allows one touching it', () => {
+    expect(() => validateSpans('the cat sat', [{ id: 'a', from: 4, to: 7 }], [{ from: 6, to: 11 }])).toThrow(/locked text \(chars 6-11\)/)
+    expect(() => validateSpans('the cat sat', [{ id: 'a', from: 5, to: 5 }], [{ from: 4, to: 7 }])).toThrow(/locked/)
+    expect(validateSpans('the cat sat', [{ id: 'a', from: 4, to: 7 }], [{ from: 0, to: 4 }, { from: 7, to: 11 }])).toHaveLength(1)
+  })
+  it('allows adjacent spans and sorts them', () => {
+    const s = validateSpans('the cat sat', [{ id: 'b', from: 7, to: 11 }, { id: 'a', from: 4, to: 7 }], [])
+    expect(s.map((x) => x.id)).toEqual(['a', 'b'])
+  })
+})
+
+describe('buildCanvas', () => {
+  it('places slots where the span was; the space before a span goes with it', () => {
+    const text = 'the cat sat on the mat'
+    const c = buildCanvas(text, [{ id: 's', from: 4, to: 7 }], [], codec, { maxLength: 64, maskId: MASK })
+    expect(c.windows).toHaveLength(1)
+    expect(Array.from(c.windows[0].ids)).toEqual([id('the'), MASK, id('▁sat'), id('▁on'), id('▁the'), id('▁mat')])
+    expect(c.spans[0]).toMatchObject({ original: 'cat', leadingSpace: ' ', slots: 1, start: 1 })
+    expect(c.windows[0].spans).toEqual([{ span: 0, offset: 1 }])
+  })
+
+  it('uses explicit slots, the original token count, or the empty-span default', () => {
+    const text = 'the cat sat'
+    const c = buildCanvas(
+      text,
+      [
+        { id: 'ins', from: 0, to: 0 },
+        { id: 'cat', from: 4, to: 7 },
+        { id: 'end', from: 11, to: 11, slots: 3 },
+      ],
+      [],
+      codec,
+      { maxLength: 64, maskId: MASK, emptySpanSlots: 5 },
+    )
+    expect(c.spans.map((s) => s.slots)).toEqual([5, 1, 3])
+    expect(c.totalTokens).toBe(5 + 1 + 1 + 1 + 3)
+  })
+
+  it('keeps newlines outside a span as fixed tokens', () => {
+    const c = buildCanvas('the\n\ncat', [{ id: 's', from: 5, to: 8 }], [], codec, { maxLength: 64, maskId: MASK })
+    expect(Array.from(c.windows[0].ids)).toEqual([id('the'), id('\n'), id('\n'), MASK])
+    expect(c.spans[0].leadingSpace).toBe('')
+  })
+
+  it('wraps windows in the tokenizer special tokens (BERT)', () => {
+    const bert = new TokenizerCodec(wordPieceTokenizerJson())
+    const c = buildCanvas('the cat sat', [{ id: 's', from: 4, to: 7 }], [], bert, { maxLength: 16, maskId: 4 })
+    const ids = Array.from(c.windows[0].ids)
+    expect(ids[0]).toBe(2)
+    expect(ids[ids.length - 1]).toBe(3)
+    expect(c.windows[0].spans[0].offset).toBe(2)
+  })
+
+  it('windows a long document: near spans share a window, far spans get their own', () => {
+    const words = Array.from({ length: 400 }, (_, i) => (i % 2 ? 'cat' : 'dog'))
+    const text = words.join(' ')
+    const at = (w: number) => words.slice(0, w).join(' ').length + 1 // start of word w
+    const spans = [
+      { id: 'a', from: at(10), to: at(10) + 3 },
+      { id: 'b', from: at(14), to: at(14) + 3 },
+      { id: 'c', from: at(300), to: at(300) + 3 },
+    ]
+    const c = buildCanvas(text, spans, [], codec, { maxLength: 64, maskId: MASK })
+    expect(c.windows).toHaveLength(2)
+    expect(c.windows.every((w) => w.ids.length <= 64)).toBe(true)
+    expect(c.windows[0].spans.map((s) => s.span)).toEqual([0, 1])
+    expect(c.windows[1].spans.map((s) => s.span)).toEqual([2])
+    // The far span sits in the middle of its window: context split evenly.
+    const off = c.windows[1].spans[0].offset
+    expect(Math.abs(off - (64 - 1 - off))).toBeLessThanOrEqual(2)
+    for (const w of c.windows) for (const s of w.spans) expect(w.ids[s.offset]).toBe(MASK)
+  })
+
+  it('refuses a span longer than the window, saying what to do', () => {
+    expect(() => buildCanvas('the cat', [{ id: 's', from: 0, to: 3, slots: 100 }], [], codec, { maxLength: 32, maskId: MASK })).toThrow(
+      /needs 100 slots.*at most 32.*shorten the span/,
+    )
+  })
+})
+
+describe('spanFillText and applyFills', () => {
+  const text = 'the cat sat'
+  const c = buildCanvas(text, [{ id: 's', from: 4, to: 7, slots: 3 }], [], codec, { maxLength: 64, maskId: MASK })
+  const span = c.spans[0]
+
+  it('strips the absorbed leading space and drops pad in the tail and the middle', () => {
+    expect(spanFillText(span, [id('▁dog'), PAD, PAD], PAD, codec)).toEqual({ text: 'dog', kept: [id('▁dog')] })
+    expect(spanFillText(span, [id('▁a'), PAD, id('▁dog')], PAD, codec).text).toBe('a dog')
+    expect(spanFillText(span, [PAD, PAD, PAD], PAD, codec).text).toBe('')
+  })
+
+  it('joins fills naturally and leaves text outside spans byte-identical', () => {
+    const fill = spanFillText(span, [id('▁dog'), PAD, PAD], PAD, codec).text
+    expect(applyFills(text, c.spans, new Map([['s', fill]]))).toBe('the dog sat')
+    const odd = 'Ünïcödé  — text\t\n'
+    expect(applyFills(odd + 'x', [{ id: 'x', from: odd.length, to: odd.length + 1 }], new Map([['x', 'y']]))).toBe(odd + 'y')
+  })
+})

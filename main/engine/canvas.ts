@@ -1,0 +1,203 @@
+/**
+ * The canvas: a document, its locked ranges and its masked spans turned into the token
+ * windows the model sees, and the way back from a span's tokens to its text.
+ *
+ * - Text between spans is tokenized segment by segment, so every span border falls on a
+ *   character boundary; that text is never decoded again, so it stays byte-identical.
+ * - Spaces just before a span are tokenized with the span (a Metaspace tokenizer reads
+ *   "the cat" as "the", "▁cat"; cutting before the space would give a lone "▁" the model
+ *   never saw). The fill's leading space is stripped again when it is mapped back, so a
+ *   fill joins the text before it naturally ("the" + " cat").
+ * - Each span becomes `slots` mask ids: its own `slots`, else the token count of its
+ *   original text, else (an empty insertion point) `emptySpanSlots`.
+ * - A canvas longer than the model's window is cut into windows around the spans: spans
+ *   close together share a window, spans far apart get their own, and the remaining room
+ *   is split evenly between left and right context. Slots of spans owned by another window
+ *   stay mask ids in the context (the model knows text goes there, not what).
+ * - Padding tokens are dropped from a fill wherever they appear: the default model emits
+ *   them in a span's tail when its budget is longer than needed; a pad in the middle is
+ *   treated the same way (it stands for "no token here").
+ */
+import type { CharRange, SpanSpec } from '../contract'
+import { CanvasError } from './errors'
+import type { TextCodec } from './text-codec'
+
+/** Default slot budget of an empty span (an insertion point) without explicit slots. */
+export const DEFAULT_EMPTY_SPAN_SLOTS = 8
+
+export interface CanvasOptions {
+  /** The model's maximum sequence length (window size, special tokens included). */
+  maxLength: number
+  maskId: number
+  /** Slots of an empty span that does not say how many it wants. */
+  emptySpanSlots?: number
+}
+
+/** One masked span, placed on the canvas. */
+export interface CanvasSpan {
+  id: string
+  from: number
+  to: number
+  /** The text from..to. */
+  original: string
+  /** Spaces just before `from`, tokenized with the span (stripped again from its fill). */
+  leadingSpace: string
+  /** Tokens of leadingSpace + original. */
+  originalIds: number[]
+  slots: number
+  /** Index of the first slot in the whole-document token sequence. */
+  start: number
+}
+
+/** A span's slots inside one window. */
+export interface WindowSpan {
+  /** Index into Canvas.spans. */
+  span: number
+  /** Position of the span's first slot in the window's ids. */
+  offset: number
+}
+
+/** One model input: ids (wrap tokens included) and the spans it fills. */
+export interface CanvasWindow {
+  ids: Int32Array
+  spans: WindowSpan[]
+}
+
+export interface Canvas {
+  /** Spans in document order. */
+  spans: CanvasSpan[]
+  windows: CanvasWindow[]
+  /** Tokens in the whole-document sequence (without wrap tokens). */
+  totalTokens: number
+}
+
+/** Checks spans against the text, each other and the locked ranges; returns them sorted. */
+export function validateSpans(text: string, spans: readonly SpanSpec[], locked: readonly CharRange[]): SpanSpec[] {
+  const ids = new Set<string>()
+  for (const s of spans) {
+    if (ids.has(s.id)) throw new CanvasError(`two spans share the id "${s.id}"; give every span its own id`)
+    ids.add(s.id)
+    if (s.to < s.from) throw new CanvasError(`span "${s.id}" ends (${s.to}) before it starts (${s.from})`)
+    if (s.to > text.length)
+      throw new CanvasError(`span "${s.id}" (chars ${s.from}-${s.to}) runs past the end of the text (${text.length} chars); send the current text with the request`)
+  }
+  const sorted = [...spans].sort((a, b) => a.from - b.from || a.to - b.to)
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]
+    const b = sorted[i]
+    const overlap = a.to > b.from || (a.from === b.from && (a.to === a.from || b.to === b.from))
+    if (overlap)
+      throw new CanvasError(`spans "${a.id}" (chars ${a.from}-${a.to}) and "${b.id}" (chars ${b.from}-${b.to}) overlap; merge them into one span or move one`)
+  }
+  for (const s of sorted) {
+    for (const l of locked) {
+      const hit = s.from === s.to ? l.from < s.from && s.from < l.to : s.from < l.to && l.from < s.to
+      if (hit)
+        throw new CanvasError(`span "${s.id}" (chars ${s.from}-${s.to}) overlaps locked text (chars ${l.from}-${l.to}); unlock that text or shrink the span`)
+    }
+  }
+  return sorted
+}
+
+/** Length of the run of ' ' characters ending at `end`, not reaching before `floor`. */
+function trailingSpaces(text: string, floor: number, end: number): number {
+  let i = end
+  while (i > floor && text.charCodeAt(i - 1) === 32) i--
+  return end - i
+}
+
+/** Builds the canvas for a fill: validates, tokenizes, places slots, cuts windows. */
+export function buildCanvas(
+  text: string,
+  specs: readonly SpanSpec[],
+  locked: readonly CharRange[],
+  codec: TextCodec,
+  options: CanvasOptions,
+): Canvas {
+  const sorted = validateSpans(text, specs, locked)
+  const emptySlots = options.emptySpanSlots ?? DEFAULT_EMPTY_SPAN_SLOTS
+  const tokens: number[] = []
+  const spans: CanvasSpan[] = []
+  let cursor = 0
+  for (const s of sorted) {
+    const lead = trailingSpaces(text, cursor, s.from)
+    for (const id of codec.encode(text.slice(cursor, s.from - lead))) tokens.push(id)
+    const leadingSpace = text.slice(s.from - lead, s.from)
+    const original = text.slice(s.from, s.to)
+    const originalIds = codec.encode(leadingSpace + original)
+    const slots = s.slots ?? (original.length > 0 && originalIds.length > 0 ? originalIds.length : emptySlots)
+    spans.push({ id: s.id, from: s.from, to: s.to, original, leadingSpace, originalIds, slots, start: tokens.length })
+    for (let k = 0; k < slots; k++) tokens.push(options.maskId)
+    cursor = s.to
+  }
+  for (const id of codec.encode(text.slice(cursor))) tokens.push(id)
+  return { spans, windows: cutWindows(tokens, spans, codec.wrap, options.maxLength), totalTokens: tokens.length }
+}
+
+/** Cuts the whole-document sequence into windows of at most maxLength ids around the spans. */
+export function cutWindows(
+  tokens: readonly number[],
+  spans: readonly CanvasSpan[],
+  wrap: TextCodec['wrap'],
+  maxLength: number,
+): CanvasWindow[] {
+  const room = maxLength - wrap.prefix.length - wrap.suffix.length
+  const window = (from: number, to: number, owned: number[]): CanvasWindow => {
+    const ids = new Int32Array(wrap.prefix.length + (to - from) + wrap.suffix.length)
+    ids.set(wrap.prefix, 0)
+    for (let i = from; i < to; i++) ids[wrap.prefix.length + i - from] = tokens[i]
+    ids.set(wrap.suffix, wrap.prefix.length + to - from)
+    return { ids, spans: owned.map((span) => ({ span, offset: wrap.prefix.length + spans[span].start - from })) }
+  }
+  for (const s of spans) {
+    if (s.slots > room)
+      throw new CanvasError(
+        `span "${s.id}" needs ${s.slots} slots but the model sees at most ${room} tokens at once; shorten the span or split it into several`,
+      )
+  }
+  if (tokens.length <= room) return [window(0, tokens.length, spans.map((_, i) => i))]
+
+  // Spans share a window while together they leave at least a quarter of it for context.
+  const reach = room - Math.floor(room / 4)
+  const groups: number[][] = []
+  for (let i = 0; i < spans.length; i++) {
+    const g = groups[groups.length - 1]
+    const end = spans[i].start + spans[i].slots
+    if (g && end - spans[g[0]].start <= reach) g.push(i)
+    else groups.push([i])
+  }
+  return groups.map((g) => {
+    const first = spans[g[0]].start
+    const last = spans[g[g.length - 1]]
+    const extent = last.start + last.slots - first
+    const context = room - extent
+    let from = Math.max(0, first - Math.floor(context / 2))
+    const to = Math.min(tokens.length, from + room)
+    from = Math.max(0, to - room)
+    return window(from, to, g)
+  })
+}
+
+/** Text of a span's fill from its slot tokens: pad dropped, the absorbed leading space stripped. */
+export function spanFillText(span: CanvasSpan, slotIds: readonly number[], padId: number, codec: TextCodec): { text: string; kept: number[] } {
+  const kept = slotIds.filter((id) => id !== padId)
+  let text = codec.decodeSpan(kept)
+  let strip = 0
+  while (strip < span.leadingSpace.length && text.charCodeAt(strip) === 32) strip++
+  text = text.slice(strip)
+  return { text, kept }
+}
+
+/** The document with each span's from..to replaced by its fill (texts keyed by span id). */
+export function applyFills(text: string, spans: readonly { id: string; from: number; to: number }[], fills: ReadonlyMap<string, string>): string {
+  const ordered = [...spans].sort((a, b) => a.from - b.from)
+  let out = ''
+  let cursor = 0
+  for (const s of ordered) {
+    const fill = fills.get(s.id)
+    if (fill === undefined) continue
+    out += text.slice(cursor, s.from) + fill
+    cursor = s.to
+  }
+  return out + text.slice(cursor)
+}

@@ -1,0 +1,189 @@
+/**
+ * The reverse process over one window: start from mask slots, and each step run the
+ * denoiser once for every candidate (the batch dimension), pick a token at each masked
+ * slot of the current block, and reveal the ones the strategy ranks highest.
+ *
+ * - Per-step counts follow LLaDA: k[s] = masks // steps, the remainder spread over the
+ *   first steps (steps == slots reveals one slot per step).
+ * - Semi-autoregressive blocks: the masked slots, concatenated in span order, are cut into
+ *   blocks of `blockLength`; a block is finished before the next one starts; the steps are
+ *   split evenly between blocks.
+ * - 'threshold' (Fast-dLLM) reveals every slot of the current block whose confidence is
+ *   at least the threshold, and always at least the most confident one.
+ * - The denoiser only runs when something was revealed since its last run (RADD caching;
+ *   with at least one reveal per step it runs every step, but the loop stays honest).
+ */
+import type { SamplingSettings } from '../contract'
+import type { Rng } from './rng'
+import { pickToken } from './sampler'
+
+/** Runs the model: ids [batch, length] in, logits [batch, length, vocab] out. */
+export type Denoise = (ids: BigInt64Array, batch: number, length: number) => Promise<Float32Array>
+
+/** One slot revealed in a step. */
+export interface Reveal {
+  candidate: number
+  /** Index into ReverseProcessInput.slots. */
+  slot: number
+  token: number
+  /** Model probability of the token. */
+  prob: number
+}
+
+export interface ReverseProcessInput {
+  /** The window's ids, mask ids at the slots. */
+  ids: Int32Array
+  /** Window positions of the slots to fill, in span order (blocks cut this order). */
+  slots: Int32Array
+  vocab: number
+  /** 1 at ids that may never be predicted. */
+  banned: Uint8Array
+  /** Dream-style models: logits for position i come from output i-1. */
+  shiftedLogits: boolean
+  settings: SamplingSettings
+  /** One RNG stream per candidate. */
+  rngs: Rng[]
+}
+
+export interface ReverseProcessHooks {
+  /** Awaited before every step: yield to the event loop and throw to cancel. */
+  beforeStep?: () => Promise<void> | void
+  /** Called after every step with what it revealed. */
+  onStep?: (step: number, reveals: Reveal[], remaining: Int32Array) => void
+}
+
+export interface ReverseProcessOutput {
+  /** Revealed token per candidate and slot: tokens[c * slots.length + j]. */
+  tokens: Int32Array
+  /** Probability of each revealed token, same layout. */
+  probs: Float32Array
+  steps: number
+  forwardPasses: number
+}
+
+/** LLaDA's per-step reveal counts: `masks` spread over `steps` steps, remainder first. */
+export function stepCounts(masks: number, steps: number): number[] {
+  const s = Math.max(1, Math.min(steps, masks))
+  const base = Math.floor(masks / s)
+  const rem = masks % s
+  return Array.from({ length: s }, (_, i) => base + (i < rem ? 1 : 0))
+}
+
+/** A block of the concatenated slots [from, to) and the reveal count of each of its steps. */
+export interface BlockPlan {
+  from: number
+  to: number
+  counts: number[]
+}
+
+/** Cuts `slotCount` slots into blocks and plans each block's steps. */
+export function planBlocks(slotCount: number, blockLength: number, steps: number): BlockPlan[] {
+  const len = blockLength > 0 ? blockLength : slotCount
+  const blocks: BlockPlan[] = []
+  const numBlocks = Math.max(1, Math.ceil(slotCount / len))
+  const perBlock = Math.max(1, Math.floor(steps / numBlocks))
+  for (let from = 0; from < slotCount; from += len) {
+    const to = Math.min(slotCount, from + len)
+    blocks.push({ from, to, counts: stepCounts(to - from, perBlock) })
+  }
+  return blocks
+}
+
+/** Planned number of steps (threshold decoding plans the worst case, one slot per step). */
+export function plannedSteps(slotCount: number, settings: SamplingSettings): number {
+  if (slotCount === 0) return 0
+  if (settings.strategy === 'threshold') return slotCount
+  return planBlocks(slotCount, settings.blockLength, settings.steps).reduce((n, b) => n + b.counts.length, 0)
+}
+
+/**
+ * Which of `scores` to reveal: the `k` highest, or with a threshold every one at or above
+ * it (at least the highest). Returns indices into `scores`, highest first.
+ */
+export function selectReveals(scores: ArrayLike<number>, rule: { k: number } | { threshold: number }): number[] {
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b)
+  if ('k' in rule) return order.slice(0, Math.max(1, Math.min(rule.k, order.length)))
+  let n = 1
+  while (n < order.length && scores[order[n]] >= rule.threshold) n++
+  return order.slice(0, n)
+}
+
+/** Runs the reverse process on one window for every candidate at once. */
+export async function runReverseProcess(input: ReverseProcessInput, denoise: Denoise, hooks: ReverseProcessHooks = {}): Promise<ReverseProcessOutput> {
+  const { ids, slots, vocab, banned, settings, rngs } = input
+  const batch = settings.candidates
+  const n = ids.length
+  const S = slots.length
+  if (rngs.length < batch) throw new Error(`need ${batch} RNG streams, got ${rngs.length}`)
+  const tokens = new Int32Array(batch * S).fill(-1)
+  const probs = new Float32Array(batch * S)
+  const remaining = new Int32Array(batch).fill(S)
+  const blocks = planBlocks(S, settings.blockLength, settings.steps)
+  const blockOf = new Int32Array(batch)
+  const stepInBlock = new Int32Array(batch)
+
+  const input64 = new BigInt64Array(batch * n)
+  for (let r = 0; r < batch; r++) for (let i = 0; i < n; i++) input64[r * n + i] = BigInt(ids[i])
+
+  const scratch = new Float64Array(vocab)
+  const rowSize = n * vocab
+  let logits: Float32Array | null = null
+  let dirty = true
+  let step = 0
+  let passes = 0
+  const pickSettings = { strategy: settings.strategy, temperature: settings.temperature, topP: settings.topP }
+  const cand: number[] = []
+  const picks: { token: number; prob: number; score: number }[] = []
+  const scores: number[] = []
+
+  while (remaining.some((m) => m > 0)) {
+    if (hooks.beforeStep) await hooks.beforeStep()
+    if (dirty || !logits) {
+      logits = await denoise(input64, batch, n)
+      passes++
+      dirty = false
+      if (logits.length !== batch * rowSize)
+        throw new Error(`the model returned ${logits.length} logits, expected ${batch}×${n}×${vocab}`)
+    }
+    const reveals: Reveal[] = []
+    for (let r = 0; r < batch; r++) {
+      if (remaining[r] === 0) continue
+      const block = blocks[blockOf[r]]
+      cand.length = 0
+      picks.length = 0
+      scores.length = 0
+      for (let j = block.from; j < block.to; j++) {
+        if (tokens[r * S + j] >= 0) continue
+        const pos = slots[j]
+        const src = input.shiftedLogits ? Math.max(0, pos - 1) : pos
+        const pick = pickToken(logits, r * rowSize + src * vocab, vocab, banned, pickSettings, rngs[r], scratch)
+        cand.push(j)
+        picks.push(pick)
+        scores.push(pick.score)
+      }
+      const rule =
+        settings.strategy === 'threshold'
+          ? { threshold: settings.threshold }
+          : { k: block.counts[Math.min(stepInBlock[r], block.counts.length - 1)] }
+      const chosen = selectReveals(scores, rule)
+      for (const c of chosen) {
+        const j = cand[c]
+        const { token, prob } = picks[c]
+        tokens[r * S + j] = token
+        probs[r * S + j] = prob
+        input64[r * n + slots[j]] = BigInt(token)
+        reveals.push({ candidate: r, slot: j, token, prob })
+      }
+      remaining[r] -= chosen.length
+      stepInBlock[r]++
+      if (chosen.length === cand.length) {
+        blockOf[r]++
+        stepInBlock[r] = 0
+      }
+    }
+    if (reveals.length > 0) dirty = true
+    step++
+    hooks.onStep?.(step, reveals, remaining)
+  }
+  return { tokens, probs, steps: step, forwardPasses: passes }
+}
