@@ -274,6 +274,8 @@ export const PreferenceStats = z.object({
   dbPath: z.string(),
   /** Set when a corrupt or foreign database was set aside at start-up. */
   setAside: z.string().optional(),
+  /** A sentence for the writer: which file was set aside, what was wrong with it, where it went. */
+  setAsideReason: z.string().optional(),
 })
 export type PreferenceStats = z.infer<typeof PreferenceStats>
 
@@ -338,7 +340,11 @@ export const requests = {
   'engine:loadModel': { payload: z.object({ dir: z.string().min(1) }), result: ModelInfo },
   'engine:fill': { payload: FillRequest, result: z.object({ requestId: z.string(), queued: z.number().int() }) },
   'engine:cancel': { payload: z.object({ requestId: z.string() }), result: Void },
-  'prefs:log': { payload: DecisionInput, result: z.object({ id: z.number().int() }) },
+  'prefs:log': {
+    payload: DecisionInput,
+    /** `logged: false` (with a message for the writer) when logging is turned off; nothing was written. */
+    result: z.object({ id: z.number().int(), logged: z.boolean().optional(), message: z.string().optional() }),
+  },
   'prefs:list': { payload: z.object({ limit: z.number().int().min(1).max(1000) }), result: z.array(DecisionRecord) },
   'prefs:pairs': { payload: z.object({ limit: z.number().int().min(1).max(1000) }), result: z.array(PreferencePairPreview) },
   'prefs:stats': { payload: Void, result: PreferenceStats },
