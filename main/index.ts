@@ -1,0 +1,240 @@
+/**
+ * The Electron main process: windows, menus, dialogs, IPC. Thin: every request is served
+ * by the same host-agnostic services as browser mode (main/services), the engine runs in
+ * a utility process, and every IPC message's sender and payload are checked.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, utilityProcess, type MenuItemConstructorOptions, type WebContents } from 'electron'
+import { join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import {
+  isRequestChannel,
+  parseRequest,
+  requests,
+  type EventChannel,
+  type EventPayload,
+  type MenuCommand,
+  type RequestChannel,
+  type SenderContext,
+} from './contract'
+import { createAppServices, type AppServices } from './services/app-services'
+import type { FileDialogs } from './services/request-handlers'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const appRoot = resolve(here, '../..')
+const rendererIndex = join(appRoot, 'out/renderer/index.html')
+const rendererUrl = pathToFileURL(rendererIndex).href
+const preloadPath = join(appRoot, 'out/preload/index.cjs')
+
+/** Unsaved-changes state reported by each window's renderer. */
+const dirtyWindows = new Map<number, { dirty: boolean; title: string }>()
+let services: AppServices | null = null
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  app.on('second-instance', () => {
+    const win = BrowserWindow.getAllWindows()[0]
+    if (win) {
+      if (win.isMinimized()) win.restore()
+      win.focus()
+    } else createWindow()
+  })
+  app.whenReady().then(start).catch((err: unknown) => {
+    dialog.showErrorBox('Infill could not start', err instanceof Error ? err.message : String(err))
+    app.quit()
+  })
+}
+
+function senderFor(contents: WebContents): SenderContext {
+  return {
+    id: `win-${contents.id}`,
+    emit: <C extends EventChannel>(channel: C, payload: EventPayload<C>) => {
+      if (!contents.isDestroyed()) contents.send(`infill:${channel}`, payload)
+    },
+  }
+}
+
+function windowOf(sender: SenderContext): BrowserWindow | null {
+  const id = Number(sender.id.replace('win-', ''))
+  return BrowserWindow.getAllWindows().find((w) => w.webContents.id === id) ?? null
+}
+
+const dialogs: FileDialogs = {
+  async pickOpenPath(sender) {
+    const win = windowOf(sender)
+    const opts = { properties: ['openFile' as const], filters: [{ name: 'Markdown or text', extensions: ['md', 'markdown', 'txt'] }] }
+    const result = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts)
+    return result.canceled ? null : (result.filePaths[0] ?? null)
+  },
+  async pickSavePath(sender, kind) {
+    const win = windowOf(sender)
+    const opts =
+      kind === 'document'
+        ? { defaultPath: 'Untitled.md', filters: [{ name: 'Markdown', extensions: ['md'] }, { name: 'Plain text', extensions: ['txt'] }] }
+        : { defaultPath: 'infill-preferences.jsonl', filters: [{ name: 'JSON Lines', extensions: ['jsonl'] }] }
+    const result = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts)
+    return result.canceled ? null : (result.filePath ?? null)
+  },
+}
+
+async function start(): Promise<void> {
+  hardenSessions()
+  services = await createAppServices({
+    appRoot,
+    userDataDir: app.getPath('userData'),
+    workspaceDir: null,
+    dialogs,
+    version: app.getVersion(),
+    spawnEngine: (entry, args) => utilityProcess.fork(entry, args, { serviceName: 'Infill engine', stdio: 'inherit' }),
+    onDirty: (sender, dirty, title) => {
+      const win = windowOf(sender)
+      if (!win) return
+      dirtyWindows.set(win.id, { dirty, title })
+      win.setDocumentEdited(dirty)
+      win.setTitle(`${dirty ? '• ' : ''}${title} — Infill`)
+    },
+    broadcast: (channel, payload) => {
+      for (const win of BrowserWindow.getAllWindows()) senderFor(win.webContents).emit(channel, payload)
+    },
+  })
+  registerIpc(services)
+  Menu.setApplicationMenu(buildMenu())
+  createWindow()
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow()
+  })
+}
+
+/** Security defaults (Electron's checklist): deny permissions, block navigation and new windows. */
+function hardenSessions(): void {
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  session.defaultSession.setPermissionCheckHandler(() => false)
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (url !== rendererUrl) event.preventDefault()
+    })
+    contents.on('will-redirect', (event) => event.preventDefault())
+    contents.on('will-attach-webview', (event) => event.preventDefault())
+    contents.setWindowOpenHandler(({ url }) => {
+      // Links in the writer's text open in the system browser, never inside the app.
+      if (/^https?:\/\//.test(url)) void shell.openExternal(url)
+      return { action: 'deny' }
+    })
+  })
+}
+
+/** One ipcMain handler per contract channel; the sender must be one of our windows showing our page. */
+function registerIpc(svc: AppServices): void {
+  for (const channel of Object.keys(requests) as RequestChannel[]) {
+    ipcMain.handle(`infill:${channel}`, async (event, payload: unknown) => {
+      const frameUrl = event.senderFrame?.url ?? ''
+      const win = BrowserWindow.fromWebContents(event.sender)
+      if (!win || frameUrl !== rendererUrl) throw new Error(`refused "${channel}" from an unexpected sender`)
+      if (!isRequestChannel(channel)) throw new Error(`unknown channel "${channel}"`)
+      const parsed = parseRequest(channel, payload)
+      const handler = svc.handlers[channel] as (p: unknown, s: SenderContext) => Promise<unknown>
+      return handler(parsed, senderFor(event.sender))
+    })
+  }
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1180,
+    height: 820,
+    minWidth: 720,
+    minHeight: 480,
+    title: 'Infill',
+    backgroundColor: '#f7f5f0',
+    show: false,
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      spellcheck: true,
+      // Middle-click must not open links in new windows (electronegativity AUXCLICK_JS_CHECK).
+      disableBlinkFeatures: 'Auxclick',
+    },
+  })
+  win.once('ready-to-show', () => win.show())
+  win.on('close', (event) => {
+    const state = dirtyWindows.get(win.id)
+    if (state?.dirty) {
+      // The renderer asks the writer (save / discard / cancel) and reports back with doc:setDirty, then closes.
+      event.preventDefault()
+      senderFor(win.webContents).emit('window:closeRequested', undefined)
+    }
+  })
+  win.on('closed', () => dirtyWindows.delete(win.id))
+  void win.loadFile(rendererIndex)
+  return win
+}
+
+function sendMenu(command: MenuCommand): void {
+  const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0]
+  if (win) senderFor(win.webContents).emit('menu:command', command)
+}
+
+function buildMenu(): Menu {
+  const isMac = process.platform === 'darwin'
+  const template: MenuItemConstructorOptions[] = [
+    ...(isMac ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: 'File',
+      submenu: [
+        { label: 'New', accelerator: 'CmdOrCtrl+N', click: () => createWindow() },
+        { label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => sendMenu('open') },
+        { type: 'separator' },
+        { label: 'Save', accelerator: 'CmdOrCtrl+S', click: () => sendMenu('save') },
+        { label: 'Save As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => sendMenu('saveAs') },
+        { type: 'separator' },
+        { label: 'Export preference data…', click: () => sendMenu('exportPreferences') },
+        { type: 'separator' },
+        isMac ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
+    {
+      label: 'Edit',
+      submenu: [
+        { role: 'undo' },
+        { role: 'redo' },
+        { type: 'separator' },
+        { role: 'cut' },
+        { role: 'copy' },
+        { role: 'paste' },
+        { role: 'selectAll' },
+        { type: 'separator' },
+        { label: 'Regenerate masked spans', accelerator: 'CmdOrCtrl+Enter', click: () => sendMenu('regenerate') },
+      ],
+    },
+    {
+      label: 'View',
+      submenu: [
+        { label: 'Preference log', accelerator: 'CmdOrCtrl+Shift+P', click: () => sendMenu('togglePreferences') },
+        { type: 'separator' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+        ...(app.isPackaged ? [] : [{ role: 'toggleDevTools' as const }]),
+      ],
+    },
+  ]
+  return Menu.buildFromTemplate(template)
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit()
+})
+
+app.on('will-quit', () => {
+  void services?.dispose()
+})
