@@ -3,18 +3,14 @@
  * implementations over the engine client (main/engine) and the preference store
  * (main/store); tests can pass their own.
  */
+import type { PreferenceStore } from '../store/preference-store'
 import type {
-  DecisionInput,
-  DecisionRecord,
   EngineState,
-  ExportFormat,
   FillErrorEvent,
   FillRequest,
   FillResult,
   FillStepEvent,
   ModelInfo,
-  PreferencePairPreview,
-  PreferenceStats,
 } from '../contract'
 
 /** Where one request's stream of events goes. */
@@ -34,14 +30,5 @@ export interface EngineGateway {
   dispose(): Promise<void>
 }
 
-export interface PreferenceGateway {
-  /** Logs one decision durably; id is null when logging is turned off. */
-  log(decision: DecisionInput): { id: number | null }
-  list(limit: number): DecisionRecord[]
-  pairs(limit: number): PreferencePairPreview[]
-  stats(): PreferenceStats
-  setEnabled(enabled: boolean): PreferenceStats
-  clear(): PreferenceStats
-  exportTo(format: ExportFormat, path: string): Promise<{ path: string; lines: number }>
-  close(): void
-}
+/** The preference log as the handlers use it (implemented by main/store's PreferenceStore). */
+export type PreferenceGateway = Pick<PreferenceStore, 'log' | 'list' | 'pairs' | 'stats' | 'setEnabled' | 'clear' | 'export' | 'close'>

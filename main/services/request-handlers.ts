@@ -86,18 +86,18 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     },
     'engine:cancel': async ({ requestId }) => deps.engine.cancel(requestId),
     'prefs:log': async (decision) => {
-      const { id } = deps.prefs.log(decision)
-      return { id: id ?? -1 }
+      const result = deps.prefs.log(decision)
+      return result.logged ? { id: result.id, logged: true } : { id: -1, logged: false, message: result.message }
     },
     'prefs:list': async ({ limit }) => deps.prefs.list(limit),
     'prefs:pairs': async ({ limit }) => deps.prefs.pairs(limit),
     'prefs:stats': async () => deps.prefs.stats(),
     'prefs:setEnabled': async ({ enabled }) => deps.prefs.setEnabled(enabled),
-    'prefs:clear': async () => deps.prefs.clear(),
+    'prefs:clear': async ({ confirm }) => deps.prefs.clear(confirm),
     'prefs:export': async ({ format, path }, sender) => {
       const chosen = await choose(path, sender, 'preferences')
       if (!chosen) return null
-      return deps.prefs.exportTo(format, chosen)
+      return deps.prefs.export(format, chosen)
     },
   }
 }
