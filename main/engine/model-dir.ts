@@ -1,0 +1,243 @@
+/**
+ * Loading a model directory (model.onnx + tokenizer.json + manifest.json, or an Optimum
+ * fill-mask export with config.json instead of the manifest), validated before use: each
+ * problem is a ModelDirError naming the file, what is wrong and what to do.
+ */
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
+import { z } from 'zod'
+import * as ort from 'onnxruntime-node'
+import type { ModelInfo } from '../contract'
+import { ModelDirError } from './errors'
+import { deriveManifest, ModelManifest, OptimumConfig } from './manifest'
+import { OnnxDenoiser, OPTIONAL_INPUTS } from './onnx-denoiser'
+import { createSessionWithFallback, listedBackends, preferredProviders, type CreateSession } from './providers'
+import { TokenizerCodec } from './text-codec'
+
+/** A model ready to fill: validated manifest, tokenizer, session and what the UI shows. */
+export interface LoadedModel {
+  info: ModelInfo
+  manifest: ModelManifest
+  codec: TokenizerCodec
+  denoiser: OnnxDenoiser
+  /** 1 at ids the model may never predict: mask, unk and every special token except pad. */
+  banned: Uint8Array
+  dispose(): Promise<void>
+}
+
+export interface LoadOptions {
+  /** Providers to try in order; default: the platform's GPU provider(s), then cpu. */
+  providers?: readonly string[]
+  /** Session factory (tests inject failures to exercise the fallback). */
+  createSession?: CreateSession
+}
+
+const REQUIRED_FILES = ['model.onnx', 'tokenizer.json'] as const
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile()
+  } catch {
+    return false
+  }
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (e) {
+    throw new ModelDirError(path, `cannot be read (${(e as Error).message})`, `Check that ${what} exists and is readable`)
+  }
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw new ModelDirError(path, `is not valid JSON (${(e as Error).message})`, `Replace it with the ${what} the model was exported with`)
+  }
+}
+
+/** sha256 of a file, hex. */
+export async function hashFile(path: string): Promise<string> {
+  const h = createHash('sha256')
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer)
+  return h.digest('hex')
+}
+
+/** Providers to try by default; INFILL_EXECUTION_PROVIDER=cpu (or another name) forces one. */
+export function defaultProviders(): string[] {
+  const forced = process.env.INFILL_EXECUTION_PROVIDER?.trim()
+  if (forced) return [forced]
+  return preferredProviders(process.platform, process.arch, listedBackends())
+}
+
+/** Reads, validates and opens a model directory. Throws ModelDirError on any problem. */
+export async function loadModelDir(dirPath: string, options: LoadOptions = {}): Promise<LoadedModel> {
+  const dir = resolve(dirPath)
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new Error('not a directory')
+  } catch {
+    throw new ModelDirError(dir, 'is not a model directory (it does not exist or is not a folder)', 'Choose a folder holding model.onnx, tokenizer.json and manifest.json')
+  }
+  for (const f of REQUIRED_FILES) {
+    if (!(await isFile(join(dir, f))))
+      throw new ModelDirError(join(dir, f), 'is missing', 'A model directory needs model.onnx, tokenizer.json and manifest.json (or config.json for an Optimum fill-mask export)')
+  }
+
+  const tokenizerPath = join(dir, 'tokenizer.json')
+  const tokenizerJson = await readJson(tokenizerPath, 'tokenizer.json')
+  const configPath = join(dir, 'tokenizer_config.json')
+  const tokenizerConfig = (await isFile(configPath)) ? await readJson(configPath, 'tokenizer_config.json') : {}
+  let codec: TokenizerCodec
+  try {
+    codec = new TokenizerCodec(tokenizerJson as object, tokenizerConfig as object)
+  } catch (e) {
+    throw new ModelDirError(tokenizerPath, `cannot be loaded as a Hugging Face tokenizer (${(e as Error).message})`, 'Use the tokenizer.json saved with the model')
+  }
+
+  const { manifest, manifestPath } = await readManifest(dir, codec)
+  checkTokens(manifest, manifestPath, codec, tokenizerPath)
+
+  const modelPath = join(dir, 'model.onnx')
+  let choice
+  try {
+    choice = await createSessionWithFallback(modelPath, options.providers ?? defaultProviders(), options.createSession)
+  } catch (e) {
+    throw new ModelDirError(
+      modelPath,
+      `cannot be loaded by ONNX Runtime; the file may be truncated or not an ONNX model (${(e as Error).message.split('\n')[0]})`,
+      'Export or copy model.onnx again',
+    )
+  }
+  const { session } = choice
+  try {
+    checkGraph(session, modelPath)
+    const vocab = await probeVocab(session, manifest, codec, modelPath, manifestPath, tokenizerPath)
+    const info: ModelInfo = {
+      name: manifest.name,
+      family: manifest.family,
+      dir,
+      maxLength: manifest.maxLength,
+      vocabSize: vocab,
+      hash: await hashFile(modelPath),
+      provider: choice.provider,
+      ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),
+    }
+    return {
+      info,
+      manifest,
+      codec,
+      denoiser: new OnnxDenoiser(session, vocab),
+      banned: bannedIds(manifest, codec, vocab),
+      dispose: () => session.release(),
+    }
+  } catch (e) {
+    await session.release().catch(() => {})
+    throw e
+  }
+}
+
+async function readManifest(dir: string, codec: TokenizerCodec): Promise<{ manifest: ModelManifest; manifestPath: string }> {
+  const manifestPath = join(dir, 'manifest.json')
+  if (await isFile(manifestPath)) {
+    const parsed = ModelManifest.safeParse(await readJson(manifestPath, 'manifest.json'))
+    if (!parsed.success)
+      throw new ModelDirError(manifestPath, `does not match the model contract:\n${z.prettifyError(parsed.error)}\n`, 'Add the missing or wrong fields (see models/README.md for the manifest format)')
+    return { manifest: parsed.data, manifestPath }
+  }
+  const configPath = join(dir, 'config.json')
+  if (!(await isFile(configPath)))
+    throw new ModelDirError(manifestPath, 'is missing (and there is no config.json of an Optimum export to derive it from)', 'Add manifest.json next to model.onnx')
+  const config = OptimumConfig.safeParse(await readJson(configPath, 'config.json'))
+  if (!config.success)
+    throw new ModelDirError(configPath, `cannot describe the model:\n${z.prettifyError(config.error)}\n`, 'Use the config.json of the exported model, or add a manifest.json')
+  const derived = deriveManifest(config.data, codec.addedTokens, codec.vocabSize, basename(dir))
+  if ('problem' in derived) throw new ModelDirError(join(dir, 'tokenizer.json'), derived.problem, 'A fill-mask model needs its mask and padding tokens; add a manifest.json naming them')
+  return { manifest: derived.manifest, manifestPath: configPath }
+}
+
+/** The manifest's special ids must exist in the tokenizer, and the mask id must be a mask token. */
+function checkTokens(manifest: ModelManifest, manifestPath: string, codec: TokenizerCodec, tokenizerPath: string): void {
+  const { mask, pad } = manifest.tokens
+  const content = (id: number) => codec.tokenizer.id_to_token(id)
+  const maskContent = content(mask)
+  if (maskContent === undefined)
+    throw new ModelDirError(manifestPath, `names mask token id ${mask}, which tokenizer.json does not have`, 'Fix tokens.mask or use the tokenizer the model was trained with')
+  if (!/mask/i.test(maskContent))
+    throw new ModelDirError(
+      tokenizerPath,
+      `has "${maskContent}" at the manifest's mask id ${mask}, not a mask token; it is probably the tokenizer of another model`,
+      'Use the tokenizer.json the model was trained with',
+    )
+  if (content(pad) === undefined)
+    throw new ModelDirError(manifestPath, `names padding token id ${pad}, which tokenizer.json does not have`, 'Fix tokens.pad or use the tokenizer the model was trained with')
+}
+
+/** Every graph input must be one the contract feeds; input_ids and logits must be there. */
+export function checkGraph(session: Pick<ort.InferenceSession, 'inputNames' | 'outputNames'>, modelPath: string): void {
+  const inputs = session.inputNames
+  if (!inputs.includes('input_ids'))
+    throw new ModelDirError(modelPath, `has inputs [${inputs.join(', ')}] but no "input_ids"`, 'Export the model with an int64 input named input_ids [batch, length]')
+  const unknown = inputs.filter((n) => n !== 'input_ids' && !(OPTIONAL_INPUTS as readonly string[]).includes(n))
+  if (unknown.length > 0)
+    throw new ModelDirError(
+      modelPath,
+      `has inputs the engine cannot feed: ${unknown.join(', ')} (a time input? masked diffusion denoisers need none)`,
+      `Export the model with only input_ids (optionally ${OPTIONAL_INPUTS.join(', ')})`,
+    )
+  if (!session.outputNames.includes('logits'))
+    throw new ModelDirError(modelPath, `has outputs [${session.outputNames.join(', ')}] but no "logits"`, 'Export the model with a float32 output named logits [batch, length, vocab]')
+}
+
+/** How far a model's vocabulary may exceed its tokenizer's (embedding tables padded for speed). */
+function vocabPaddingAllowance(vocab: number): number {
+  return Math.max(128, Math.ceil(vocab * 0.02))
+}
+
+/** Runs the model once on a short input and checks the logits' vocabulary dimension. */
+async function probeVocab(
+  session: ort.InferenceSession,
+  manifest: ModelManifest,
+  codec: TokenizerCodec,
+  modelPath: string,
+  manifestPath: string,
+  tokenizerPath: string,
+): Promise<number> {
+  const probe = [...codec.wrap.prefix, manifest.tokens.mask, manifest.tokens.mask, ...codec.wrap.suffix]
+  const ids = BigInt64Array.from(probe.map(BigInt))
+  const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, [1, probe.length]) }
+  if (session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(probe.length).fill(1n), [1, probe.length])
+  if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(probe.length), [1, probe.length])
+  let logits: ort.Tensor | undefined
+  try {
+    logits = (await session.run(feeds)).logits
+  } catch (e) {
+    throw new ModelDirError(modelPath, `fails on a probe input of ${probe.length} tokens (${(e as Error).message.split('\n')[0]})`, 'Check that input_ids is int64 [batch, length] with dynamic axes')
+  }
+  if (!logits || logits.dims.length !== 3 || logits.dims[0] !== 1 || logits.dims[1] !== probe.length)
+    throw new ModelDirError(modelPath, `returns logits of shape [${logits?.dims.join(', ')}] for input [1, ${probe.length}]`, 'Export logits as float32 [batch, length, vocab]')
+  if (logits.type !== 'float32') throw new ModelDirError(modelPath, `returns ${logits.type} logits`, 'Export logits as float32')
+  const vocab = logits.dims[2]
+  if (vocab !== manifest.vocabSize)
+    throw new ModelDirError(manifestPath, `says vocabSize ${manifest.vocabSize} but model.onnx returns logits over ${vocab} tokens`, 'Fix vocabSize or use the manifest of this model')
+  if (codec.vocabSize > vocab || vocab - codec.vocabSize > vocabPaddingAllowance(vocab))
+    throw new ModelDirError(
+      tokenizerPath,
+      `has ${codec.vocabSize} tokens but the model predicts ${vocab}; it is the tokenizer of another model`,
+      'Use the tokenizer.json the model was trained with',
+    )
+  return vocab
+}
+
+/** Ids the model may never predict (SUBS): mask, unk, and every special token except pad. */
+export function bannedIds(manifest: ModelManifest, codec: TokenizerCodec, vocab: number): Uint8Array {
+  const banned = new Uint8Array(vocab)
+  for (const id of codec.specialIds) if (id < vocab) banned[id] = 1
+  banned[manifest.tokens.mask] = 1
+  if (manifest.tokens.unk != null && manifest.tokens.unk < vocab) banned[manifest.tokens.unk] = 1
+  banned[manifest.tokens.pad] = 0
+  // Ids past the tokenizer's vocabulary (padded embedding rows) decode to nothing.
+  for (let id = codec.vocabSize; id < vocab; id++) banned[id] = 1
+  return banned
+}
