@@ -1,0 +1,197 @@
+"""The model pipeline end to end: corpus -> tokenizer -> training -> ONNX export -> check.
+
+Run through `npm run model:train -- [options]` (models/train/run.mjs finds a Python with
+torch). Every stage reuses its output in the work directory when present, so an interrupted
+run resumes; `--fresh` starts over.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import corpus  # noqa: E402
+import export  # noqa: E402
+import tokenizer as tok  # noqa: E402
+from model import ModelConfig, count_parameters  # noqa: E402
+from train import encode_split, evaluate, fixed_eval_set, train, unigram_baseline  # noqa: E402
+
+
+def parse_deadline(text: str) -> float:
+    """'HH:MM' (UTC, today) or an ISO timestamp -> epoch seconds."""
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        if len(text) <= 5 and ":" in text:
+            h, m = (int(x) for x in text.split(":"))
+            when = now.replace(hour=h, minute=m, second=0, microsecond=0)
+        else:
+            when = dt.datetime.fromisoformat(text)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.timezone.utc)
+    except ValueError as e:
+        raise SystemExit(f"--deadline {text!r}: expected HH:MM (UTC) or an ISO timestamp ({e})")
+    return when.timestamp()
+
+
+def args_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--smoke", action="store_true", help="tiny slice, tiny model, a few steps, into models/smoke/")
+    p.add_argument("--out", help="model directory to write (default models/dev, or models/smoke with --smoke)")
+    p.add_argument("--work", help="work directory (default models/train/work, or models/smoke/work)")
+    p.add_argument("--name", default="infill-default-mdlm")
+    p.add_argument("--deadline", help="stop training at this UTC time (HH:MM or ISO); the LR decays to it")
+    p.add_argument("--minutes", type=float, help="training budget in minutes (instead of --deadline)")
+    p.add_argument("--steps", type=int, help="stop after this many optimizer steps")
+    p.add_argument("--vocab", type=int, default=8192)
+    p.add_argument("--d-model", type=int, default=256)
+    p.add_argument("--layers", type=int, default=6)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--ffn", type=int, default=688)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--no-bf16", action="store_true", help="train in fp32 (bf16 autocast is the default)")
+    p.add_argument("--no-kjv", action="store_true", help="leave out the King James Bible")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--log-every", type=float, default=180, help="seconds between validation logs")
+    p.add_argument("--ckpt-every", type=float, default=300, help="seconds between checkpoints")
+    p.add_argument("--fresh", action="store_true", help="delete the work directory's checkpoint first")
+    p.add_argument("--export-only", action="store_true", help="export the last checkpoint without training")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    a = args_parser().parse_args(argv)
+    if a.smoke:
+        out = a.out or os.path.join(ROOT, "models", "smoke", "model")
+        work = a.work or os.path.join(ROOT, "models", "smoke", "work")
+        a.vocab, a.d_model, a.layers, a.heads, a.ffn = 1000, 64, 2, 2, 128
+        a.batch, a.warmup = 8, 5
+        steps = a.steps or 30
+        budget = 60.0 * (a.minutes or 2)
+        a.log_every, a.ckpt_every = 20, 60
+    else:
+        out = a.out or os.path.join(ROOT, "models", "dev")
+        work = a.work or os.path.join(HERE, "work")
+        steps = a.steps
+        if a.deadline:
+            budget = parse_deadline(a.deadline) - time.time()
+        elif a.minutes is not None:
+            budget = 60.0 * a.minutes
+        else:
+            budget = 60.0
+        if budget <= 0 and not a.export_only:
+            raise SystemExit(f"--deadline {a.deadline} is already past")
+    corpus_dir = os.path.join(HERE, "corpus")
+    os.makedirs(work, exist_ok=True)
+    log_path = os.path.join(work, "train.log")
+
+    def log(msg: str) -> None:
+        line = f"{dt.datetime.now(dt.timezone.utc).strftime('%H:%M:%S')} {msg}"
+        print(line, flush=True)
+        with open(log_path, "a") as f:
+            f.write(line + "\n")
+
+    t0 = time.time()
+    # 1. corpus
+    if a.smoke or not os.path.exists(os.path.join(work, "valid.txt")):
+        summary = corpus.prepare(corpus_dir, work, seed=a.seed, smoke=a.smoke, use_kjv=not a.no_kjv)
+        log(f"corpus: train {summary['train']}, valid {summary['valid']}")
+    with open(os.path.join(work, "corpus.json")) as f:
+        corpus_summary = json.load(f)
+
+    # 2. tokenizer
+    tok_dir = os.path.join(work, "tok")
+    spm_model = os.path.join(tok_dir, "spm.model")
+    if a.smoke or not os.path.exists(spm_model):
+        tok.train_sentencepiece(os.path.join(work, "train.txt"), tok_dir, a.vocab)
+        log(f"tokenizer: sentencepiece unigram, vocab {a.vocab}")
+    sp = tok.load(spm_model)
+    if sp.get_piece_size() != a.vocab:
+        raise SystemExit(f"{spm_model} has {sp.get_piece_size()} pieces, --vocab is {a.vocab}: use --fresh or a new --work")
+    tok.write_hf_files(sp, tok_dir, os.path.join(work, "tokenizer_reference.json"))
+
+    # 3. token streams
+    ids_path = {s: os.path.join(work, f"{s}_ids.npy") for s in ("train", "valid")}
+    for split, path in ids_path.items():
+        if a.smoke or not os.path.exists(path):
+            stream = encode_split(sp, corpus.read_split(os.path.join(work, f"{split}.txt")))
+            np.save(path, stream)
+            log(f"{split}: {len(stream)} tokens")
+    train_stream = np.load(ids_path["train"])
+    valid_stream = np.load(ids_path["valid"])
+
+    cfg = ModelConfig(vocab_size=a.vocab, d_model=a.d_model, n_layers=a.layers, n_heads=a.heads,
+                      ffn_hidden=a.ffn, max_length=256)
+    eval_set = fixed_eval_set(valid_stream, 8 if a.smoke else 96, cfg.max_length, 0.15, a.seed)
+    baseline = unigram_baseline(train_stream, eval_set)
+    log(f"unigram baseline on the eval set: {baseline}")
+
+    # 4. training
+    ckpt = os.path.join(work, "ckpt.pt")
+    if (a.fresh or a.smoke) and os.path.exists(ckpt):
+        os.remove(ckpt)
+    if a.export_only:
+        if not os.path.exists(ckpt):
+            raise SystemExit(f"--export-only: no checkpoint at {ckpt}")
+        steps = 0
+    log(f"training: budget {budget:.0f}s, steps {steps}, batch {a.batch}, lr {a.lr}, bf16 {not a.no_bf16}")
+    model = train(cfg, train_stream, eval_set, work, budget_s=budget if not a.export_only else 0,
+                  max_steps=steps, batch_size=a.batch, peak_lr=a.lr, warmup=a.warmup, seed=a.seed,
+                  log_every_s=a.log_every, ckpt_every_s=a.ckpt_every, bf16=not a.no_bf16,
+                  threads=a.threads, log=log)
+    state = torch.load(ckpt)["state"]
+    final = evaluate(model, eval_set)
+    log(f"final validation (15% masking, {final['masked_tokens']} tokens): {final}")
+
+    # 5. export + check
+    training = {
+        "corpus": corpus_summary,
+        "trainTokens": int(len(train_stream)), "validTokens": int(len(valid_stream)),
+        "parameters": count_parameters(model), "steps": state["step"],
+        "tokensSeen": state["tokens"], "trainSeconds": round(state["elapsed"]),
+        "batch": a.batch, "sequenceLength": cfg.max_length, "peakLr": a.lr,
+        "objective": "MDLM/LLaDA: t~U(0,1), p=(1-1e-3)t+1e-3, CE on masked positions weighted 1/p; 30% of sequences are padded-span infill",
+        "precision": "bf16 autocast, fp32 master weights" if not a.no_bf16 else "fp32",
+        "hardware": f"CPU, {a.threads} threads (torch {torch.__version__})",
+    }
+    evaluation = {
+        "source": "models/train (Python, fixed eval set of the validation split)",
+        "maskedTokenAccuracy15": round(final["accuracy"], 4),
+        "maskedTokenNll15": round(final["nll"], 4),
+        "maskedTokens": final["masked_tokens"],
+        "unigramBaselineAccuracy15": round(baseline["accuracy"], 4),
+    }
+    desc = ("Small masked diffusion language model (MDLM objective) trained from scratch on "
+            "public-domain English for span infilling with variable-length (pad-terminated) fills.")
+    export.write_model_dir(model, tok_dir, out, export.manifest(cfg, name=a.name, description=desc,
+                                                                 training=training, evaluation=evaluation))
+    ref = export.write_reference(model, work)
+    size = os.path.getsize(os.path.join(out, "model.onnx"))
+    log(f"exported {out} (model.onnx {size / 1e6:.1f} MB)")
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("node is not on PATH: cannot run verify-onnx.mjs")
+    subprocess.run([node, os.path.join(HERE, "verify-onnx.mjs"), out, ref], check=True, cwd=ROOT)
+    if os.path.basename(os.path.normpath(out)) != "default":  # the shipped model has no marker
+        with open(os.path.join(out, "READY"), "w") as f:
+            f.write(dt.datetime.now(dt.timezone.utc).isoformat() + "\n")
+    log(f"done in {time.time() - t0:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,231 @@
+"""Training stage: the MDLM / LLaDA objective with variable-length infilling.
+
+Per sequence t ~ U(0,1), mask probability p = (1 - eps) t + eps; loss = cross-entropy on
+masked positions weighted 1/p, summed and divided by the number of positions.
+A fraction of sequences are infill sequences: 1-3 spans of true length L get a slot budget
+L + extra, the extra slots hold the pad token, and masking applies only inside the slots,
+so the model learns to end a fill early by predicting pad.
+
+The learning-rate schedule is keyed to a wall-clock deadline (warmup, then cosine decay to
+10% at the deadline); checkpoints are written every few minutes and training resumes from
+the last one.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from model import Denoiser, ModelConfig, count_parameters
+from tokenizer import EOS_ID, MASK_ID, PAD_ID, encode_document
+
+EPS = 1e-3
+
+
+def encode_split(sp, docs: list[str]) -> np.ndarray:
+    """One token stream for a split: documents joined by the eos id."""
+    out: list[int] = []
+    for d in docs:
+        out.extend(encode_document(sp, d))
+        out.append(EOS_ID)
+    return np.asarray(out, dtype=np.int16)
+
+
+class Batcher:
+    """Samples training sequences from a token stream (random windows, many epochs)."""
+
+    def __init__(self, stream: np.ndarray, seq_len: int, seed: int, infill_frac: float = 0.3,
+                 short_frac: float = 0.15, max_span: int = 48):
+        self.stream = stream
+        self.seq_len = seq_len
+        self.rng = np.random.default_rng(seed)
+        self.infill_frac = infill_frac
+        self.short_frac = short_frac
+        self.max_span = max_span
+
+    def _window(self, n: int) -> np.ndarray:
+        start = int(self.rng.integers(0, len(self.stream) - n))
+        return self.stream[start:start + n].astype(np.int64)
+
+    def _infill(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sequence with 1-3 padded span slots; returns (tokens, slot mask)."""
+        rng = self.rng
+        raw = self._window(n)
+        n_spans = int(rng.integers(1, 4))
+        lengths = [int(rng.integers(1, min(self.max_span, n // 4) + 1)) for _ in range(n_spans)]
+        extras = [0 if rng.random() < 0.3 else int(rng.integers(0, L + 1)) for L in lengths]
+        # span starts inside raw, sorted and non-overlapping
+        starts = sorted(int(s) for s in rng.choice(n, size=n_spans, replace=False))
+        toks: list[int] = []
+        slot: list[bool] = []
+        pos = 0
+        for s, L, e in zip(starts, lengths, extras):
+            if s < pos:
+                continue
+            toks.extend(raw[pos:s].tolist())
+            slot.extend([False] * (s - pos))
+            span = raw[s:s + L].tolist()
+            toks.extend(span + [PAD_ID] * e)
+            slot.extend([True] * (len(span) + e))
+            pos = s + len(span)
+        toks.extend(raw[pos:].tolist())
+        slot.extend([False] * (n - pos))
+        return np.asarray(toks[:n], dtype=np.int64), np.asarray(slot[:n], dtype=bool)
+
+    def batch(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Returns (noisy input, clean target, masked positions, per-position 1/p weights)."""
+        rng = self.rng
+        n = self.seq_len
+        if rng.random() < self.short_frac:
+            n = int(rng.integers(16, self.seq_len))
+        target = np.empty((batch_size, n), dtype=np.int64)
+        allowed = np.ones((batch_size, n), dtype=bool)
+        for i in range(batch_size):
+            if rng.random() < self.infill_frac:
+                target[i], allowed[i] = self._infill(n)
+            else:
+                target[i] = self._window(n)
+        t = rng.random(batch_size)
+        p = (1 - EPS) * t + EPS
+        masked = (rng.random((batch_size, n)) < p[:, None]) & allowed
+        for i in range(batch_size):  # at least one masked position per sequence
+            if not masked[i].any():
+                cand = np.flatnonzero(allowed[i])
+                masked[i, cand[int(rng.integers(0, len(cand)))]] = True
+        noisy = np.where(masked, MASK_ID, target)
+        weight = np.broadcast_to((1.0 / p)[:, None], (batch_size, n))
+        return (torch.from_numpy(noisy), torch.from_numpy(target), torch.from_numpy(masked),
+                torch.from_numpy(np.ascontiguousarray(weight)).float())
+
+
+def fixed_eval_set(stream: np.ndarray, n_seq: int, seq_len: int, ratio: float, seed: int):
+    """Deterministic windows with exactly `ratio` of positions masked (eval at 15%)."""
+    rng = np.random.default_rng(seed)
+    n_seq = min(n_seq, max(1, len(stream) // seq_len))
+    starts = np.linspace(0, len(stream) - seq_len - 1, n_seq).astype(np.int64)
+    target = np.stack([stream[s:s + seq_len] for s in starts]).astype(np.int64)
+    masked = np.zeros_like(target, dtype=bool)
+    k = max(1, int(round(ratio * seq_len)))
+    for i in range(n_seq):
+        masked[i, rng.choice(seq_len, size=k, replace=False)] = True
+    noisy = np.where(masked, MASK_ID, target)
+    return torch.from_numpy(noisy), torch.from_numpy(target), torch.from_numpy(masked)
+
+
+@torch.no_grad()
+def evaluate(model: Denoiser, eval_set, batch_size: int = 16) -> dict:
+    """Masked-token top-1 accuracy and mean NLL on the fixed eval set."""
+    model.eval()
+    noisy, target, masked = eval_set
+    correct = total = 0
+    nll = 0.0
+    for i in range(0, len(noisy), batch_size):
+        logits = model(noisy[i:i + batch_size])
+        m = masked[i:i + batch_size]
+        lg = logits[m].float()
+        tg = target[i:i + batch_size][m]
+        correct += int((lg.argmax(-1) == tg).sum())
+        total += int(m.sum())
+        nll += float(F.cross_entropy(lg, tg, reduction="sum"))
+    model.train()
+    return {"accuracy": correct / max(1, total), "nll": nll / max(1, total), "masked_tokens": total}
+
+
+def unigram_baseline(train_stream: np.ndarray, eval_set) -> dict:
+    """Accuracy of always predicting the most frequent training token (not eos/pad)."""
+    counts = np.bincount(train_stream.astype(np.int64), minlength=8)
+    counts[[PAD_ID, EOS_ID, MASK_ID]] = 0
+    top = int(counts.argmax())
+    _, target, masked = eval_set
+    acc = float((target[masked] == top).float().mean())
+    return {"token_id": top, "accuracy": acc}
+
+
+def lr_at(elapsed: float, budget: float, step: int, peak: float, warmup: int) -> float:
+    warm = min(1.0, (step + 1) / warmup)
+    frac = min(1.0, elapsed / max(1.0, budget))
+    return peak * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
+          budget_s: float, max_steps: int | None, batch_size: int, peak_lr: float,
+          warmup: int, seed: int, log_every_s: float, ckpt_every_s: float,
+          bf16: bool, threads: int, log) -> Denoiser:
+    """Train until the wall-clock budget (or max_steps) is used up; resumes from out_dir/ckpt.pt."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    model = Denoiser(cfg)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=peak_lr, betas=(0.9, 0.98), eps=1e-8)
+    ckpt_path = os.path.join(out_dir, "ckpt.pt")
+    state = {"step": 0, "elapsed": 0.0, "tokens": 0, "history": []}
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path)
+        if ck["config"] != cfg.to_dict():
+            raise RuntimeError(f"{ckpt_path} was trained with another config; move it away to start afresh")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        state = ck["state"]
+        log(f"resumed from {ckpt_path} at step {state['step']} ({state['elapsed']:.0f}s trained)")
+    log(f"model: {count_parameters(model)} parameters, config {cfg.to_dict()}")
+    batcher = Batcher(train_stream, cfg.max_length, seed + state["step"])
+    start_step = state["step"]
+
+    def save():
+        tmp = ckpt_path + ".tmp"
+        torch.save({"config": cfg.to_dict(), "model": model.state_dict(), "opt": opt.state_dict(),
+                    "state": state}, tmp)
+        os.replace(tmp, ckpt_path)
+
+    last_log = last_ckpt = time.time()
+    run_start = time.time()
+    base_elapsed = state["elapsed"]
+    loss_acc, n_acc, tok_acc, t_acc = 0.0, 0, 0, time.time()
+    while True:
+        elapsed = base_elapsed + (time.time() - run_start)
+        if elapsed >= budget_s or (max_steps is not None and state["step"] >= max_steps):
+            break
+        lr = lr_at(elapsed, budget_s, state["step"], peak_lr, warmup)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        noisy, target, masked, weight = batcher.batch(batch_size)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            h = model.hidden(noisy)[masked]
+            logits = model.project(h)
+        ce = F.cross_entropy(logits.float(), target[masked], reduction="none")
+        loss = (ce * weight[masked]).sum() / noisy.numel()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        state["step"] += 1
+        state["tokens"] += noisy.numel()
+        loss_acc += float(loss)
+        n_acc += 1
+        tok_acc += noisy.numel()
+        now = time.time()
+        state["elapsed"] = base_elapsed + (now - run_start)
+        if now - last_log >= log_every_s:
+            ev = evaluate(model, eval_set)
+            rec = {"step": state["step"], "elapsed_s": round(state["elapsed"]), "lr": lr,
+                   "loss": loss_acc / n_acc, "tokens": state["tokens"],
+                   "tok_per_s": tok_acc / (now - t_acc), "valid_acc15": ev["accuracy"],
+                   "valid_nll15": ev["nll"]}
+            state["history"].append(rec)
+            log(json.dumps(rec))
+            loss_acc, n_acc, tok_acc, t_acc = 0.0, 0, 0, time.time()
+            last_log = time.time()
+        if now - last_ckpt >= ckpt_every_s:
+            save()
+            last_ckpt = time.time()
+    if time.time() - run_start > 0 and state["step"] > start_step:  # never rewrite an untouched checkpoint
+        save()
+    return model
