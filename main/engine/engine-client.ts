@@ -1,0 +1,354 @@
+/**
+ * The host side of the engine process: starts it, queues requests (one runs at a time),
+ * relays step/done/error events, cancels, and restarts the process after a crash,
+ * reloading the model it had. Knows nothing of Electron: the host passes a `spawn`
+ * function (Electron: utilityProcess.fork wrapped by `utilityProcessChannel`; browser
+ * mode and tests: `forkWithNode()`).
+ */
+import { fork } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { EngineState, FillErrorEvent, FillRequest, FillResult, FillStepEvent, ModelInfo } from '../contract'
+import { EngineError } from './errors'
+import { resolveAppRoot } from './model-paths'
+import { FromEngine, type ToEngine } from './protocol'
+
+/** A started engine process, as the client talks to it. */
+export interface EngineChannel {
+  post(msg: ToEngine): void
+  onMessage(fn: (msg: unknown) => void): void
+  onExit(fn: (description: string) => void): void
+  kill(): void
+  readonly pid: number | undefined
+}
+
+/** Starts a fresh engine process. */
+export type SpawnEngine = () => EngineChannel
+
+/** The shape of Electron's UtilityProcess the client needs (no Electron import here). */
+export interface UtilityProcessLike {
+  postMessage(message: unknown): void
+  on(event: 'message', listener: (message: unknown) => void): unknown
+  on(event: 'exit', listener: (code: number) => void): unknown
+  kill(): boolean
+  readonly pid?: number | undefined
+}
+
+/** Wraps an Electron utilityProcess as an EngineChannel. */
+export function utilityProcessChannel(proc: UtilityProcessLike): EngineChannel {
+  return {
+    post: (m) => proc.postMessage(m),
+    onMessage: (fn) => void proc.on('message', fn),
+    onExit: (fn) => void proc.on('exit', (code: number) => fn(`exit code ${code}`)),
+    kill: () => void proc.kill(),
+    get pid() {
+      return proc.pid
+    },
+  }
+}
+
+/**
+ * The engine entry for a Node fork: out/main/engine-process.js next to the built code when
+ * it exists, else main/engine/engine-process.ts run through tsx.
+ */
+export function engineEntry(): { entry: string; execArgv: string[]; cwd: string } {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const built = join(here, 'engine-process.js')
+  const root = resolveAppRoot(here)
+  if (existsSync(built)) return { entry: built, execArgv: [], cwd: root }
+  return { entry: join(root, 'main', 'engine', 'engine-process.ts'), execArgv: ['--import', 'tsx'], cwd: root }
+}
+
+/** Spawns the engine with child_process.fork (browser mode, the CLI, tests). */
+export function forkWithNode(options: { env?: NodeJS.ProcessEnv } = {}): SpawnEngine {
+  return () => {
+    const { entry, execArgv, cwd } = engineEntry()
+    const child = fork(entry, [], { execArgv, cwd, env: options.env ?? process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    return {
+      post: (m) => {
+        if (child.connected) child.send(m)
+      },
+      onMessage: (fn) => void child.on('message', fn),
+      onExit: (fn) => void child.on('exit', (code, signal) => fn(signal ? `signal ${signal}` : `exit code ${code}`)),
+      kill: () => void child.kill(),
+      get pid() {
+        return child.pid
+      },
+    }
+  }
+}
+
+/** Per-request listeners (in addition to the client-wide ones). */
+export interface FillListeners {
+  onStep?: (e: FillStepEvent) => void
+  onDone?: (r: FillResult) => void
+  onError?: (e: FillErrorEvent) => void
+}
+
+/** An error carrying the FillErrorEvent of a failed or cancelled fill. */
+export class FillFailed extends Error {
+  override name = 'FillFailed'
+  constructor(readonly event: FillErrorEvent) {
+    super(event.message)
+  }
+}
+
+type Job =
+  | { kind: 'load'; dir: string; resolve: (m: ModelInfo) => void; reject: (e: Error) => void }
+  | { kind: 'fill'; request: FillRequest; listeners: FillListeners; resolve: (r: FillResult) => void; reject: (e: Error) => void }
+
+export interface EngineClientOptions {
+  /** Crashes tolerated within `crashWindowMs` before the client stops restarting. */
+  maxCrashes?: number
+  crashWindowMs?: number
+}
+
+type Listener<T> = (value: T) => void
+
+/** Talks to one engine process at a time, restarting it after a crash. */
+export class EngineClient {
+  private channel: EngineChannel | null = null
+  private queue: Job[] = []
+  private current: Job | null = null
+  private engineState: EngineState = { status: 'starting', model: null, queued: 0 }
+  /** The directory of the model in use, reloaded after a crash. */
+  private modelDir: string | null = null
+  private crashes: number[] = []
+  private disposed = false
+  private readonly listeners = {
+    state: new Set<Listener<EngineState>>(),
+    step: new Set<Listener<FillStepEvent>>(),
+    done: new Set<Listener<FillResult>>(),
+    error: new Set<Listener<FillErrorEvent>>(),
+  }
+
+  constructor(
+    private readonly spawn: SpawnEngine,
+    private readonly options: EngineClientOptions = {},
+  ) {}
+
+  /** Starts the engine process (idempotent). */
+  start(): void {
+    if (this.channel || this.disposed) return
+    const channel = this.spawn()
+    this.channel = channel
+    channel.onMessage((raw) => {
+      if (this.channel === channel) this.receive(raw)
+    })
+    channel.onExit((description) => {
+      if (this.channel === channel) this.crashed(description)
+    })
+    this.pump()
+  }
+
+  /** Loads a model directory; resolves with its info, rejects with the loader's message. */
+  loadModel(dir: string): Promise<ModelInfo> {
+    return new Promise<ModelInfo>((resolve, reject) => {
+      this.enqueue({ kind: 'load', dir, resolve, reject })
+    })
+  }
+
+  /**
+   * Queues a fill. Events go to `listeners` and the client-wide listeners; `result`
+   * resolves with the FillResult or rejects with FillFailed (cancelled, crashed, bad input).
+   */
+  fill(request: FillRequest, listeners: FillListeners = {}): { requestId: string; queued: number; result: Promise<FillResult> } {
+    let resolve!: (r: FillResult) => void
+    let reject!: (e: Error) => void
+    const result = new Promise<FillResult>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    result.catch(() => {}) // callers that only listen to events must not see an unhandled rejection
+    const queued = this.queue.length + (this.current ? 1 : 0)
+    this.enqueue({ kind: 'fill', request, listeners, resolve, reject })
+    return { requestId: request.requestId, queued, result }
+  }
+
+  /** Cancels a fill: a queued one is dropped, the running one stops at its next step. */
+  cancel(requestId: string): void {
+    const i = this.queue.findIndex((j) => j.kind === 'fill' && j.request.requestId === requestId)
+    if (i >= 0) {
+      const [job] = this.queue.splice(i, 1)
+      this.publishState({ queued: this.queue.length })
+      if (job.kind === 'fill') this.failFill(job, { requestId, message: 'Cancelled before it started.', cancelled: true })
+      return
+    }
+    if (this.current?.kind === 'fill' && this.current.request.requestId === requestId) this.channel?.post({ type: 'cancel', requestId })
+  }
+
+  /** The engine's current state. */
+  state(): EngineState {
+    return this.engineState
+  }
+
+  /** The pid of the engine process (tests kill it to simulate a crash). */
+  pid(): number | undefined {
+    return this.channel?.pid
+  }
+
+  onState(fn: Listener<EngineState>): () => void {
+    return this.listen(this.listeners.state, fn)
+  }
+  onStep(fn: Listener<FillStepEvent>): () => void {
+    return this.listen(this.listeners.step, fn)
+  }
+  onDone(fn: Listener<FillResult>): () => void {
+    return this.listen(this.listeners.done, fn)
+  }
+  onError(fn: Listener<FillErrorEvent>): () => void {
+    return this.listen(this.listeners.error, fn)
+  }
+
+  /** Stops the engine process and fails everything still queued. */
+  async dispose(): Promise<void> {
+    this.disposed = true
+    const channel = this.channel
+    this.channel = null
+    const pending = [...(this.current ? [this.current] : []), ...this.queue]
+    this.current = null
+    this.queue = []
+    for (const job of pending) {
+      if (job.kind === 'fill') this.failFill(job, { requestId: job.request.requestId, message: 'The engine was shut down.', cancelled: true })
+      else job.reject(new EngineError('The engine was shut down.'))
+    }
+    if (channel) {
+      const exited = new Promise<void>((r) => channel.onExit(() => r()))
+      channel.post({ type: 'shutdown' })
+      const timer = setTimeout(() => channel.kill(), 2000)
+      await exited
+      clearTimeout(timer)
+    }
+  }
+
+  private listen<T>(set: Set<Listener<T>>, fn: Listener<T>): () => void {
+    set.add(fn)
+    return () => set.delete(fn)
+  }
+
+  private emit<T>(set: Set<Listener<T>>, value: T): void {
+    for (const fn of set) {
+      try {
+        fn(value)
+      } catch (e) {
+        console.error('engine listener failed:', e)
+      }
+    }
+  }
+
+  private publishState(next: Partial<EngineState>): void {
+    this.engineState = { ...this.engineState, ...next, queued: this.queue.length }
+    this.emit(this.listeners.state, this.engineState)
+  }
+
+  private enqueue(job: Job): void {
+    if (this.disposed) {
+      const message = 'The engine was shut down.'
+      if (job.kind === 'fill') this.failFill(job, { requestId: job.request.requestId, message, cancelled: false })
+      else job.reject(new EngineError(message))
+      return
+    }
+    this.queue.push(job)
+    this.publishState({})
+    this.start()
+    this.pump()
+  }
+
+  /** Sends the next job when the process is up and idle. */
+  private pump(): void {
+    if (this.current || !this.channel || this.queue.length === 0) return
+    const job = this.queue.shift()!
+    this.current = job
+    this.publishState({})
+    if (job.kind === 'load') this.channel.post({ type: 'load', dir: job.dir })
+    else this.channel.post({ type: 'fill', request: job.request })
+  }
+
+  private finish(): void {
+    this.current = null
+    this.pump()
+  }
+
+  private failFill(job: Extract<Job, { kind: 'fill' }>, event: FillErrorEvent): void {
+    job.listeners.onError?.(event)
+    this.emit(this.listeners.error, event)
+    job.reject(new FillFailed(event))
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = FromEngine.safeParse(raw)
+    if (!parsed.success) {
+      console.error(`engine sent an invalid message: ${parsed.error.message}`)
+      return
+    }
+    const msg = parsed.data
+    const job = this.current
+    switch (msg.type) {
+      case 'state':
+        this.publishState({ status: msg.state.status, model: msg.state.model, message: msg.state.message })
+        break
+      case 'loaded':
+        this.modelDir = msg.dir
+        if (job?.kind === 'load') {
+          job.resolve(msg.model)
+          this.finish()
+        }
+        break
+      case 'loadError':
+        if (job?.kind === 'load') {
+          job.reject(new EngineError(msg.message))
+          this.finish()
+        }
+        break
+      case 'step':
+        if (job?.kind === 'fill' && job.request.requestId === msg.event.requestId) job.listeners.onStep?.(msg.event)
+        this.emit(this.listeners.step, msg.event)
+        break
+      case 'done':
+        if (job?.kind === 'fill' && job.request.requestId === msg.result.requestId) {
+          job.listeners.onDone?.(msg.result)
+          this.emit(this.listeners.done, msg.result)
+          job.resolve(msg.result)
+          this.finish()
+        }
+        break
+      case 'error':
+        if (job?.kind === 'fill' && job.request.requestId === msg.error.requestId) {
+          this.failFill(job, msg.error)
+          this.finish()
+        }
+        break
+    }
+  }
+
+  /** The process exited unexpectedly: fail the running job, report, restart, reload. */
+  private crashed(description: string): void {
+    this.channel = null
+    if (this.disposed) return
+    const job = this.current
+    this.current = null
+    const message = `The engine process stopped (${description}); it is being restarted.`
+    if (job?.kind === 'fill') this.failFill(job, { requestId: job.request.requestId, message: `${message} This fill was lost; run it again.`, cancelled: false })
+    else if (job?.kind === 'load') job.reject(new EngineError(message))
+
+    const now = Date.now()
+    const windowMs = this.options.crashWindowMs ?? 60_000
+    this.crashes = [...this.crashes.filter((t) => now - t < windowMs), now]
+    if (this.crashes.length > (this.options.maxCrashes ?? 5)) {
+      this.publishState({ status: 'error', message: `The engine process keeps stopping (${description}); restart the app.` })
+      const pending = this.queue
+      this.queue = []
+      for (const p of pending) {
+        if (p.kind === 'fill') this.failFill(p, { requestId: p.request.requestId, message: 'The engine is not running.', cancelled: false })
+        else p.reject(new EngineError('The engine is not running.'))
+      }
+      return
+    }
+    this.publishState({ status: 'crashed', message })
+    // Reload the model we had before anything else runs.
+    if (this.modelDir && !(this.queue[0]?.kind === 'load'))
+      this.queue.unshift({ kind: 'load', dir: this.modelDir, resolve: () => {}, reject: () => {} })
+    this.start()
+  }
+}
