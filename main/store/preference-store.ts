@@ -85,9 +85,9 @@ export class PreferenceStore {
       throw new PreferenceStoreError('corrupt', `Could not create the preference log ${file}: ${(err as Error).message}.`, { cause: err })
     }
     try {
-      db.pragma('journal_mode = WAL')
-      db.pragma('synchronous = FULL')
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = FULL') // fsync the WAL at every commit: log() returns only once the decision is on disk
       db.pragma('secure_delete = ON') // clear() leaves no old text in freed pages
       migrate(db, file)
       return new PreferenceStore(db, file, false, setAside, now)
