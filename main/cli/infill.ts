@@ -1,0 +1,67 @@
+/**
+ * `npm run infill -- --model DIR --text "The [[cat]] sat[[+3]]."`
+ *
+ * Fills the marked spans with the engine (in process) and prints one JSON object: the
+ * filled text (first candidate of each span), every span's fills, forward passes and
+ * milliseconds. Text outside the spans is byte-identical to the input.
+ */
+import { parseArgs } from 'node:util'
+import { applyFills } from '../engine/canvas'
+import { fillModelOf, runFill } from '../engine/fill'
+import { loadModelDir } from '../engine/model-dir'
+import { defaultModelDir } from '../engine/model-paths'
+import { parseSpanMarkup } from './span-markup'
+import { SAMPLING_HELP, SAMPLING_OPTIONS, samplingFromArgs } from './sampling-options'
+
+const HELP = `usage: npm run infill -- --text "TEXT" [options]
+
+  --text TEXT           the text; [[...]] marks a span to regenerate, [[+N]] inserts N tokens
+  --model DIR           model directory (default: models/default)
+  --empty-slots N       slots of an empty span without a count (default 8)
+${SAMPLING_HELP}
+`
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { ...SAMPLING_OPTIONS, text: { type: 'string' }, model: { type: 'string' }, 'empty-slots': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  })
+  if (values.help) {
+    process.stdout.write(HELP)
+    return
+  }
+  if (values.text === undefined) throw new Error('--text is required (mark spans with [[...]] or [[+N]])')
+  const settings = samplingFromArgs(values)
+  const emptySpanSlots = values['empty-slots'] !== undefined ? Number(values['empty-slots']) : undefined
+  if (emptySpanSlots !== undefined && !(Number.isInteger(emptySpanSlots) && emptySpanSlots >= 1))
+    throw new Error(`--empty-slots must be a positive integer, got "${values['empty-slots']}"`)
+  const { text, spans } = parseSpanMarkup(values.text)
+
+  const model = await loadModelDir(values.model ?? defaultModelDir())
+  try {
+    const result = await runFill(fillModelOf(model), { requestId: 'cli', text, spans, locked: [], settings }, {}, { emptySpanSlots })
+    const first = new Map(result.spans.map((s) => [s.spanId, s.candidates[0].text]))
+    const out = {
+      text: applyFills(text, spans, first),
+      spans: result.spans.map((s) => ({
+        id: s.spanId,
+        original: s.original,
+        slots: s.slots,
+        fills: s.candidates.map((c) => c.text),
+        confidence: s.candidates.map((c) => Number(c.confidence.toFixed(4))),
+      })),
+      forwardPasses: result.forwardPasses,
+      ms: Math.round(result.ms),
+      model: { name: result.model.name, provider: result.model.provider, hash: result.model.hash.slice(0, 16) },
+      settings,
+    }
+    process.stdout.write(JSON.stringify(out) + '\n')
+  } finally {
+    await model.dispose()
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`infill: ${e instanceof Error ? e.message : String(e)}\n`)
+  process.exit(1)
+})
