@@ -66,7 +66,7 @@ function sqliteMessage(err: unknown): string {
 function cannotOpenError(path: string, err: unknown): PreferenceStoreError {
   const reason = err instanceof Error ? err.message : String(err)
   return new PreferenceStoreError(
-    'corrupt',
+    'cannot-open',
     `Could not open the preference log ${path}: ${reason}. Check that it is a readable file (not a folder) and that no other program holds it.`,
     { cause: err },
   )

@@ -3,7 +3,8 @@
 /** Why the store refused an operation. */
 export type PreferenceStoreErrorCode =
   | 'invalid-decision' // the decision failed validation; nothing was written
-  | 'missing' // the database file does not exist (read-only open)
+  | 'missing' // the database file does not exist, or is empty (read-only open)
+  | 'cannot-open' // the path cannot be opened at all (a folder, no permission); nothing was set aside
   | 'corrupt' // not a readable SQLite database, or it fails its integrity check
   | 'foreign' // a SQLite database that belongs to another application
   | 'newer-schema' // written by a newer Infill; left untouched

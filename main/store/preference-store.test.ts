@@ -310,9 +310,12 @@ describe('PreferenceStore: the file', () => {
     expect(() => store!.setEnabled(false)).toThrow(/opened read-only/)
   })
 
-  it('read-only open of a missing file says there is no log', () => {
+  it('read-only open of a missing or empty file says there is no log, and creates nothing', () => {
     expect(() => PreferenceStore.openReadOnly(join(dir, 'nope.sqlite'))).toThrow(/There is no preference log at .*nope\.sqlite/)
     expect(existsSync(join(dir, 'nope.sqlite'))).toBe(false)
+    writeFileSync(join(dir, 'empty.sqlite'), '')
+    expect(() => PreferenceStore.openReadOnly(join(dir, 'empty.sqlite'))).toThrow(/empty\.sqlite is an empty file, not a preference log/)
+    expect(readFileSync(join(dir, 'empty.sqlite'))).toHaveLength(0)
   })
 })
 

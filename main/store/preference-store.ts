@@ -68,7 +68,7 @@ export class PreferenceStore {
    * Opens (or creates, folders included) the log at `path` for reading and writing, and
    * migrates it to the current schema. A corrupt or foreign file there is set aside and a
    * new log started (see `setAside`). Throws 'newer-schema' for a log from a newer Infill
-   * (left untouched) and 'corrupt' when the file cannot be opened at all (a folder, no permission).
+   * (left untouched) and 'cannot-open' when the path cannot be opened at all (a folder, no permission).
    */
   static open(path: string, options: PreferenceStoreOptions = {}): PreferenceStore {
     const file = resolve(path)
@@ -82,7 +82,7 @@ export class PreferenceStore {
     try {
       db = new Database(file)
     } catch (err) {
-      throw new PreferenceStoreError('corrupt', `Could not create the preference log ${file}: ${(err as Error).message}.`, { cause: err })
+      throw new PreferenceStoreError('cannot-open', `Could not create the preference log ${file}: ${(err as Error).message}.`, { cause: err })
     }
     try {
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
@@ -112,11 +112,14 @@ export class PreferenceStore {
       case 'foreign':
         throw new PreferenceStoreError(
           verdict.kind,
-          `${file} is not a usable Infill preference log: ${verdict.detail}. It was left unchanged; point --db at the prefs.sqlite file in Infill's user-data folder.`,
+          `${file} is not a usable Infill preference log: ${verdict.detail}. It was left unchanged; use the prefs.sqlite file in Infill's user-data folder.`,
         )
       case 'newer':
         throw newerSchemaError(file, verdict.version)
       case 'ok':
+        if (verdict.version === 0) {
+          throw new PreferenceStoreError('missing', `${file} is an empty file, not a preference log. Check the path (Infill keeps it as prefs.sqlite in its user-data folder).`)
+        }
         if (verdict.version < SCHEMA_VERSION) {
           throw new PreferenceStoreError(
             'older-schema',

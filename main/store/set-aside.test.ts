@@ -157,6 +157,7 @@ describe('a corrupt or foreign file at open', () => {
     const folder = join(dir, 'prefs.sqlite')
     mkdirSync(folder)
     expect(() => PreferenceStore.open(folder, { now })).toThrow(/Could not open the preference log .*prefs\.sqlite.*not a folder/)
+    expect(() => PreferenceStore.open(folder, { now })).toThrow(expect.objectContaining({ code: 'cannot-open' }))
     expect(readdirSync(dir)).toEqual(['prefs.sqlite'])
   })
 
