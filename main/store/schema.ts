@@ -57,15 +57,17 @@ export const MIGRATIONS: readonly Migration[] = [
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version
 
 /**
- * Brings the database at `path` up to SCHEMA_VERSION and stamps it with APPLICATION_ID.
- * Returns the version it started from. Throws 'newer-schema' for a log written by a newer
- * Infill (the file is left untouched).
+ * Brings the database at `path` up to the last of `migrations` (default: MIGRATIONS) and
+ * stamps it with APPLICATION_ID, all in one transaction: a failing migration leaves the
+ * file as it was. Returns the version it started from. Throws 'newer-schema' for a log
+ * written by a newer Infill (the file is left untouched).
  */
-export function migrate(db: Database.Database, path: string): number {
+export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): number {
+  const latest = migrations[migrations.length - 1]?.version ?? 0
   const from = db.pragma('user_version', { simple: true }) as number
-  if (from > SCHEMA_VERSION) throw newerSchemaError(path, from)
+  if (from > latest) throw newerSchemaError(path, from)
   db.transaction(() => {
-    for (const migration of MIGRATIONS) {
+    for (const migration of migrations) {
       if (migration.version <= from) continue
       db.exec(migration.sql)
       db.pragma(`user_version = ${migration.version}`)
