@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -136,6 +136,16 @@ describe('PreferenceStore: log and export', () => {
     expect(exportLines(s, 'standard')).toEqual([])
   })
 
+  it('an export onto a folder fails with a clear error, leaving no temporary file', () => {
+    const s = openStore()
+    s.log(session[0])
+    const folder = join(dir, 'exports')
+    mkdirSync(join(folder, 'inside'), { recursive: true })
+    expect(() => s.export('standard', folder)).toThrow(expect.objectContaining({ code: 'export-failed', message: expect.stringContaining(`Could not write the export to ${folder}`) }))
+    expect(readdir(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+    expect(readdir(folder)).toEqual(['inside'])
+  })
+
   it('refuses to export over the log itself', () => {
     const s = openStore()
     expect(() => s.export('standard', s.path)).toThrow(/Refusing to export over the preference log itself/)
@@ -156,6 +166,8 @@ describe('PreferenceStore: log and export', () => {
     expect(existsSync(join(dir, 'prefs.sqlite'))).toBe(true)
     const leftovers = readdir(dir).filter((f) => f.endsWith('.tmp'))
     expect(leftovers).toEqual([])
+    // the connection is not left busy by the abandoned query
+    expect(s.log(session[2]).logged).toBe(true)
   })
 })
 

@@ -231,9 +231,10 @@ export class PreferenceStore {
     if ([this.path, `${this.path}-wal`, `${this.path}-shm`].includes(target)) {
       throw new PreferenceStoreError('export-failed', `Refusing to export over the preference log itself (${target}); choose another file, e.g. preferences.jsonl.`)
     }
+    const chosenFormat = parsedFormat.data
     const decisions = this.decisions('ASC')
     function* lines(): Generator<string> {
-      for (const record of decisions) for (const line of preferenceLines(record, parsedFormat.data!)) yield formatLine(line)
+      for (const record of decisions) for (const line of preferenceLines(record, chosenFormat)) yield formatLine(line)
     }
     try {
       return { path: target, lines: writeLinesAtomic(target, lines()) }
