@@ -16,6 +16,7 @@ import {
   type RequestChannel,
   type SenderContext,
 } from './contract'
+import { utilityProcessChannel } from './engine/engine-client'
 import { createAppServices, type AppServices } from './services/app-services'
 import type { FileDialogs } from './services/request-handlers'
 
@@ -85,7 +86,8 @@ async function start(): Promise<void> {
     workspaceDir: null,
     dialogs,
     version: app.getVersion(),
-    spawnEngine: (entry, args) => utilityProcess.fork(entry, args, { serviceName: 'Infill engine', stdio: 'inherit' }),
+    spawnEngine: () =>
+      utilityProcessChannel(utilityProcess.fork(join(here, 'engine-process.js'), [], { serviceName: 'Infill engine', stdio: 'inherit' })),
     onDirty: (sender, dirty, title) => {
       const win = windowOf(sender)
       if (!win) return

@@ -54,9 +54,10 @@ export function utilityProcessChannel(proc: UtilityProcessLike): EngineChannel {
  */
 export function engineEntry(): { entry: string; execArgv: string[]; cwd: string } {
   const here = dirname(fileURLToPath(import.meta.url))
-  const built = join(here, 'engine-process.js')
+  // Bundled code may sit in out/main/chunks/, beside or below out/main/engine-process.js.
+  const built = [join(here, 'engine-process.js'), join(here, '..', 'engine-process.js')].find((p) => existsSync(p))
   const root = resolveAppRoot(here)
-  if (existsSync(built)) return { entry: built, execArgv: [], cwd: root }
+  if (built) return { entry: built, execArgv: [], cwd: root }
   return { entry: join(root, 'main', 'engine', 'engine-process.ts'), execArgv: ['--import', 'tsx'], cwd: root }
 }
 

@@ -3,12 +3,12 @@
  * (engine in a child process, preference log, documents) behind the local web host and
  * prints the address, which carries this run's token.
  */
-import { fork } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { homedir, platform } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { forkWithNode } from '../engine/engine-client'
 import { createAppServices } from '../services/app-services'
 import { defaultUserDataDir } from '../services/user-data'
 import { startWebHost } from './web-host'
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     dialogs: null,
     version: process.env.npm_package_version ?? '0.1.0',
     modelDir: args.model ? resolve(args.model) : undefined,
-    spawnEngine: (entry, execArgv, argv) => fork(entry, argv, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    spawnEngine: forkWithNode(),
     broadcast: (channel, payload) => host?.broadcast(channel, payload),
   })
   host = await startWebHost({ rendererDir: join(appRoot, 'out/renderer'), handlers: services.handlers, port })

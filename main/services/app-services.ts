@@ -1,0 +1,100 @@
+/**
+ * Builds the main-process services both hosts share: the engine client (model loaded at
+ * start), the preference log, recovery copies and documents, and the request handlers over
+ * them. The host supplies only what differs: how to start the engine process, native
+ * dialogs (or none), and how to broadcast events.
+ */
+import type { EngineState, EventChannel, EventPayload, HostInfo, SenderContext } from '../contract'
+import { EngineClient, type SpawnEngine } from '../engine/engine-client'
+import { defaultModelDir } from '../engine/model-paths'
+import { PreferenceStore } from '../store/preference-store'
+import type { EngineGateway, PreferenceGateway } from './gateways'
+import { RecoveryStore } from './recovery'
+import { createRequestHandlers, type FileDialogs } from './request-handlers'
+import type { RequestHandlers } from '../contract'
+import { preferenceDbPath, recoveryDir } from './user-data'
+
+export interface AppServicesOptions {
+  appRoot: string
+  userDataDir: string
+  /** Browser mode: the folder the in-app picker lists. Desktop: null (native dialogs). */
+  workspaceDir: string | null
+  dialogs: FileDialogs | null
+  version: string
+  /** Model directory to load at start (default: models/default). */
+  modelDir?: string
+  spawnEngine: SpawnEngine
+  broadcast: <C extends EventChannel>(channel: C, payload: EventPayload<C>) => void
+  onDirty?: (sender: SenderContext, dirty: boolean, title: string) => void
+}
+
+export interface AppServices {
+  handlers: RequestHandlers
+  engine: EngineClient
+  prefs: PreferenceGateway
+  dispose(): Promise<void>
+}
+
+/** The engine client as the request handlers see it. */
+export function engineGateway(client: EngineClient): EngineGateway {
+  return {
+    state: () => client.state(),
+    onState: (fn) => client.onState(fn),
+    loadModel: (dir) => client.loadModel(dir),
+    fill: (request, sink) => client.fill(request, { onStep: sink.step, onDone: sink.done, onError: sink.error }).queued,
+    cancel: (id) => client.cancel(id),
+    dispose: () => client.dispose(),
+  }
+}
+
+/**
+ * Opens the preference log; when it cannot be opened at all (a log from a newer Infill, no
+ * permission) the app still runs and every preference request answers with that reason.
+ */
+function openPreferences(path: string): PreferenceGateway {
+  try {
+    return PreferenceStore.open(path)
+  } catch (err) {
+    const message = `The preference log is unavailable: ${err instanceof Error ? err.message : String(err)}`
+    const fail = (): never => {
+      throw new Error(message)
+    }
+    return { log: fail, list: fail, pairs: fail, stats: fail, setEnabled: fail, clear: fail, export: fail, close: () => undefined }
+  }
+}
+
+export async function createAppServices(options: AppServicesOptions): Promise<AppServices> {
+  const engine = new EngineClient(options.spawnEngine)
+  const unsubscribe = engine.onState((state: EngineState) => options.broadcast('engine:state', state))
+  engine.start()
+  const modelDir = options.modelDir ?? defaultModelDir(options.appRoot)
+  // Loads in the background; failures surface as the engine's 'error' state with the loader's message.
+  engine.loadModel(modelDir).catch((err: unknown) => console.error(`Infill: could not load the model in ${modelDir}: ${err instanceof Error ? err.message : String(err)}`))
+
+  const prefs = openPreferences(preferenceDbPath(options.userDataDir))
+  const info: HostInfo = {
+    version: options.version,
+    nativeDialogs: options.dialogs !== null,
+    workspaceDir: options.workspaceDir,
+    platform: process.platform,
+  }
+  const handlers = createRequestHandlers({
+    info,
+    dialogs: options.dialogs,
+    workspaceDir: options.workspaceDir,
+    recovery: new RecoveryStore(recoveryDir(options.userDataDir)),
+    engine: engineGateway(engine),
+    prefs,
+    onDirty: options.onDirty,
+  })
+  return {
+    handlers,
+    engine,
+    prefs,
+    dispose: async () => {
+      unsubscribe()
+      await engine.dispose()
+      prefs.close()
+    },
+  }
+}
