@@ -78,6 +78,13 @@ const dialogs: FileDialogs = {
   },
 }
 
+/** `--model DIR` / `--model=DIR` on the command line (or INFILL_MODEL) picks another model directory. */
+function modelDirFromArgs(argv: readonly string[]): string | undefined {
+  const i = argv.findIndex((a) => a === '--model' || a.startsWith('--model='))
+  const value = i < 0 ? process.env.INFILL_MODEL : argv[i].includes('=') ? argv[i].slice('--model='.length) : argv[i + 1]
+  return value ? resolve(value) : undefined
+}
+
 async function start(): Promise<void> {
   hardenSessions()
   services = await createAppServices({
@@ -86,6 +93,7 @@ async function start(): Promise<void> {
     workspaceDir: null,
     dialogs,
     version: app.getVersion(),
+    modelDir: modelDirFromArgs(process.argv),
     spawnEngine: () =>
       utilityProcessChannel(utilityProcess.fork(join(here, 'engine-process.js'), [], { serviceName: 'Infill engine', stdio: 'inherit' })),
     onDirty: (sender, dirty, title) => {

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     workspaceDir,
     dialogs: null,
     version: process.env.npm_package_version ?? '0.1.0',
-    modelDir: args.model ? resolve(args.model) : undefined,
+    modelDir: args.model ? resolve(args.model) : process.env.INFILL_MODEL ? resolve(process.env.INFILL_MODEL) : undefined,
     spawnEngine: forkWithNode(),
     broadcast: (channel, payload) => host?.broadcast(channel, payload),
   })
