@@ -70,7 +70,12 @@ export function pickToken(
   let token = argmax
   let zSample = zT
   if (!greedy) {
-    if (settings.topP < 1) zSample = applyTopP(scratch, vocab, zT, settings.topP)
+    if (settings.topP < 1) {
+      // Buckets straight from the logits: the tempered log-weight is (l - max) / T.
+      if (bucketOf.length < vocab) bucketOf = new Uint8Array(vocab)
+      for (let i = 0; i < vocab; i++) bucketOf[i] = bucketFor((max - logits[offset + i]) * invT)
+      zSample = nucleus(scratch, vocab, zT, settings.topP)
+    }
     token = sampleFrom(scratch, vocab, zSample, rng)
   }
   const prob = Math.exp(logits[offset + token] - max) / z1
@@ -116,24 +121,59 @@ export function pickToken(
   return { token, prob, score }
 }
 
+const BUCKETS = 64
+const BUCKETS_PER_NAT = 4
+const bucketMass = new Float64Array(BUCKETS)
+let bucketOf = new Uint8Array(0)
+
+/** Histogram bucket of a log-weight at `nats` below the heaviest: 0.25-nat buckets. */
+function bucketFor(nats: number): number {
+  const b = Math.floor(nats * BUCKETS_PER_NAT)
+  return b < BUCKETS - 1 ? b : BUCKETS - 1
+}
+
 /**
  * Zeroes every weight outside the nucleus (the smallest set of most likely tokens whose
- * mass reaches topP) and returns the nucleus mass. Tokens lighter than (1 - topP) / vocab
- * of the total can never be in the nucleus, so only the others are sorted.
+ * mass reaches topP) and returns the nucleus mass. Tokens tied with the lightest kept one
+ * are kept too.
  */
 export function applyTopP(weights: Float64Array, vocab: number, total: number, topP: number): number {
-  const floor = ((1 - topP) / vocab) * total
-  const heavy: number[] = []
-  for (let i = 0; i < vocab; i++) if (weights[i] >= floor && weights[i] > 0) heavy.push(i)
-  heavy.sort((a, b) => weights[b] - weights[a] || a - b)
+  let wMax = 0
+  for (let i = 0; i < vocab; i++) if (weights[i] > wMax) wMax = weights[i]
+  if (wMax <= 0) return 0
+  const logMax = Math.log(wMax)
+  if (bucketOf.length < vocab) bucketOf = new Uint8Array(vocab)
+  for (let i = 0; i < vocab; i++) bucketOf[i] = weights[i] > 0 ? bucketFor(logMax - Math.log(weights[i])) : 0
+  return nucleus(weights, vocab, total, topP)
+}
+
+/**
+ * The nucleus cut once `bucketOf` holds each weight's log bucket: bucket masses in one
+ * pass, then only the bucket where the mass crosses topP is sorted (natively).
+ */
+function nucleus(weights: Float64Array, vocab: number, total: number, topP: number): number {
+  bucketMass.fill(0)
+  for (let i = 0; i < vocab; i++) if (weights[i] > 0) bucketMass[bucketOf[i]] += weights[i]
   const target = topP * total
   let mass = 0
-  let keep = 0
-  while (keep < heavy.length && mass < target) mass += weights[heavy[keep++]]
-  // Mark the nucleus by negating it, zero the rest, then restore the sign.
-  for (let j = 0; j < keep; j++) weights[heavy[j]] = -weights[heavy[j]]
-  for (let i = 0; i < vocab; i++) weights[i] = weights[i] < 0 ? -weights[i] : 0
-  return mass
+  let edge = 0
+  while (edge < BUCKETS - 1 && mass + bucketMass[edge] < target) mass += bucketMass[edge++]
+  let n = 0
+  for (let i = 0; i < vocab; i++) if (weights[i] > 0 && bucketOf[i] === edge) n++
+  const inEdge = new Float64Array(n)
+  for (let i = 0, k = 0; i < vocab; i++) if (weights[i] > 0 && bucketOf[i] === edge) inEdge[k++] = weights[i]
+  inEdge.sort()
+  let cutoff = n > 0 ? inEdge[n - 1] : 0
+  for (let k = n - 1; k >= 0 && mass < target; k--) {
+    mass += inEdge[k]
+    cutoff = inEdge[k]
+  }
+  let kept = 0
+  for (let i = 0; i < vocab; i++) {
+    if (weights[i] < cutoff) weights[i] = 0
+    else kept += weights[i]
+  }
+  return kept
 }
 
 /** Draws an index with probability weights[i] / total. */
