@@ -115,3 +115,35 @@ describe('spanFillText and applyFills', () => {
     expect(applyFills(odd + 'x', [{ id: 'x', from: odd.length, to: odd.length + 1 }], new Map([['x', 'y']]))).toBe(odd + 'y')
   })
 })
+
+describe('long documents', () => {
+  const sentence = 'The cat sat on the mat, and the dog ran.\n'
+  const text = sentence.repeat(3000)
+  const spans = [
+    { id: 'a', from: sentence.length * 10 + 4, to: sentence.length * 10 + 7 },
+    { id: 'b', from: sentence.length * 1500 + 4, to: sentence.length * 1500 + 7 },
+    { id: 'c', from: sentence.length * 2990, to: sentence.length * 2990, slots: 5 },
+  ]
+
+  it('tokenizes only what windows reach, and the windows equal those of a full tokenization', () => {
+    const c = buildCanvas(text, spans, [], codec, { maxLength: 64, maskId: MASK })
+    expect(c.windows).toHaveLength(3)
+    expect(c.totalTokens).toBeLessThan(codec.encode(text).length / 10)
+    // Reference: every fixed segment tokenized whole.
+    const full: number[] = []
+    const starts: number[] = []
+    let cursor = 0
+    for (const s of c.spans) {
+      full.push(...codec.encode(text.slice(cursor, s.from - s.leadingSpace.length)))
+      starts.push(full.length)
+      for (let k = 0; k < s.slots; k++) full.push(MASK)
+      cursor = s.to
+    }
+    full.push(...codec.encode(text.slice(cursor)))
+    for (const w of c.windows) {
+      const s = w.spans[0]
+      const from = starts[s.span] - s.offset
+      expect(Array.from(w.ids)).toEqual(full.slice(from, from + w.ids.length))
+    }
+  })
+})

@@ -67,7 +67,7 @@ export interface Canvas {
   /** Spans in document order. */
   spans: CanvasSpan[]
   windows: CanvasWindow[]
-  /** Tokens in the whole-document sequence (without wrap tokens). */
+  /** Tokens on the canvas, wrap tokens excluded (text beyond every window's reach is left out). */
   totalTokens: number
 }
 
@@ -106,6 +106,43 @@ function trailingSpaces(text: string, floor: number, end: number): number {
   return end - i
 }
 
+/** Placeholder for text left untokenized far from every span (never inside a window). */
+const GAP = -1
+
+/** Characters per token assumed when choosing how much text to tokenize (grown if short). */
+const CHARS_PER_TOKEN_GUESS = 6
+
+/** Index of the first whitespace at or after `i` (or text.length). */
+function whitespaceAtOrAfter(text: string, i: number): number {
+  const m = /\s/g
+  m.lastIndex = i
+  return m.exec(text)?.index ?? text.length
+}
+
+/** Index just after the last whitespace at or before `i` (or 0). */
+function whitespaceAtOrBefore(text: string, i: number): number {
+  for (let k = Math.min(i, text.length) - 1; k >= 0; k--) if (/\s/.test(text[k])) return k + 1
+  return 0
+}
+
+/**
+ * Tokens of a fixed segment, tokenizing only what a window can reach: the first
+ * `head` and last `tail` tokens (0 = not needed). A long middle is replaced by one run of
+ * GAP placeholders longer than any window, so spans on either side fall in different
+ * windows. Cuts fall on whitespace and the tokens next to a cut are discarded.
+ */
+export function encodeSegment(codec: TextCodec, text: string, head: number, tail: number, gapLength: number): number[] {
+  const need = head + tail
+  for (let chars = Math.max(64, need * CHARS_PER_TOKEN_GUESS); ; chars *= 2) {
+    if (text.length <= chars * 2) return codec.encode(text)
+    const headIds = head > 0 ? codec.encode(text.slice(0, whitespaceAtOrAfter(text, chars))) : []
+    const tailIds = tail > 0 ? codec.encode(text.slice(whitespaceAtOrBefore(text, text.length - chars))) : []
+    if ((head > 0 && headIds.length < head + 2) || (tail > 0 && tailIds.length < tail + 2)) continue
+    const gap = new Array<number>(gapLength).fill(GAP)
+    return [...headIds.slice(0, head), ...gap, ...tailIds.slice(tailIds.length - tail)]
+  }
+}
+
 /** Builds the canvas for a fill: validates, tokenizes, places slots, cuts windows. */
 export function buildCanvas(
   text: string,
@@ -116,12 +153,16 @@ export function buildCanvas(
 ): Canvas {
   const sorted = validateSpans(text, specs, locked)
   const emptySlots = options.emptySpanSlots ?? DEFAULT_EMPTY_SPAN_SLOTS
+  const room = options.maxLength - codec.wrap.prefix.length - codec.wrap.suffix.length
+  // Text further than a window from every span is never seen by the model.
+  const reach = room + 8
   const tokens: number[] = []
   const spans: CanvasSpan[] = []
   let cursor = 0
-  for (const s of sorted) {
+  for (const [i, s] of sorted.entries()) {
     const lead = trailingSpaces(text, cursor, s.from)
-    for (const id of codec.encode(text.slice(cursor, s.from - lead))) tokens.push(id)
+    const segment = encodeSegment(codec, text.slice(cursor, s.from - lead), i === 0 ? 0 : reach, reach, room + 1)
+    for (const id of segment) tokens.push(id)
     const leadingSpace = text.slice(s.from - lead, s.from)
     const original = text.slice(s.from, s.to)
     const originalIds = codec.encode(leadingSpace + original)
@@ -130,7 +171,7 @@ export function buildCanvas(
     for (let k = 0; k < slots; k++) tokens.push(options.maskId)
     cursor = s.to
   }
-  for (const id of codec.encode(text.slice(cursor))) tokens.push(id)
+  for (const id of encodeSegment(codec, text.slice(cursor), reach, 0, room + 1)) tokens.push(id)
   return { spans, windows: cutWindows(tokens, spans, codec.wrap, options.maxLength), totalTokens: tokens.length }
 }
 
@@ -145,7 +186,10 @@ export function cutWindows(
   const window = (from: number, to: number, owned: number[]): CanvasWindow => {
     const ids = new Int32Array(wrap.prefix.length + (to - from) + wrap.suffix.length)
     ids.set(wrap.prefix, 0)
-    for (let i = from; i < to; i++) ids[wrap.prefix.length + i - from] = tokens[i]
+    for (let i = from; i < to; i++) {
+      if (tokens[i] === GAP) throw new Error(`internal: window ${from}-${to} reaches untokenized text at ${i}`)
+      ids[wrap.prefix.length + i - from] = tokens[i]
+    }
     ids.set(wrap.suffix, wrap.prefix.length + to - from)
     return { ids, spans: owned.map((span) => ({ span, offset: wrap.prefix.length + spans[span].start - from })) }
   }
