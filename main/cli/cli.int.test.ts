@@ -1,0 +1,74 @@
+/** The infill and eval commands, run as a user runs them, on the test model. */
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { resolveAppRoot, resolveTestModel } from '../engine/model-paths'
+
+const run = promisify(execFile)
+const modelDir = resolveTestModel()
+const root = resolveAppRoot()
+
+async function cli(script: string, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(root, 'main', 'cli', script), ...args], {
+      cwd: root,
+      env: { ...process.env, INFILL_EXECUTION_PROVIDER: 'cpu' },
+      maxBuffer: 16 << 20,
+    })
+    return { stdout, stderr, code: 0 }
+  } catch (e) {
+    const err = e as { stdout: string; stderr: string; code: number }
+    return { stdout: err.stdout, stderr: err.stderr, code: err.code }
+  }
+}
+
+describe.skipIf(!modelDir)('npm run infill', () => {
+  it('prints one JSON object; text outside the spans is byte-identical', async () => {
+    const input = 'Ünïcode "quotes" — the old man walked to the [[river]] and sat down.[[+3]]\n\nNext  paragraph.'
+    const { stdout, code } = await cli('infill.ts', ['--model', modelDir!, '--text', input, '--seed', '7', '--candidates', '2', '--strategy', 'low_confidence', '--steps', '4'])
+    expect(code).toBe(0)
+    const lines = stdout.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    const out = JSON.parse(lines[0])
+    expect(out.spans).toHaveLength(2)
+    expect(out.spans[0]).toMatchObject({ id: 's1', original: 'river' })
+    expect(out.spans[0].fills).toHaveLength(2)
+    const [f1, f2] = out.spans.map((s: { fills: string[] }) => s.fills[0])
+    const prefix = 'Ünïcode "quotes" — the old man walked to the '
+    expect(out.text).toBe(prefix + f1 + ' and sat down.' + f2 + '\n\nNext  paragraph.')
+    expect(out.forwardPasses).toBe(4)
+    expect(out.ms).toBeGreaterThanOrEqual(0)
+  })
+
+  it('explains bad input and exits 1', async () => {
+    const r = await cli('infill.ts', ['--model', modelDir!, '--text', 'no spans here'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/no span to fill/)
+    const bad = await cli('infill.ts', ['--model', modelDir!, '--text', 'a [[b]]', '--strategy', 'best'])
+    expect(bad.stderr).toMatch(/invalid sampling options[\s\S]*strategy/)
+  })
+})
+
+describe.skipIf(!modelDir)('npm run eval', () => {
+  it('scores a file; the last stdout line is one JSON object with the figures', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'infill-eval-'))
+    try {
+      const file = join(dir, 'sample.txt')
+      const lines = Array.from({ length: 120 }, (_, i) => `The ${['farmer', 'captain', 'teacher'][i % 3]} walked to the river on day ${i} and looked at the water.`)
+      await writeFile(file, lines.join('\n'))
+      const { stdout, stderr, code } = await cli('eval.ts', ['--model', modelDir!, '--file', file, '--limit', '2', '--elbo-samples', '2', '--seed', '3'])
+      expect(code).toBe(0)
+      expect(stderr).toMatch(/2 windows/)
+      const last = JSON.parse(stdout.trim().split('\n').pop()!)
+      expect(last).toMatchObject({ windows: 2, seed: 3, strategy: 'low_confidence', spanTokens: 16, spanLength: 8 })
+      for (const k of ['maskedTokenAccuracy', 'spanInfillAccuracy', 'unigramAccuracy']) expect(last[k]).toBeGreaterThanOrEqual(0)
+      expect(last.elboPerplexity).toBeGreaterThan(1)
+      expect(last.maskedTokens).toBeGreaterThan(0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
