@@ -1,0 +1,302 @@
+/**
+ * Fills, from the writer's side: sends 'engine:fill' for the masked spans, plays the
+ * streamed steps onto the board (at least `REVEAL_PACE_MS` per step, so a fast model's
+ * reverse process can still be watched), offers the candidates, carries out the writer's
+ * decisions and logs each one with 'prefs:log'.
+ */
+import { closeHistory } from 'prosemirror-history'
+import type { EditorView } from 'prosemirror-view'
+import type { DecisionAction, FillErrorEvent, FillResult, FillStepEvent, InfillApi } from '../../../main/contract'
+import {
+  acceptTransaction,
+  decisionContext,
+  decisionInput,
+  regionsLeft,
+  rejectTransaction,
+  settleAccepted,
+} from '../editor/decisions'
+import { currentSpan, fillInFlight, getFillState, setFillAction, type AcceptedRegion, type FillAction, type LiveSpan } from '../editor/fill-state'
+import { buildFillRequest, type MaskedSpan } from '../editor/spans'
+import { REVEAL_PACE_MS, type Store } from './store'
+
+type Queued = { kind: 'step'; event: FillStepEvent } | { kind: 'done'; result: FillResult }
+
+export class FillController {
+  private queue: Queued[] = []
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private lastPlayed = 0
+  private readonly results = new Map<string, FillResult>()
+  private cancelFallback: ReturnType<typeof setTimeout> | null = null
+
+  constructor(
+    private readonly api: InfillApi,
+    private readonly store: Store,
+    private readonly view: () => EditorView | null,
+  ) {}
+
+  /** Subscribes to the engine's events; returns the unsubscribe. */
+  listen(): () => void {
+    const offs = [
+      this.api.on('fill:step', (e) => this.enqueue({ kind: 'step', event: e })),
+      this.api.on('fill:done', (r) => this.enqueue({ kind: 'done', result: r })),
+      this.api.on('fill:error', (e) => this.onError(e)),
+      this.api.on('engine:state', (s) => this.store.set({ engine: s })),
+    ]
+    this.api
+      .invoke('engine:state', undefined)
+      .then((s) => this.store.set({ engine: s }))
+      .catch((e: Error) => this.store.set({ engine: { status: 'error', model: null, queued: 0, message: e.message } }))
+    return () => offs.forEach((o) => o())
+  }
+
+  private dispatch(action: FillAction): void {
+    const v = this.view()
+    if (!v) return
+    v.dispatch(setFillAction(v.state.tr, action))
+  }
+
+  private known(requestId: string): boolean {
+    const v = this.view()
+    return !!v && !!getFillState(v.state).fills[requestId]
+  }
+
+  // ---- regenerate ----------------------------------------------------------------------
+
+  /** Regenerates every masked span (only those in the selection when it is not empty). */
+  regenerate(onlySelection = true, pick?: (s: MaskedSpan) => boolean): boolean {
+    const v = this.view()
+    if (!v) return false
+    if (fillInFlight(v.state)) {
+      this.store.toast('info', 'A fill is already running. Stop it first, or wait for it to finish.')
+      return true
+    }
+    const eng = this.store.get().engine
+    if (eng.status === 'crashed' || eng.status === 'error') {
+      this.store.toast('error', `The engine is not available: ${eng.message ?? eng.status}.`)
+      return true
+    }
+    this.settleAll()
+    const { from, to, empty } = v.state.selection
+    const select = pick ?? (onlySelection && !empty ? (s: MaskedSpan) => s.from <= to && s.to >= from : undefined)
+    const requestId = `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+    const built = buildFillRequest(v.state.doc, requestId, this.store.get().sampling, select)
+    if (!built) {
+      this.store.toast('info', 'Nothing is masked. Select text and press Mod-M to mask it, or press Mod-M at the cursor for an empty slot.')
+      return true
+    }
+    // Spans on offer that are asked again: their candidates were turned down.
+    const fs = getFillState(v.state)
+    for (const { span } of built.spans) {
+      const old = fs.spans.find((s) => s.status === 'ready' && s.from === span.from && s.to === span.to)
+      if (old) this.logDecision(old, 'regenerated', old.original)
+    }
+    this.dispatch({ type: 'start', request: built.request, spans: built.spans })
+    this.api.invoke('engine:fill', built.request).catch((e: Error) => this.onError({ requestId, message: e.message, cancelled: false }))
+    return true
+  }
+
+  /** Stops the fill in flight ('engine:cancel'). */
+  stop(): void {
+    const v = this.view()
+    const fill = v && fillInFlight(v.state)
+    if (!fill) return
+    const requestId = fill.requestId
+    this.api.invoke('engine:cancel', { requestId }).catch(() => {})
+    // Should the engine not answer, end the fill here.
+    this.cancelFallback = setTimeout(() => this.onError({ requestId, message: 'Stopped.', cancelled: true }), 2500)
+  }
+
+  // ---- streamed steps --------------------------------------------------------------------
+
+  private enqueue(item: Queued): void {
+    const id = item.kind === 'step' ? item.event.requestId : item.result.requestId
+    if (!this.known(id)) return
+    this.queue.push(item)
+    this.pump()
+  }
+
+  private pump(): void {
+    if (this.timer) return
+    const pace = REVEAL_PACE_MS[this.store.get().revealPace]
+    while (this.queue.length) {
+      const wait = this.lastPlayed + pace - performance.now()
+      if (pace > 0 && wait > 0) {
+        this.timer = setTimeout(() => {
+          this.timer = null
+          this.pump()
+        }, wait)
+        return
+      }
+      this.play(this.queue.shift()!)
+      this.lastPlayed = performance.now()
+    }
+  }
+
+  private play(item: Queued): void {
+    if (item.kind === 'step') this.dispatch({ type: 'step', event: item.event })
+    else {
+      this.results.set(item.result.requestId, item.result)
+      this.dispatch({ type: 'done', result: item.result, at: new Date().toISOString() })
+      const v = this.view()
+      const n = v ? getFillState(v.state).spans.filter((s) => s.requestId === item.result.requestId && s.status === 'ready').length : 0
+      if (n > 0) this.store.toast('info', `${n} span${n > 1 ? 's' : ''} ready: Tab accepts, Esc rejects, Alt-[ / Alt-] cycle candidates.`)
+    }
+  }
+
+  private onError(e: FillErrorEvent): void {
+    if (this.cancelFallback) clearTimeout(this.cancelFallback)
+    this.cancelFallback = null
+    if (!this.known(e.requestId)) return
+    const v = this.view()
+    if (v && getFillState(v.state).fills[e.requestId]?.status !== 'filling') return
+    this.queue = this.queue.filter((q) => (q.kind === 'step' ? q.event.requestId : q.result.requestId) !== e.requestId)
+    this.dispatch({ type: 'error', event: e })
+    if (e.cancelled) this.store.toast('info', 'Fill stopped; the masked spans are as they were.')
+    else this.store.toast('error', `The fill failed: ${e.message}`)
+  }
+
+  // ---- decisions -------------------------------------------------------------------------
+
+  private span(key: string): LiveSpan | null {
+    const v = this.view()
+    return (v && getFillState(v.state).spans.find((s) => s.key === key)) ?? null
+  }
+
+  accept(key: string, edit = false): void {
+    const v = this.view()
+    const span = this.span(key)
+    if (!v || !span || span.status !== 'ready') return
+    const fill = getFillState(v.state).fills[span.requestId]
+    const tr = fill && acceptTransaction(v.state, span, fill, span.current, edit)
+    if (!tr) return
+    const before = v.state
+    v.dispatch(tr)
+    if (v.state === before || this.span(key)) {
+      this.store.toast('error', 'That fill would change locked text, so it was not applied.')
+      return
+    }
+    // The next keystroke starts its own undo step, however soon it comes.
+    v.dispatch(closeHistory(v.state.tr))
+    v.focus()
+  }
+
+  edit(key: string): void {
+    this.accept(key, true)
+  }
+
+  reject(key: string): void {
+    const v = this.view()
+    const span = this.span(key)
+    if (!v || !span) return
+    if (span.status === 'ready') this.logDecision(span, 'rejected_all', span.original)
+    v.dispatch(rejectTransaction(v.state, span))
+    v.focus()
+  }
+
+  cycle(key: string, delta: number): void {
+    this.dispatch({ type: 'cycle', key, delta })
+  }
+
+  dismiss(key: string): void {
+    this.dispatch({ type: 'dismiss', key })
+  }
+
+  /** Turns down a span's candidates and asks again for that span alone. */
+  regenerateSpan(key: string): void {
+    const v = this.view()
+    const span = this.span(key)
+    if (!v || !span) return
+    if (fillInFlight(v.state)) {
+      this.store.toast('info', 'A fill is already running. Stop it first, or wait for it to finish.')
+      return
+    }
+    this.regenerate(false, (s) => s.from === span.from && s.to === span.to)
+  }
+
+  acceptCurrent(): boolean {
+    const v = this.view()
+    const s = v && currentSpan(v.state)
+    if (!s) return false
+    this.accept(s.key)
+    return true
+  }
+
+  rejectCurrent(): boolean {
+    const v = this.view()
+    const s = v && currentSpan(v.state, ['ready', 'dropped'])
+    if (!s) return false
+    if (s.status === 'dropped') this.dismiss(s.key)
+    else this.reject(s.key)
+    return true
+  }
+
+  cycleCurrent(delta: number): boolean {
+    const v = this.view()
+    const s = v && currentSpan(v.state)
+    if (!s) return false
+    this.cycle(s.key, delta)
+    return true
+  }
+
+  private logDecision(span: LiveSpan, action: DecisionAction, finalText: string): void {
+    const v = this.view()
+    const fill = v && getFillState(v.state).fills[span.requestId]
+    if (!fill?.result) return
+    const ctx = decisionContext(span, fill, action === 'regenerated' || action === 'rejected_all' ? null : span.current)
+    this.send(decisionInput(ctx, fill.result, this.store.get().documentId, action, finalText))
+  }
+
+  private send(input: ReturnType<typeof decisionInput>): void {
+    this.api.invoke('prefs:log', input).catch((e: Error) => this.store.toast('error', `The decision could not be logged: ${e.message}`))
+  }
+
+  private settle(regions: readonly AcceptedRegion[]): Promise<unknown> {
+    const v = this.view()
+    if (!v || regions.length === 0) return Promise.resolve()
+    const fs = getFillState(v.state)
+    const sends: Promise<unknown>[] = []
+    for (const r of regions) {
+      const result = fs.fills[r.context.requestId]?.result ?? this.results.get(r.context.requestId)
+      if (!result) continue
+      const { action, finalText } = settleAccepted(v.state, r)
+      const input = decisionInput(r.context, result, this.store.get().documentId, action, finalText)
+      sends.push(this.api.invoke('prefs:log', input).catch((e: Error) => this.store.toast('error', `The decision could not be logged: ${e.message}`)))
+    }
+    this.dispatch({ type: 'settle', keys: regions.map((r) => r.key) })
+    return Promise.all(sends)
+  }
+
+  /** Logs every accepted region still being watched (at save, regenerate, switch, close, preferences). */
+  settleAll(): Promise<unknown> {
+    const v = this.view()
+    return v ? this.settle(getFillState(v.state).accepted) : Promise.resolve()
+  }
+
+  /** After each transaction: log accepts the writer edited and has left; refresh progress. */
+  afterTransaction(): void {
+    const v = this.view()
+    if (!v) return
+    const fs = getFillState(v.state)
+    const left = regionsLeft(v.state, fs.accepted)
+    if (left.length) void this.settle(left)
+    const fill = fillInFlight(v.state)
+    if (fill) {
+      const spans = fs.spans.filter((s) => s.requestId === fill.requestId && s.status === 'filling')
+      const cands = fill.request.settings.candidates
+      const total = spans.reduce((n, s) => n + (s.slots ?? 0) * cands, 0)
+      const revealed = spans.reduce((n, s) => n + s.revealedCount, 0)
+      const cur = this.store.get().fill
+      if (!cur || cur.requestId !== fill.requestId || cur.step !== fill.step || cur.revealed !== revealed || cur.total !== total)
+        this.store.set({ fill: { requestId: fill.requestId, step: fill.step, totalSteps: fill.totalSteps, revealed, total } })
+    } else if (this.store.get().fill) this.store.set({ fill: null })
+    const offers = fs.spans.filter((s) => s.status === 'ready').length
+    if (offers !== this.store.get().offers) this.store.set({ offers })
+  }
+
+  /** Forgets everything about fills (a new document). */
+  reset(): void {
+    this.queue = []
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+}

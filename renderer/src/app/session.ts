@@ -1,0 +1,139 @@
+/**
+ * One writing session: the editor view, the app store, and the controllers for fills and
+ * the document, wired together. React components call its methods; nothing here renders.
+ */
+import { redo, undo } from 'prosemirror-history'
+import type { Node as PMNode } from 'prosemirror-model'
+import type { Command } from 'prosemirror-state'
+import { EditorView } from 'prosemirror-view'
+import type { InfillApi } from '../../../main/contract'
+import { selectionHasMark, setSpanSlots, spanAtSelection, spanSlots, toggleLock, toggleMask, insertSlot } from '../editor/commands'
+import { createEditorState, emptyDoc, type EditorActions } from '../editor/setup'
+import { DocumentController } from './document-controller'
+import { FillController } from './fill-controller'
+import { Store } from './store'
+
+export class Session {
+  readonly store = new Store()
+  readonly fills: FillController
+  readonly docs: DocumentController
+  private view: EditorView | null = null
+  private pendingDoc: PMNode = emptyDoc()
+  private readonly actions: EditorActions
+
+  constructor(readonly api: InfillApi) {
+    this.fills = new FillController(api, this.store, () => this.view)
+    this.docs = new DocumentController(api, this.store, {
+      doc: () => this.view?.state.doc ?? this.pendingDoc,
+      replaceDoc: (doc) => this.replaceDoc(doc),
+      settle: () => this.fills.settleAll(),
+      resetFills: () => this.fills.reset(),
+    })
+    const f = this.fills
+    this.actions = {
+      regenerate: () => f.regenerate(),
+      acceptCurrent: () => f.acceptCurrent(),
+      rejectCurrent: () => f.rejectCurrent(),
+      cycleCurrent: (d) => f.cycleCurrent(d),
+      slotLength: () => this.store.get().slotLength,
+      accept: (k) => f.accept(k),
+      edit: (k) => f.edit(k),
+      reject: (k) => f.reject(k),
+      cycle: (k, d) => f.cycle(k, d),
+      regenerateSpan: (k) => f.regenerateSpan(k),
+      dismiss: (k) => f.dismiss(k),
+      onLockViolation: () => this.store.toast('error', 'The model tried to change locked text; that change was refused.'),
+    }
+  }
+
+  /** Creates the editor view inside `place`. */
+  mount(place: HTMLElement): EditorView {
+    const view = new EditorView(place, {
+      state: createEditorState(this.pendingDoc, this.actions),
+      attributes: { class: 'prose', spellcheck: 'true', 'data-testid': 'editor', 'aria-label': 'Document' },
+      dispatchTransaction: (tr) => {
+        const v = this.view!
+        v.updateState(v.state.apply(tr))
+        this.afterTransaction()
+      },
+      handleDOMEvents: {
+        contextmenu: (_v, e) => {
+          e.preventDefault()
+          this.store.set({ contextMenu: { x: e.clientX, y: e.clientY } })
+          return true
+        },
+      },
+    })
+    this.view = view
+    this.afterTransaction()
+    return view
+  }
+
+  unmount(): void {
+    if (this.view) this.pendingDoc = this.view.state.doc
+    this.view?.destroy()
+    this.view = null
+  }
+
+  editorView(): EditorView | null {
+    return this.view
+  }
+
+  private replaceDoc(doc: PMNode): void {
+    this.pendingDoc = doc
+    if (this.view) {
+      this.view.updateState(createEditorState(doc, this.actions))
+      this.afterTransaction()
+    }
+  }
+
+  private afterTransaction(): void {
+    const v = this.view
+    if (!v) return
+    this.fills.afterTransaction()
+    this.docs.afterTransaction()
+    const span = spanAtSelection(v.state)
+    const sel = this.store.get().selection
+    const next = {
+      masked: !!span || selectionHasMark(v.state, 'masked'),
+      locked: selectionHasMark(v.state, 'locked'),
+      spanSlots: span ? spanSlots(span) : null,
+      spanExplicit: !!span && span.slots != null,
+      empty: v.state.selection.empty,
+    }
+    if (sel.masked !== next.masked || sel.locked !== next.locked || sel.spanSlots !== next.spanSlots || sel.spanExplicit !== next.spanExplicit || sel.empty !== next.empty)
+      this.store.set({ selection: next })
+  }
+
+  /** Runs an editor command and gives the editor its focus back. */
+  run(cmd: Command): boolean {
+    const v = this.view
+    if (!v) return false
+    const ok = cmd(v.state, v.dispatch, v)
+    v.focus()
+    return ok
+  }
+
+  mask(): boolean {
+    return this.run(toggleMask(this.store.get().slotLength))
+  }
+  lock(): boolean {
+    return this.run(toggleLock)
+  }
+  insertSlot(): boolean {
+    return this.run(insertSlot(this.store.get().slotLength))
+  }
+  spanLength(delta: number): boolean {
+    return this.run(setSpanSlots((n) => n + delta))
+  }
+  undo(): boolean {
+    return this.run(undo)
+  }
+  redo(): boolean {
+    return this.run(redo)
+  }
+  regenerate(): void {
+    this.fills.regenerate()
+    this.view?.focus()
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The board a live span shows in place of its text: while the fill runs, one tile per slot
+ * that turns over to its token as the reverse process reveals it, tinted by confidence;
+ * when it is done, the candidate on show with its controls (‹ i/N ›, accept, edit, reject,
+ * regenerate this span); when dropped, a short note.
+ *
+ * Plain DOM, updated in place step by step (only newly revealed tiles animate). The widget
+ * decoration holding it has a stable key, so ProseMirror keeps the same element.
+ */
+import type { LiveFill, LiveSpan } from './fill-state'
+import { estimateSlots } from './spans'
+
+export interface BoardHandlers {
+  accept(key: string): void
+  edit(key: string): void
+  reject(key: string): void
+  cycle(key: string, delta: number): void
+  regenerateSpan(key: string): void
+  dismiss(key: string): void
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, attrs: Record<string, string> = {}): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag)
+  e.className = cls
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v)
+  return e
+}
+
+/** Tint of a confidence, 0..1 (CSS reads --c). */
+function confidence(c: number): string {
+  return String(Math.max(0, Math.min(1, c)).toFixed(3))
+}
+
+export class FillBoard {
+  readonly dom: HTMLElement
+  private mode: 'filling' | 'ready' | 'dropped' | null = null
+  private tiles: HTMLElement[] = []
+  private tileRow: HTMLElement | null = null
+  private bar: HTMLElement | null = null
+  private rendered = ''
+
+  constructor(
+    readonly key: string,
+    private readonly handlers: BoardHandlers,
+  ) {
+    this.dom = el('span', 'board', { contenteditable: 'false', 'data-testid': 'fill-board', 'data-span-key': key })
+    this.dom.addEventListener('mousedown', (e) => {
+      if ((e.target as HTMLElement).closest('button')) e.preventDefault()
+    })
+  }
+
+  render(span: LiveSpan, fill: LiveFill | undefined, index: number): void {
+    this.dom.dataset.status = span.status
+    this.dom.dataset.spanIndex = String(index)
+    this.dom.dataset.spanId = span.spanId
+    if (span.status === 'dropped') return this.renderDropped(span)
+    if (span.status === 'ready') return this.renderReady(span, fill)
+    this.renderFilling(span, fill)
+  }
+
+  private reset(mode: FillBoard['mode']): void {
+    if (this.mode === mode) return
+    this.mode = mode
+    this.dom.replaceChildren()
+    this.tiles = []
+    this.tileRow = null
+    this.bar = null
+    this.rendered = ''
+  }
+
+  private renderFilling(span: LiveSpan, fill: LiveFill | undefined): void {
+    this.reset('filling')
+    if (!this.tileRow) {
+      this.tileRow = el('span', 'tiles')
+      const track = el('span', 'span-progress', { 'data-testid': 'span-progress' })
+      this.bar = el('span', 'span-progress-fill')
+      track.append(this.bar)
+      this.dom.append(this.tileRow, track)
+    }
+    const slots = span.slots ?? (span.kind === 'slot' ? 8 : estimateSlots(span.original))
+    while (this.tiles.length < slots) {
+      const t = el('span', 'tile', { 'data-state': 'masked' })
+      this.tiles.push(t)
+      this.tileRow.append(t)
+    }
+    while (this.tiles.length > slots) this.tiles.pop()!.remove()
+    const row = span.reveal[0] ?? []
+    let revealed = 0
+    this.tiles.forEach((tile, i) => {
+      const r = row[i]
+      if (!r) return
+      revealed++
+      if (tile.dataset.state !== 'masked') return
+      tile.dataset.state = r.pad ? 'pad' : 'revealed'
+      const lead = /^\s/.test(r.text)
+      tile.classList.toggle('lead', lead)
+      tile.textContent = r.pad ? '' : r.text.trimStart() || '·'
+      tile.style.setProperty('--c', confidence(r.confidence))
+      tile.title = r.pad ? 'padding (dropped)' : `${Math.round(r.confidence * 100)}% confident · step ${r.step}`
+      tile.classList.add('flip')
+    })
+    const candidates = fill?.request.settings.candidates ?? 1
+    const total = slots * candidates
+    const progress = total > 0 ? Math.min(1, span.revealedCount / total) : 0
+    this.bar!.style.width = `${(progress * 100).toFixed(1)}%`
+    this.dom.dataset.slots = String(slots)
+    this.dom.dataset.revealed = String(revealed)
+    this.dom.title = `Filling: ${Math.round(progress * 100)}% of ${candidates} candidate${candidates > 1 ? 's' : ''}`
+  }
+
+  private renderReady(span: LiveSpan, fill: LiveFill | undefined): void {
+    const cands = span.candidates ?? []
+    const cur = cands[span.current]
+    const sig = `${span.current}/${cands.length}/${cur?.text}`
+    this.reset('ready')
+    if (this.rendered === sig) return
+    this.rendered = sig
+    this.dom.replaceChildren()
+    const text = el('span', 'cand-text', { 'data-testid': 'cand-text' })
+    text.textContent = cur?.text ? cur.text : '∅'
+    if (!cur?.text) text.classList.add('empty')
+    if (cur) {
+      text.style.setProperty('--c', confidence(cur.confidence))
+      text.title = `Candidate ${span.current + 1} of ${cands.length} · mean confidence ${Math.round(cur.confidence * 100)}%${fill?.result ? ` · ${fill.result.model.name}` : ''}`
+    }
+    const controls = el('span', 'cand-controls')
+    const button = (label: string, title: string, testid: string, onClick: () => void, cls = ''): HTMLButtonElement => {
+      const b = el('button', `cand-btn ${cls}`, { type: 'button', title, 'aria-label': title, 'data-testid': testid })
+      b.textContent = label
+      b.addEventListener('click', (e) => {
+        e.preventDefault()
+        e.stopPropagation()
+        onClick()
+      })
+      return b
+    }
+    const counter = el('span', 'cand-counter', { 'data-testid': 'cand-counter' })
+    counter.textContent = `${span.current + 1}/${cands.length}`
+    if (cands.length > 1) controls.append(button('‹', 'Previous candidate (Alt-[)', 'cand-prev', () => this.handlers.cycle(this.key, -1)))
+    controls.append(counter)
+    if (cands.length > 1) controls.append(button('›', 'Next candidate (Alt-])', 'cand-next', () => this.handlers.cycle(this.key, 1)))
+    controls.append(
+      button('✓', 'Accept (Tab)', 'cand-accept', () => this.handlers.accept(this.key), 'accept'),
+      button('✎', 'Accept and edit', 'cand-edit', () => this.handlers.edit(this.key)),
+      button('✕', 'Reject: keep the original (Esc)', 'cand-reject', () => this.handlers.reject(this.key), 'reject'),
+      button('↻', 'Regenerate this span', 'cand-regenerate', () => this.handlers.regenerateSpan(this.key)),
+    )
+    this.dom.dataset.candidateIndex = String(span.current)
+    this.dom.dataset.candidateCount = String(cands.length)
+    this.dom.append(text, controls)
+  }
+
+  private renderDropped(span: LiveSpan): void {
+    this.reset('dropped')
+    if (this.rendered) return
+    this.rendered = 'dropped'
+    const note = el('span', 'drop-note', { 'data-testid': 'drop-note', role: 'status' })
+    note.textContent = span.note ?? 'Fill dropped.'
+    const close = el('button', 'cand-btn', { type: 'button', title: 'Dismiss', 'aria-label': 'Dismiss' })
+    close.textContent = '×'
+    close.addEventListener('click', (e) => {
+      e.preventDefault()
+      this.handlers.dismiss(this.key)
+    })
+    this.dom.append(note, close)
+  }
+}

@@ -1,0 +1,67 @@
+/** The window: toolbar, the page, side panel, status bar, dialogs and toasts. */
+import { useEffect, useRef } from 'react'
+import type { Session } from '../app/session'
+import { useStore } from '../app/store'
+import { ContextMenu } from './ContextMenu'
+import { Dialogs } from './Dialogs'
+import { PreferencesPanel } from './PreferencesPanel'
+import { StatusBar } from './StatusBar'
+import { Toasts } from './Toasts'
+import { Toolbar } from './Toolbar'
+
+function EditorPane({ session }: { session: Session }) {
+  const ref = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    const view = session.mount(ref.current!)
+    view.focus()
+    return () => session.unmount()
+  }, [session])
+  return <div className="page" ref={ref} />
+}
+
+export function App({ session }: { session: Session }) {
+  const prefsOpen = useStore(session.store, (x) => x.prefsOpen)
+  useEffect(() => {
+    let stopDocs: (() => void) | null = null
+    let cancelled = false
+    const stopFills = session.fills.listen()
+    void session.docs.start().then((off) => (cancelled ? off() : (stopDocs = off)))
+    const offMenu = session.api.on('menu:command', (c) => c === 'regenerate' && session.regenerate())
+    const onKey = (e: KeyboardEvent): void => {
+      const mod = e.ctrlKey || e.metaKey
+      // In Electron the application menu owns these accelerators.
+      if (!mod || session.store.get().host?.nativeDialogs) return
+      const k = e.key.toLowerCase()
+      if (k === 's') {
+        e.preventDefault()
+        void (e.shiftKey ? session.docs.saveAs() : session.docs.save())
+      } else if (k === 'o') {
+        e.preventDefault()
+        void session.docs.guard('open')
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => {
+      cancelled = true
+      stopFills()
+      stopDocs?.()
+      offMenu()
+      window.removeEventListener('keydown', onKey)
+    }
+  }, [session])
+  return (
+    <div className="app">
+      <Toolbar session={session} />
+      <div className="workspace">
+        <main className="desk" onMouseDown={(e) => e.target === e.currentTarget && session.editorView()?.focus()}>
+          <EditorPane session={session} />
+        </main>
+        {prefsOpen && <PreferencesPanel session={session} />}
+      </div>
+      <StatusBar session={session} />
+      <ContextMenu session={session} />
+      <Dialogs session={session} />
+      <Toasts session={session} />
+    </div>
+  )
+}

@@ -1,0 +1,211 @@
+/**
+ * The preference log: logging on/off, counts by action, recent decisions, a preview of the
+ * training pairs, export (standard / implicit prompt / unpaired) and clear with confirmation.
+ */
+import { useCallback, useEffect, useState } from 'react'
+import type { DecisionAction, DecisionRecord, ExportFormat, PreferencePairPreview, PreferenceStats } from '../../../main/contract'
+import type { Session } from '../app/session'
+
+const ACTION_LABEL: Record<DecisionAction, string> = {
+  accepted: 'accepted',
+  accepted_edited: 'accepted, then edited',
+  rejected_all: 'rejected',
+  regenerated: 'regenerated',
+}
+
+function clip(s: string, n = 90): string {
+  const t = s.replace(/\s+/g, ' ').trim()
+  return t.length > n ? t.slice(0, n - 1) + '…' : t || '∅'
+}
+
+export function PreferencesPanel({ session }: { session: Session }) {
+  const api = session.api
+  const [stats, setStats] = useState<PreferenceStats | null>(null)
+  const [recent, setRecent] = useState<DecisionRecord[]>([])
+  const [pairs, setPairs] = useState<PreferencePairPreview[]>([])
+  const [error, setError] = useState<string | null>(null)
+  const [format, setFormat] = useState<ExportFormat>('standard')
+  const [fileName, setFileName] = useState('')
+  const [exported, setExported] = useState<string | null>(null)
+  const [confirmClear, setConfirmClear] = useState(false)
+  const [busy, setBusy] = useState(false)
+
+  const refresh = useCallback(async () => {
+    try {
+      await session.fills.settleAll()
+      const [st, rec, pr] = await Promise.all([
+        api.invoke('prefs:stats', undefined),
+        api.invoke('prefs:list', { limit: 20 }),
+        api.invoke('prefs:pairs', { limit: 20 }),
+      ])
+      setStats(st)
+      setRecent(rec)
+      setPairs(pr)
+      setError(null)
+    } catch (e) {
+      setError((e as Error).message)
+    }
+  }, [api, session])
+
+  useEffect(() => {
+    void refresh()
+    const t = setInterval(() => void refresh(), 5000)
+    return () => clearInterval(t)
+  }, [refresh])
+
+  const act = async (f: () => Promise<unknown>): Promise<void> => {
+    setBusy(true)
+    try {
+      await f()
+      setError(null)
+    } catch (e) {
+      setError((e as Error).message)
+    } finally {
+      setBusy(false)
+      void refresh()
+    }
+  }
+
+  return (
+    <aside className="side-panel prefs" data-testid="prefs-panel" aria-label="Preference log">
+      <div className="panel-head">
+        <h2>Preference log</h2>
+        <button className="tool mini" aria-label="Close" onClick={() => session.store.set({ prefsOpen: false })}>
+          ×
+        </button>
+      </div>
+      <p className="muted small">Each accept, edit and reject becomes a training pair (prompt · chosen · rejected) for tuning the model to your taste.</p>
+      {error && (
+        <p className="error-text" role="alert" data-testid="prefs-error">
+          {error}
+        </p>
+      )}
+      {stats?.setAside && <p className="error-text small">A damaged log was set aside as {stats.setAside}; a new one was started.</p>}
+      <label className="toggle">
+        <input
+          type="checkbox"
+          data-testid="prefs-enabled"
+          checked={stats?.enabled ?? true}
+          disabled={!stats || busy}
+          onChange={(e) => void act(() => api.invoke('prefs:setEnabled', { enabled: e.target.checked }))}
+        />
+        Log my decisions
+      </label>
+      <div className="counts" data-testid="prefs-counts">
+        <div className="count">
+          <span className="count-n" data-testid="prefs-total">
+            {stats?.total ?? '–'}
+          </span>
+          <span className="count-l">decisions</span>
+        </div>
+        <div className="count">
+          <span className="count-n" data-testid="prefs-pairs">
+            {stats?.pairs ?? '–'}
+          </span>
+          <span className="count-l">pairs</span>
+        </div>
+        {(Object.keys(ACTION_LABEL) as DecisionAction[]).map((a) => (
+          <div className="count" key={a}>
+            <span className="count-n" data-testid={`prefs-count-${a}`}>
+              {stats?.byAction[a] ?? 0}
+            </span>
+            <span className="count-l">{ACTION_LABEL[a]}</span>
+          </div>
+        ))}
+      </div>
+
+      <h3>Recent decisions</h3>
+      <ul className="decision-list" data-testid="prefs-recent">
+        {recent.length === 0 && <li className="muted small">Nothing logged yet.</li>}
+        {recent.map((d) => (
+          <li key={d.id} className="decision" data-action={d.action}>
+            <span className={`badge badge-${d.action}`}>{ACTION_LABEL[d.action]}</span>
+            <span className="decision-text">
+              <span className="ctx">…{clip(d.prefix.slice(-40), 40)}</span> <strong>{clip(d.finalText, 50)}</strong>
+            </span>
+          </li>
+        ))}
+      </ul>
+
+      <h3>Pairs preview</h3>
+      <ul className="pair-list" data-testid="prefs-pair-list">
+        {pairs.length === 0 && <li className="muted small">No pairs yet.</li>}
+        {pairs.map((p, i) => (
+          <li key={`${p.decisionId}-${i}`} className="pair" data-testid="prefs-pair">
+            <div className="pair-chosen">
+              <span className="pair-tag">chosen</span> {clip(p.chosen)}
+            </div>
+            <div className="pair-rejected">
+              <span className="pair-tag">rejected</span> {clip(p.rejected)}
+            </div>
+          </li>
+        ))}
+      </ul>
+
+      <h3>Export</h3>
+      <div className="export-row">
+        <select data-testid="prefs-format" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
+          <option value="standard">Standard (prompt, chosen, rejected)</option>
+          <option value="implicit">Implicit prompt (chosen, rejected)</option>
+          <option value="unpaired">Unpaired / KTO (prompt, completion, label)</option>
+        </select>
+      </div>
+      <div className="export-row">
+        <input
+          data-testid="prefs-export-name"
+          placeholder={session.store.get().host?.nativeDialogs ? 'Choose where when exporting' : 'file name (optional).jsonl'}
+          value={fileName}
+          onChange={(e) => setFileName(e.target.value)}
+          spellCheck={false}
+        />
+        <button
+          className="tool primary"
+          data-testid="prefs-export"
+          disabled={busy}
+          onClick={() =>
+            void act(async () => {
+              const name = fileName.trim()
+              const res = await api.invoke('prefs:export', { format, ...(name ? { path: /\.jsonl$/.test(name) ? name : `${name}.jsonl` } : {}) })
+              setExported(res ? `${res.lines} line${res.lines === 1 ? '' : 's'} written to ${res.path}` : null)
+            })
+          }
+        >
+          Export
+        </button>
+      </div>
+      {exported && (
+        <p className="ok-text small" data-testid="prefs-exported">
+          {exported}
+        </p>
+      )}
+
+      <div className="danger-zone">
+        {confirmClear ? (
+          <div className="confirm" data-testid="prefs-confirm-clear">
+            <span>Delete every logged decision? This cannot be undone.</span>
+            <button className="tool" onClick={() => setConfirmClear(false)}>
+              Keep
+            </button>
+            <button
+              className="tool danger"
+              data-testid="prefs-clear-confirm"
+              onClick={() =>
+                void act(async () => {
+                  await api.invoke('prefs:clear', { confirm: true })
+                  setConfirmClear(false)
+                })
+              }
+            >
+              Delete all
+            </button>
+          </div>
+        ) : (
+          <button className="tool subtle" data-testid="prefs-clear" onClick={() => setConfirmClear(true)}>
+            Clear the log…
+          </button>
+        )}
+      </div>
+      {stats && <p className="muted tiny">Stored in {stats.dbPath}</p>}
+    </aside>
+  )
+}

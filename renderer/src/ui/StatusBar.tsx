@@ -1,0 +1,65 @@
+/** The status bar: engine state, model, execution provider, queue; document and save state. */
+import type { Session } from '../app/session'
+import { useStore } from '../app/store'
+
+const STATUS_LABEL = {
+  starting: 'Starting engine…',
+  loading: 'Loading model…',
+  ready: 'Ready',
+  filling: 'Filling',
+  error: 'Engine error',
+  crashed: 'Engine crashed',
+} as const
+
+export function StatusBar({ session }: { session: Session }) {
+  const s = session.store
+  const engine = useStore(s, (x) => x.engine)
+  const title = useStore(s, (x) => x.title)
+  const path = useStore(s, (x) => x.path)
+  const dirty = useStore(s, (x) => x.dirty)
+  const offers = useStore(s, (x) => x.offers)
+  const m = engine.model
+  return (
+    <footer className="statusbar" data-testid="statusbar">
+      <span className={`engine-dot status-${engine.status}`} aria-hidden />
+      <span className="engine-status" data-testid="engine-status" data-status={engine.status} title={engine.message ?? ''}>
+        {STATUS_LABEL[engine.status]}
+        {engine.message && (engine.status === 'error' || engine.status === 'crashed') ? `: ${engine.message}` : ''}
+      </span>
+      {m && (
+        <>
+          <span className="status-sep">·</span>
+          <span data-testid="engine-model" title={`${m.family} · ${m.dir}\nmax ${m.maxLength} tokens · vocabulary ${m.vocabSize}\nsha256 ${m.hash}`}>
+            {m.name}
+          </span>
+          <span className="status-sep">·</span>
+          <span className={`provider ${m.fallbackReason ? 'fallback' : ''}`} data-testid="engine-provider" title={m.fallbackReason ? `Fell back: ${m.fallbackReason}` : 'Execution provider in use'}>
+            {m.provider.toUpperCase()}
+            {m.fallbackReason ? ' (fallback)' : ''}
+          </span>
+        </>
+      )}
+      {engine.queued > 0 && (
+        <>
+          <span className="status-sep">·</span>
+          <span data-testid="engine-queue">{engine.queued} queued</span>
+        </>
+      )}
+      {offers > 0 && (
+        <>
+          <span className="status-sep">·</span>
+          <span className="offers" data-testid="offers">
+            {offers} on offer — Tab accept · Esc reject · Alt-[ ] cycle
+          </span>
+        </>
+      )}
+      <span className="status-spacer" />
+      <span className="doc-title" data-testid="doc-title" title={path ?? 'Not saved yet'}>
+        {title}
+      </span>
+      <span className={`dirty ${dirty ? 'on' : ''}`} data-testid="dirty" data-dirty={dirty}>
+        {dirty ? 'Edited' : 'Saved'}
+      </span>
+    </footer>
+  )
+}
