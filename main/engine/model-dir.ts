@@ -58,6 +58,11 @@ async function readJson(path: string, what: string): Promise<unknown> {
   }
 }
 
+/** Zod issues on one line: "maxLength: expected number, received undefined; ...". */
+function issuesOf(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message.replace(/^Invalid input: /, '')}`).join('; ')
+}
+
 /** sha256 of a file, hex. */
 export async function hashFile(path: string): Promise<string> {
   const h = createHash('sha256')
@@ -143,7 +148,7 @@ async function readManifest(dir: string, codec: TokenizerCodec): Promise<{ manif
   if (await isFile(manifestPath)) {
     const parsed = ModelManifest.safeParse(await readJson(manifestPath, 'manifest.json'))
     if (!parsed.success)
-      throw new ModelDirError(manifestPath, `does not match the model contract:\n${z.prettifyError(parsed.error)}\n`, 'Add the missing or wrong fields (see models/README.md for the manifest format)')
+      throw new ModelDirError(manifestPath, `does not match the model contract (${issuesOf(parsed.error)})`, 'Add the missing or wrong fields: name, family (mdlm|llada|dream|mlm), maxLength, vocabSize, tokens {mask, pad, eos, unk}, shiftedLogits, license')
     return { manifest: parsed.data, manifestPath }
   }
   const configPath = join(dir, 'config.json')
@@ -151,7 +156,7 @@ async function readManifest(dir: string, codec: TokenizerCodec): Promise<{ manif
     throw new ModelDirError(manifestPath, 'is missing (and there is no config.json of an Optimum export to derive it from)', 'Add manifest.json next to model.onnx')
   const config = OptimumConfig.safeParse(await readJson(configPath, 'config.json'))
   if (!config.success)
-    throw new ModelDirError(configPath, `cannot describe the model:\n${z.prettifyError(config.error)}\n`, 'Use the config.json of the exported model, or add a manifest.json')
+    throw new ModelDirError(configPath, `cannot describe the model (${issuesOf(config.error)})`, 'Use the config.json of the exported model, or add a manifest.json')
   const derived = deriveManifest(config.data, codec.addedTokens, codec.vocabSize, basename(dir))
   if ('problem' in derived) throw new ModelDirError(join(dir, 'tokenizer.json'), derived.problem, 'A fill-mask model needs its mask and padding tokens; add a manifest.json naming them')
   return { manifest: derived.manifest, manifestPath: configPath }
