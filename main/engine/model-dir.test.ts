@@ -23,14 +23,28 @@ describe('createSessionWithFallback', () => {
       tried.push(ep)
       if (ep !== 'cpu') throw new Error(`${ep} library not found\nstack...`)
       return fakeSession
-    })
+    }, () => undefined)
     expect(tried).toEqual(['cuda', 'webgpu', 'cpu'])
     expect(choice.provider).toBe('cpu')
     expect(choice.fallbackReason).toBe('cuda unavailable: cuda library not found; webgpu unavailable: webgpu library not found')
   })
   it('uses the GPU when it works, with no fallback reason', async () => {
-    const choice = await createSessionWithFallback('m.onnx', ['cuda', 'cpu'], async () => fakeSession)
+    const choice = await createSessionWithFallback('m.onnx', ['cuda', 'cpu'], async () => fakeSession, () => undefined)
     expect(choice).toEqual({ session: fakeSession, provider: 'cuda', fallbackReason: undefined })
+  })
+  it('skips a provider whose libraries are missing without trying it', async () => {
+    const tried: string[] = []
+    const choice = await createSessionWithFallback(
+      'm.onnx',
+      ['cuda', 'cpu'],
+      async (_p, o) => {
+        tried.push(String(o.executionProviders?.[0]))
+        return fakeSession
+      },
+      (p) => (p === 'cuda' ? 'libraries not installed' : undefined),
+    )
+    expect(tried).toEqual(['cpu'])
+    expect(choice).toMatchObject({ provider: 'cpu', fallbackReason: 'cuda unavailable: libraries not installed' })
   })
   it('throws the last error when no provider works', async () => {
     await expect(createSessionWithFallback('m.onnx', ['cpu'], async () => Promise.reject(new Error('protobuf parsing failed')))).rejects.toThrow(

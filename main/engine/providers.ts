@@ -2,6 +2,9 @@
  * Execution providers: the GPU provider the platform offers first, CPU last; which one
  * is in use and why any preferred one was skipped is reported with the model.
  */
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 
 /** Providers to try, in order, for a platform (pure; `listed` = listSupportedBackends names). */
@@ -21,6 +24,24 @@ export function listedBackends(): string[] {
   } catch {
     return ['cpu']
   }
+}
+
+/**
+ * Why a provider cannot work here without trying it, or undefined. The CUDA provider's
+ * libraries are not part of the npm package (they are fetched by `npm run cuda:install`),
+ * and trying without them only logs a loader error.
+ */
+export function missingProviderLibraries(provider: string): string | undefined {
+  if (provider !== 'cuda' || process.platform !== 'linux') return undefined
+  let binDir: string
+  try {
+    binDir = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', 'linux', process.arch)
+  } catch {
+    return undefined
+  }
+  const missing = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'].filter((f) => !existsSync(join(binDir, f)))
+  if (missing.length === 0) return undefined
+  return 'the CUDA provider libraries are not installed (run `npm run cuda:install` on a networked Linux machine with an NVIDIA GPU and CUDA 12)'
 }
 
 export type CreateSession = (modelPath: string, options: ort.InferenceSession.SessionOptions) => Promise<ort.InferenceSession>
@@ -46,10 +67,17 @@ export async function createSessionWithFallback(
   modelPath: string,
   providers: readonly string[],
   create: CreateSession = (p, o) => ort.InferenceSession.create(p, o),
+  precheck: (provider: string) => string | undefined = missingProviderLibraries,
 ): Promise<ProviderChoice> {
   const skipped: string[] = []
   let lastError: unknown
   for (const provider of providers) {
+    const missing = precheck(provider)
+    if (missing) {
+      skipped.push(`${provider} unavailable: ${missing}`)
+      lastError = new Error(missing)
+      continue
+    }
     try {
       // GPU attempts log only fatal errors: a missing CUDA library is an expected fallback.
       const logSeverityLevel = provider === 'cpu' ? 3 : 4
