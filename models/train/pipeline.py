@@ -83,11 +83,14 @@ def main(argv: list[str]) -> int:
         steps = a.steps or 30
         budget = 60.0 * (a.minutes or 2)
         a.log_every, a.ckpt_every = 20, 60
+        deadline = None
     else:
         out = a.out or os.path.join(ROOT, "models", "dev")
         work = a.work or os.path.join(HERE, "work")
         steps = a.steps
+        deadline = None
         if a.deadline:
+            deadline = parse_deadline(a.deadline)
             budget = parse_deadline(a.deadline) - time.time()
         elif a.minutes is not None:
             budget = 60.0 * a.minutes
@@ -150,6 +153,7 @@ def main(argv: list[str]) -> int:
         steps = 0
     log(f"training: budget {budget:.0f}s, steps {steps}, batch {a.batch}, lr {a.lr}, bf16 {not a.no_bf16}")
     model = train(cfg, train_stream, eval_set, work, budget_s=budget if not a.export_only else 0,
+                  deadline=deadline if not a.export_only else None,
                   max_steps=steps, batch_size=a.batch, peak_lr=a.lr, warmup=a.warmup, seed=a.seed,
                   log_every_s=a.log_every, ckpt_every_s=a.ckpt_every, bf16=not a.no_bf16,
                   threads=a.threads, log=log)

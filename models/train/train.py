@@ -153,11 +153,13 @@ def lr_at(elapsed: float, budget: float, step: int, peak: float, warmup: int) ->
 
 
 def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
-          budget_s: float, max_steps: int | None, batch_size: int, peak_lr: float,
+          budget_s: float, deadline: float | None = None, max_steps: int | None, batch_size: int, peak_lr: float,
           warmup: int, seed: int, log_every_s: float, ckpt_every_s: float,
           bf16: bool, threads: int, log) -> Denoiser:
-    """Train until the wall-clock budget (or max_steps) is used up; resumes from out_dir/ckpt.pt."""
+    """Train until the wall-clock budget (or max_steps) is used up; resumes from out_dir/ckpt.pt.
+    With `deadline` (epoch seconds) the budget is the time already trained plus the time left."""
     torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)
     torch.manual_seed(seed)
     model = Denoiser(cfg)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
@@ -175,7 +177,9 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
         opt.load_state_dict(ck["opt"])
         state = ck["state"]
         log(f"resumed from {ckpt_path} at step {state['step']} ({state['elapsed']:.0f}s trained)")
-    log(f"model: {count_parameters(model)} parameters, config {cfg.to_dict()}")
+    if deadline is not None:  # a resumed run keeps its schedule: trained time + time left
+        budget_s = state["elapsed"] + max(0.0, deadline - time.time())
+    log(f"model: {count_parameters(model)} parameters, config {cfg.to_dict()}, budget {budget_s:.0f}s")
     batcher = Batcher(train_stream, cfg.max_length, seed + state["step"])
     start_step = state["step"]
 
