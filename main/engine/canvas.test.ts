@@ -45,14 +45,27 @@ describe('buildCanvas', () => {
       [
         { id: 'ins', from: 0, to: 0 },
         { id: 'cat', from: 4, to: 7 },
+        { id: 'ins2', from: 8, to: 8 },
         { id: 'end', from: 11, to: 11, slots: 3 },
       ],
       [],
       codec,
       { maxLength: 64, maskId: MASK, emptySpanSlots: 5 },
     )
-    expect(c.spans.map((s) => s.slots)).toEqual([5, 1, 3])
-    expect(c.totalTokens).toBe(5 + 1 + 1 + 1 + 3)
+    expect(c.spans.map((s) => s.slots)).toEqual([5, 1, 5, 3])
+    expect(c.spans[2].leadingSpace).toBe(' ')
+    expect(c.totalTokens).toBe(5 + 1 + 1 + 5 + 1 + 3)
+  })
+
+  it('tokenizes the spaces ending a span with the text after it and puts them back', () => {
+    const text = 'the cat sat'
+    const c = buildCanvas(text, [{ id: 's', from: 4, to: 8 }], [], codec, { maxLength: 64, maskId: MASK })
+    expect(c.spans[0]).toMatchObject({ original: 'cat ', leadingSpace: ' ', trailingSpace: ' ', slots: 1 })
+    expect(Array.from(c.windows[0].ids)).toEqual([id('the'), MASK, id('▁sat')])
+    const fill = spanFillText(c.spans[0], [id('▁dog')], PAD, codec).text
+    expect(fill).toBe('dog ')
+    expect(applyFills(text, c.spans, new Map([['s', fill]]))).toBe('the dog sat')
+    expect(applyFills(text, c.spans, new Map([['s', spanFillText(c.spans[0], [PAD], PAD, codec).text]]))).toBe('the sat')
   })
 
   it('keeps newlines outside a span as fixed tokens', () => {

@@ -7,7 +7,9 @@
  * - Spaces just before a span are tokenized with the span (a Metaspace tokenizer reads
  *   "the cat" as "the", "▁cat"; cutting before the space would give a lone "▁" the model
  *   never saw). The fill's leading space is stripped again when it is mapped back, so a
- *   fill joins the text before it naturally ("the" + " cat").
+ *   fill joins the text before it naturally ("the" + " cat"). Spaces at the end of a span
+ *   (a double-click selects "cat ") are tokenized with the text after it instead, and put
+ *   back after the fill (not after an empty fill, which would leave two spaces).
  * - Each span becomes `slots` mask ids: its own `slots`, else the token count of its
  *   original text, else (an empty insertion point) `emptySpanSlots`.
  * - A canvas longer than the model's window is cut into windows around the spans: spans
@@ -42,6 +44,8 @@ export interface CanvasSpan {
   original: string
   /** Spaces just before `from`, tokenized with the span (stripped again from its fill). */
   leadingSpace: string
+  /** Spaces ending the span, tokenized with the text after it (put back after the fill). */
+  trailingSpace: string
   /** Tokens of leadingSpace + original. */
   originalIds: number[]
   slots: number
@@ -165,11 +169,14 @@ export function buildCanvas(
     for (const id of segment) tokens.push(id)
     const leadingSpace = text.slice(s.from - lead, s.from)
     const original = text.slice(s.from, s.to)
-    const originalIds = codec.encode(leadingSpace + original)
-    const slots = s.slots ?? (original.length > 0 && originalIds.length > 0 ? originalIds.length : emptySlots)
-    spans.push({ id: s.id, from: s.from, to: s.to, original, leadingSpace, originalIds, slots, start: tokens.length })
+    const trail = trailingSpaces(text, s.from, s.to)
+    const trailingSpace = text.slice(s.to - trail, s.to)
+    const core = original.slice(0, original.length - trail)
+    const originalIds = codec.encode(leadingSpace + core)
+    const slots = s.slots ?? (core.length > 0 && originalIds.length > 0 ? originalIds.length : emptySlots)
+    spans.push({ id: s.id, from: s.from, to: s.to, original, leadingSpace, trailingSpace, originalIds, slots, start: tokens.length })
     for (let k = 0; k < slots; k++) tokens.push(options.maskId)
-    cursor = s.to
+    cursor = s.to - trail
   }
   for (const id of encodeSegment(codec, text.slice(cursor), reach, 0, room + 1)) tokens.push(id)
   return { spans, windows: cutWindows(tokens, spans, codec.wrap, options.maxLength), totalTokens: tokens.length }
@@ -222,13 +229,22 @@ export function cutWindows(
   })
 }
 
-/** Text of a span's fill from its slot tokens: pad dropped, the absorbed leading space stripped. */
-export function spanFillText(span: CanvasSpan, slotIds: readonly number[], padId: number, codec: TextCodec): { text: string; kept: number[] } {
+/**
+ * Text of a span's fill (what replaces from..to) from its slot tokens: pad dropped, the
+ * absorbed leading space stripped, the span's trailing spaces put back.
+ */
+export function spanFillText(
+  span: Pick<CanvasSpan, 'leadingSpace' | 'trailingSpace'>,
+  slotIds: readonly number[],
+  padId: number,
+  codec: TextCodec,
+): { text: string; kept: number[] } {
   const kept = slotIds.filter((id) => id !== padId)
   let text = codec.decodeSpan(kept)
   let strip = 0
   while (strip < span.leadingSpace.length && text.charCodeAt(strip) === 32) strip++
   text = text.slice(strip)
+  if (span.trailingSpace && text !== '') text = text.replace(/ +$/, '') + span.trailingSpace
   return { text, kept }
 }
 
