@@ -36,6 +36,7 @@ function connectParent(): ParentPort {
 const parent = connectParent()
 let model: LoadedModel | null = null
 const cancelled = new Set<string>()
+let shuttingDown = false
 let state: EngineState = { status: 'ready', model: null, queued: 0 }
 
 function setState(next: Partial<EngineState>): void {
@@ -53,13 +54,13 @@ async function load(dir: string): Promise<void> {
     const old = model
     model = next
     await old?.dispose()
-    parent.send({ type: 'loaded', dir, model: next.info })
     setState({ status: 'ready', model: next.info })
+    parent.send({ type: 'loaded', dir, model: next.info })
   } catch (e) {
     const message = e instanceof ModelDirError ? e.message : `could not load ${dir}: ${(e as Error).message}`
-    parent.send({ type: 'loadError', dir, message })
     // The model we had (if any) stays in use.
     setState(model ? { status: 'ready', model: model.info, message } : { status: 'error', model: null, message })
+    parent.send({ type: 'loadError', dir, message })
   }
 }
 
@@ -70,22 +71,24 @@ async function fill(request: FillRequest): Promise<void> {
     return
   }
   setState({ status: 'filling' })
+  let outcome: FromEngine
   try {
     const result = await runFill(fillModelOf(model), request, {
       checkpoint: async () => {
         await yieldToEventLoop()
-        if (cancelled.has(requestId)) throw new FillCancelled(requestId)
+        if (shuttingDown || cancelled.has(requestId)) throw new FillCancelled(requestId)
       },
       onStep: (event) => parent.send({ type: 'step', event }),
     })
-    parent.send({ type: 'done', result })
+    outcome = { type: 'done', result }
   } catch (e) {
     const wasCancelled = e instanceof FillCancelled
-    parent.send({ type: 'error', error: { requestId, message: wasCancelled ? 'Cancelled.' : (e as Error).message, cancelled: wasCancelled } })
-  } finally {
-    cancelled.delete(requestId)
-    setState({ status: 'ready', model: model?.info ?? null })
+    outcome = { type: 'error', error: { requestId, message: wasCancelled ? 'Cancelled.' : (e as Error).message, cancelled: wasCancelled } }
   }
+  cancelled.delete(requestId)
+  // State first, so a host that reacts to the outcome already sees the engine ready.
+  setState({ status: 'ready', model: model.info })
+  parent.send(outcome)
 }
 
 let work: Promise<void> = Promise.resolve()
@@ -104,6 +107,8 @@ parent.onMessage((raw) => {
       cancelled.add(msg.requestId)
       break
     case 'shutdown':
+      // A running fill stops at its next step; then exit.
+      shuttingDown = true
       void work.then(() => process.exit(0))
       break
     case 'load':
