@@ -12,6 +12,7 @@
  *   accepted span leaves behind an `AcceptedRegion` that is watched for the writer's edits
  *   until its decision is logged (`settle`).
  */
+import { isHistoryTransaction } from 'prosemirror-history'
 import { Plugin, PluginKey, type EditorState, type Transaction } from 'prosemirror-state'
 import type { FillErrorEvent, FillRequest, FillResult, FillStepEvent, SpanCandidate } from '../../../main/contract'
 import { trackRange } from './span-tracking'
@@ -130,9 +131,11 @@ function mapThrough(state: FillState, tr: Transaction, exempt: string | null): F
     }
     return next
   })
+  // Undo and redo move an accept in and out; they are not the writer editing the text.
+  const writerEdit = !isHistoryTransaction(tr)
   const accepted = state.accepted.map((a) => {
-    const { range, touched } = trackRange(tr, a, a.edited ? 'always' : 'touched')
-    return { ...a, from: range.from, to: range.to, edited: a.edited || (touched && a.key !== exempt) }
+    const { range, touched } = trackRange(tr, a, a.edited ? 'always' : writerEdit ? 'touched' : 'never')
+    return { ...a, from: range.from, to: range.to, edited: a.edited || (touched && writerEdit && a.key !== exempt) }
   })
   return { ...state, spans, accepted }
 }

@@ -191,3 +191,19 @@ describe('accepted text the writer edits', () => {
     expect(settleAccepted(state, region)).toEqual({ action: 'accepted', finalText: 'stormy' })
   })
 })
+
+describe('undo and redo of an accept', () => {
+  it('do not count as the writer editing the accepted text', () => {
+    let { state } = startFill(base())
+    state = state.apply(setFillAction(state.tr, { type: 'done', result: result('r1', [{ id: 's1', original: 'dark', cands: ['stormy', 'cold'] }, { id: 's2', original: 'climbed', cands: ['ran', 'went'] }]), at: 'now' }))
+    state = state.apply(acceptTransaction(state, spans(state)[0], getFillState(state).fills.r1, 1)!)
+    undo(state, (tr) => (state = state.apply(tr)))
+    let region = getFillState(state).accepted[0]
+    expect(region.edited).toBe(false)
+    expect(settleAccepted(state, region)).toEqual({ action: 'accepted', finalText: 'cold' })
+    redo(state, (tr) => (state = state.apply(tr)))
+    region = getFillState(state).accepted[0]
+    expect(state.doc.textBetween(region.from, region.to)).toBe('cold')
+    expect(settleAccepted(state, region)).toEqual({ action: 'accepted', finalText: 'cold' })
+  })
+})

@@ -86,7 +86,14 @@ export function SettingsPopover({ session }: { session: Session }) {
         <button className="tool" data-testid="set-defaults" onClick={() => s.set({ sampling: { ...DEFAULT_SAMPLING }, slotLength: DEFAULT_SLOT_COUNT })}>
           Defaults
         </button>
-        <button className="tool primary" onClick={() => s.set({ settingsOpen: false })}>
+        <button
+          className="tool primary"
+          data-testid="set-done"
+          onClick={() => {
+            s.set({ settingsOpen: false })
+            session.editorView()?.focus()
+          }}
+        >
           Done
         </button>
       </div>

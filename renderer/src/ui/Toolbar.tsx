@@ -101,7 +101,10 @@ export function Toolbar({ session }: { session: Session }) {
             data-testid="btn-settings"
             aria-expanded={settingsOpen}
             title="Sampling settings"
-            onClick={() => s.set({ settingsOpen: !settingsOpen })}
+            onClick={() => {
+              s.set({ settingsOpen: !settingsOpen })
+              if (settingsOpen) session.editorView()?.focus()
+            }}
           >
             Settings
           </button>
