@@ -9,7 +9,8 @@ import { fork } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { EngineState, FillErrorEvent, FillRequest, FillResult, FillStepEvent, ModelInfo } from '../contract'
+import { z } from 'zod'
+import { FillRequest, type EngineState, type FillErrorEvent, type FillResult, type FillStepEvent, type ModelInfo } from '../contract'
 import { EngineError } from './errors'
 import { resolveAppRoot } from './model-paths'
 import { FromEngine, type ToEngine } from './protocol'
@@ -145,6 +146,7 @@ export class EngineClient {
 
   /** Loads a model directory; resolves with its info, rejects with the loader's message. */
   loadModel(dir: string): Promise<ModelInfo> {
+    if (typeof dir !== 'string' || dir.trim() === '') return Promise.reject(new EngineError('loadModel needs a model directory path'))
     return new Promise<ModelInfo>((resolve, reject) => {
       this.enqueue({ kind: 'load', dir, resolve, reject })
     })
@@ -163,7 +165,14 @@ export class EngineClient {
     })
     result.catch(() => {}) // callers that only listen to events must not see an unhandled rejection
     const queued = this.queue.length + (this.current ? 1 : 0)
-    this.enqueue({ kind: 'fill', request, listeners, resolve, reject })
+    const job = { kind: 'fill' as const, request, listeners, resolve, reject }
+    const valid = FillRequest.safeParse(request)
+    if (!valid.success) {
+      const requestId = typeof request?.requestId === 'string' ? request.requestId : ''
+      this.failFill(job, { requestId, message: `Invalid fill request: ${z.prettifyError(valid.error)}`, cancelled: false })
+      return { requestId, queued: 0, result }
+    }
+    this.enqueue(job)
     return { requestId: request.requestId, queued, result }
   }
 

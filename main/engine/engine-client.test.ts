@@ -1,0 +1,124 @@
+/** EngineClient against an in-memory fake engine (no process, no model). */
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_SAMPLING, type FillRequest, type ModelInfo } from '../contract'
+import { EngineClient, FillFailed, type EngineChannel } from './engine-client'
+import type { FromEngine, ToEngine } from './protocol'
+
+const INFO: ModelInfo = { name: 'fake', family: 'mdlm', dir: '/m', maxLength: 64, vocabSize: 10, hash: 'h', provider: 'cpu' }
+
+/** A fake engine: answers loads at once; fills wait until `finish` is called. */
+class FakeEngine implements EngineChannel {
+  readonly received: ToEngine[] = []
+  private onMsg: (m: unknown) => void = () => {}
+  private onExitFn: (d: string) => void = () => {}
+  constructor(readonly pid: number) {}
+  post(msg: ToEngine): void {
+    this.received.push(msg)
+    if (msg.type === 'load') {
+      queueMicrotask(() => {
+        this.emit({ type: 'state', state: { status: 'ready', model: { ...INFO, dir: msg.dir }, queued: 0 } })
+        this.emit({ type: 'loaded', dir: msg.dir, model: { ...INFO, dir: msg.dir } })
+      })
+    }
+  }
+  onMessage(fn: (m: unknown) => void): void {
+    this.onMsg = fn
+  }
+  onExit(fn: (d: string) => void): void {
+    this.onExitFn = fn
+  }
+  kill(): void {
+    this.onExitFn('signal SIGTERM')
+  }
+  emit(m: FromEngine): void {
+    this.onMsg(m)
+  }
+  crash(): void {
+    this.onExitFn('signal SIGKILL')
+  }
+  finish(requestId: string): void {
+    this.emit({ type: 'done', result: { requestId, spans: [], forwardPasses: 1, ms: 1, model: INFO, settings: DEFAULT_SAMPLING } })
+  }
+}
+
+function request(requestId: string): FillRequest {
+  return { requestId, text: 'a b', spans: [{ id: 's', from: 0, to: 1 }], locked: [], settings: DEFAULT_SAMPLING }
+}
+
+function setup(options = {}) {
+  const engines: FakeEngine[] = []
+  const client = new EngineClient(() => {
+    const e = new FakeEngine(engines.length + 1)
+    engines.push(e)
+    return e
+  }, options)
+  return { client, engines }
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0))
+
+describe('EngineClient (fake engine)', () => {
+  it('runs one request at a time, in order', async () => {
+    const { client, engines } = setup()
+    client.start()
+    await client.loadModel('/m')
+    const a = client.fill(request('a'))
+    const b = client.fill(request('b'))
+    expect([a.queued, b.queued]).toEqual([0, 1])
+    expect(engines[0].received.filter((m) => m.type === 'fill')).toHaveLength(1)
+    expect(client.state().queued).toBe(1)
+    engines[0].finish('a')
+    await expect(a.result).resolves.toMatchObject({ requestId: 'a' })
+    expect(engines[0].received.filter((m) => m.type === 'fill').map((m) => m.type === 'fill' && m.request.requestId)).toEqual(['a', 'b'])
+    engines[0].finish('b')
+    await expect(b.result).resolves.toMatchObject({ requestId: 'b' })
+  })
+
+  it('refuses an invalid request without sending it', async () => {
+    const { client, engines } = setup()
+    const errors: string[] = []
+    client.onError((e) => errors.push(e.message))
+    const bad = client.fill({ ...request('x'), spans: [] })
+    await expect(bad.result).rejects.toBeInstanceOf(FillFailed)
+    expect(errors[0]).toMatch(/Invalid fill request[\s\S]*spans/)
+    expect(engines).toHaveLength(0)
+    await expect(client.loadModel('')).rejects.toThrow(/needs a model directory/)
+  })
+
+  it('cancels the running request through the engine', async () => {
+    const { client, engines } = setup()
+    await client.loadModel('/m')
+    client.fill(request('r'))
+    client.cancel('r')
+    expect(engines[0].received.at(-1)).toEqual({ type: 'cancel', requestId: 'r' })
+  })
+
+  it('after a crash: fails the running fill, restarts, reloads the model, then runs the queue', async () => {
+    const { client, engines } = setup()
+    const statuses: string[] = []
+    client.onState((s) => statuses.push(s.status))
+    await client.loadModel('/m')
+    const running = client.fill(request('r'))
+    const waiting = client.fill(request('w'))
+    engines[0].crash()
+    await expect(running.result).rejects.toMatchObject({ event: { requestId: 'r', cancelled: false } })
+    expect(statuses).toContain('crashed')
+    expect(engines).toHaveLength(2)
+    expect(engines[1].received[0]).toEqual({ type: 'load', dir: '/m' })
+    await flush()
+    expect(engines[1].received[1]).toMatchObject({ type: 'fill', request: { requestId: 'w' } })
+    engines[1].finish('w')
+    await expect(waiting.result).resolves.toMatchObject({ requestId: 'w' })
+  })
+
+  it('stops restarting after too many crashes and says so', async () => {
+    const { client, engines } = setup({ maxCrashes: 2 })
+    await client.loadModel('/m')
+    for (let i = 0; i < 3; i++) {
+      engines[engines.length - 1].crash()
+      await flush()
+    }
+    expect(engines).toHaveLength(3)
+    expect(client.state()).toMatchObject({ status: 'error', message: expect.stringMatching(/keeps stopping/) })
+  })
+})
