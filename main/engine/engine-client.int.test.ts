@@ -22,7 +22,7 @@ function longFill(requestId: string): FillRequest {
       { id: 'b', from: at('water'), to: at('water') + 5, slots: 24 },
     ],
     locked: [],
-    settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 48, candidates: 2 },
+    settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 48, candidates: 4 },
   }
 }
 
