@@ -85,6 +85,17 @@ describe('EngineClient (fake engine)', () => {
     await expect(client.loadModel('')).rejects.toThrow(/needs a model directory/)
   })
 
+  it('fails a request whose result cannot be read instead of waiting forever', async () => {
+    const { client, engines } = setup()
+    await client.loadModel('/m')
+    const r = client.fill(request('bad'))
+    engines[0].emit({ type: 'done', result: { requestId: 'bad', spans: 'nope' } } as unknown as FromEngine)
+    await expect(r.result).rejects.toThrow(/unreadable result/)
+    const next = client.fill(request('next'))
+    engines[0].finish('next')
+    await expect(next.result).resolves.toMatchObject({ requestId: 'next' })
+  })
+
   it('cancels the running request through the engine', async () => {
     const { client, engines } = setup()
     await client.loadModel('/m')

@@ -290,6 +290,13 @@ export class EngineClient {
     const parsed = FromEngine.safeParse(raw)
     if (!parsed.success) {
       console.error(`engine sent an invalid message: ${parsed.error.message}`)
+      // An unreadable outcome must not leave its request waiting forever.
+      const type = (raw as { type?: unknown } | null)?.type
+      const job = this.current
+      if (job?.kind === 'fill' && (type === 'done' || type === 'error')) {
+        this.failFill(job, { requestId: job.request.requestId, message: `The engine sent an unreadable result: ${z.prettifyError(parsed.error)}`, cancelled: false })
+        this.finish()
+      }
       return
     }
     const msg = parsed.data

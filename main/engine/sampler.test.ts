@@ -41,6 +41,14 @@ describe('pickToken', () => {
     }
   })
 
+  it('gives NaN and -Infinity logits no probability', () => {
+    const l = Float32Array.from([NaN, Math.log(0.5), -Infinity, Math.log(0.5)])
+    const p = pickToken(l, 0, 4, none, { strategy: 'entropy', temperature: 1, topP: 0.9 }, mulberry32(2), scratch)
+    expect([1, 3]).toContain(p.token)
+    expect(p.prob).toBeCloseTo(0.5, 5)
+    expect(Number.isFinite(p.score)).toBe(true)
+  })
+
   it('reads the position at its offset', () => {
     const logits = Float32Array.from([...logitsOf([0.7, 0.1, 0.1, 0.1]), ...logitsOf([0.1, 0.1, 0.1, 0.7])])
     expect(pickToken(logits, 4, 4, none, { strategy: 'maskgit_plus', temperature: 0, topP: 1 }, mulberry32(1), scratch).token).toBe(3)

@@ -60,6 +60,11 @@ export function pickToken(
       continue
     }
     const d = logits[offset + i] - max
+    if (!(d > -Infinity)) {
+      // -Infinity or NaN: the token has no probability.
+      scratch[i] = 0
+      continue
+    }
     const e = Math.exp(d)
     z1 += e
     const w = greedy || invT === 1 ? e : Math.exp(d * invT)
