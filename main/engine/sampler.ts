@@ -51,7 +51,10 @@ export function pickToken(
 
   const greedy = settings.temperature === 0
   const invT = greedy ? 1 : 1 / settings.temperature
-  // scratch[i] = tempered weight; z1 = untempered partition (for `prob`).
+  const cutTopP = !greedy && settings.topP < 1
+  if (cutTopP) bucketMass.fill(0)
+  // scratch[i] = tempered weight; z1 = untempered partition (for `prob`); with top-p the
+  // weights are binned by log-weight in the same pass.
   let z1 = 0
   let zT = 0
   for (let i = 0; i < vocab; i++) {
@@ -70,18 +73,20 @@ export function pickToken(
     const w = greedy || invT === 1 ? e : Math.exp(d * invT)
     scratch[i] = w
     zT += w
+    if (cutTopP) bucketMass[bucketFor(-d * invT)] += w
   }
 
   let token = argmax
   let zSample = zT
+  // Weights below `cutoff` are outside the nucleus.
+  let cutoff = 0
   if (!greedy) {
-    if (settings.topP < 1) {
-      // Buckets straight from the logits: the tempered log-weight is (l - max) / T.
-      if (bucketOf.length < vocab) bucketOf = new Uint8Array(vocab)
-      for (let i = 0; i < vocab; i++) bucketOf[i] = bucketFor((max - logits[offset + i]) * invT)
-      zSample = nucleus(scratch, vocab, zT, settings.topP)
+    if (cutTopP) {
+      const cut = nucleusCut(scratch, vocab, zT, settings.topP, (i) => bucketFor((max - logits[offset + i]) * invT))
+      cutoff = cut.cutoff
+      zSample = cut.mass
     }
-    token = sampleFrom(scratch, vocab, zSample, rng)
+    token = sampleAbove(scratch, vocab, cutoff, zSample, rng)
   }
   const prob = Math.exp(logits[offset + token] - max) / z1
 
@@ -102,6 +107,7 @@ export function pickToken(
       let p2 = 0
       for (let i = 0; i < vocab; i++) {
         const w = scratch[i]
+        if (w < cutoff) continue
         if (w > p1) {
           p2 = p1
           p1 = w
@@ -114,7 +120,7 @@ export function pickToken(
       let negEntropy = 0
       for (let i = 0; i < vocab; i++) {
         const w = scratch[i]
-        if (w > 0) {
+        if (w > 0 && w >= cutoff) {
           const p = w / zSample
           negEntropy += p * Math.log(p)
         }
@@ -129,12 +135,58 @@ export function pickToken(
 const BUCKETS = 64
 const BUCKETS_PER_NAT = 4
 const bucketMass = new Float64Array(BUCKETS)
-let bucketOf = new Uint8Array(0)
+let edgeWeights = new Float64Array(0)
 
 /** Histogram bucket of a log-weight at `nats` below the heaviest: 0.25-nat buckets. */
 function bucketFor(nats: number): number {
   const b = Math.floor(nats * BUCKETS_PER_NAT)
   return b < BUCKETS - 1 ? b : BUCKETS - 1
+}
+
+/**
+ * The nucleus once `bucketMass` holds the mass of each log-weight bucket: walks the
+ * buckets from the heaviest, then sorts (natively) only the bucket where the mass crosses
+ * topP. Returns the lightest kept weight and the kept mass (ties with the cutoff kept).
+ */
+function nucleusCut(
+  weights: Float64Array,
+  vocab: number,
+  total: number,
+  topP: number,
+  bucketOfIndex: (i: number) => number,
+): { cutoff: number; mass: number } {
+  const target = topP * total
+  let mass = 0
+  let edge = 0
+  while (edge < BUCKETS - 1 && mass + bucketMass[edge] < target) mass += bucketMass[edge++]
+  if (edgeWeights.length < vocab) edgeWeights = new Float64Array(vocab)
+  let n = 0
+  for (let i = 0; i < vocab; i++) if (weights[i] > 0 && bucketOfIndex(i) === edge) edgeWeights[n++] = weights[i]
+  const inEdge = edgeWeights.subarray(0, n).sort()
+  let cutoff = n > 0 ? inEdge[n - 1] : 0
+  let k = n - 1
+  for (; k >= 0 && mass < target; k--) {
+    mass += inEdge[k]
+    cutoff = inEdge[k]
+  }
+  // Ties with the cutoff are kept too.
+  for (; k >= 0 && inEdge[k] === cutoff; k--) mass += inEdge[k]
+  return { cutoff, mass }
+}
+
+/** Draws an index among weights >= cutoff, with probability weight / total. */
+function sampleAbove(weights: Float64Array, vocab: number, cutoff: number, total: number, rng: Rng): number {
+  const u = rng() * total
+  let acc = 0
+  let last = -1
+  for (let i = 0; i < vocab; i++) {
+    const w = weights[i]
+    if (w <= 0 || w < cutoff) continue
+    acc += w
+    last = i
+    if (u < acc) return i
+  }
+  return last
 }
 
 /**
@@ -147,38 +199,12 @@ export function applyTopP(weights: Float64Array, vocab: number, total: number, t
   for (let i = 0; i < vocab; i++) if (weights[i] > wMax) wMax = weights[i]
   if (wMax <= 0) return 0
   const logMax = Math.log(wMax)
-  if (bucketOf.length < vocab) bucketOf = new Uint8Array(vocab)
-  for (let i = 0; i < vocab; i++) bucketOf[i] = weights[i] > 0 ? bucketFor(logMax - Math.log(weights[i])) : 0
-  return nucleus(weights, vocab, total, topP)
-}
-
-/**
- * The nucleus cut once `bucketOf` holds each weight's log bucket: bucket masses in one
- * pass, then only the bucket where the mass crosses topP is sorted (natively).
- */
-function nucleus(weights: Float64Array, vocab: number, total: number, topP: number): number {
+  const bucketOfIndex = (i: number) => bucketFor(logMax - Math.log(weights[i]))
   bucketMass.fill(0)
-  for (let i = 0; i < vocab; i++) if (weights[i] > 0) bucketMass[bucketOf[i]] += weights[i]
-  const target = topP * total
-  let mass = 0
-  let edge = 0
-  while (edge < BUCKETS - 1 && mass + bucketMass[edge] < target) mass += bucketMass[edge++]
-  let n = 0
-  for (let i = 0; i < vocab; i++) if (weights[i] > 0 && bucketOf[i] === edge) n++
-  const inEdge = new Float64Array(n)
-  for (let i = 0, k = 0; i < vocab; i++) if (weights[i] > 0 && bucketOf[i] === edge) inEdge[k++] = weights[i]
-  inEdge.sort()
-  let cutoff = n > 0 ? inEdge[n - 1] : 0
-  for (let k = n - 1; k >= 0 && mass < target; k--) {
-    mass += inEdge[k]
-    cutoff = inEdge[k]
-  }
-  let kept = 0
-  for (let i = 0; i < vocab; i++) {
-    if (weights[i] < cutoff) weights[i] = 0
-    else kept += weights[i]
-  }
-  return kept
+  for (let i = 0; i < vocab; i++) if (weights[i] > 0) bucketMass[bucketOfIndex(i)] += weights[i]
+  const { cutoff, mass } = nucleusCut(weights, vocab, total, topP, bucketOfIndex)
+  for (let i = 0; i < vocab; i++) if (weights[i] < cutoff) weights[i] = 0
+  return mass
 }
 
 /** Draws an index with probability weights[i] / total. */
