@@ -7,8 +7,9 @@ import { _electron as electron, expect, test } from '@playwright/test'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-const ROOT = resolve(__dirname, '..')
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..')
 
 function electronBinary(): { exe: string } | { reason: string } {
   const require = createRequire(join(ROOT, 'package.json'))

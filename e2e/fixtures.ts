@@ -9,8 +9,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-export const ROOT = resolve(__dirname, '..')
+export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..')
 export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts')
 
 export interface InfillHost {
