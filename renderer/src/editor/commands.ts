@@ -7,7 +7,7 @@ import type { Command, EditorState, Transaction } from 'prosemirror-state'
 import { NodeSelection } from 'prosemirror-state'
 import { setOrigin } from './origin'
 import { clampSlots, schema } from './schema'
-import { estimateSlots, findMaskedSpans, type MaskedSpan } from './spans'
+import { estimateSlots, maskedRunsInBlock, type BlockSpan } from './spans'
 
 /** The selection shrunk so it neither starts nor ends on whitespace. */
 export function trimmedSelection(state: EditorState): { from: number; to: number } | null {
@@ -102,13 +102,15 @@ export const toggleLock: Command = (state, dispatch) => {
 }
 
 /** The masked span holding the cursor (or touching the selection). */
-export function spanAtSelection(state: EditorState): MaskedSpan | null {
-  const { from, to } = state.selection
-  return findMaskedSpans(state.doc).find((s) => from <= s.to && to >= s.from) ?? null
+export function spanAtSelection(state: EditorState): BlockSpan | null {
+  const { from, to, $from } = state.selection
+  // Only the textblock holding the selection's start is searched (cheap on every keystroke).
+  if (!$from.parent.isTextblock) return null
+  return maskedRunsInBlock($from.parent, $from.start()).find((s) => from <= s.to && to >= s.from) ?? null
 }
 
 /** The slot budget a span shows: explicit, else estimated from its text. */
-export function spanSlots(span: MaskedSpan): number {
+export function spanSlots(span: BlockSpan): number {
   return span.slots ?? estimateSlots(span.original)
 }
 

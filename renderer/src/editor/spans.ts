@@ -25,44 +25,50 @@ export interface MaskedSpan {
   slots: number | null
 }
 
+/** A masked span's place in its textblock, before char offsets are known. */
+export type BlockSpan = Omit<MaskedSpan, 'charFrom' | 'charTo'>
+
+/** The masked spans of one textblock whose content starts at PM position `start`. */
+export function maskedRunsInBlock(block: PMNode, start: number): BlockSpan[] {
+  const spans: BlockSpan[] = []
+  let run: BlockSpan | null = null
+  block.forEach((child, offset) => {
+    const pos = start + offset
+    if (child.type === schema.nodes.mask_slot) {
+      if (run) spans.push(run)
+      run = null
+      spans.push({ kind: 'slot', from: pos, to: pos + 1, original: '', slots: child.attrs.slots as number })
+      return
+    }
+    const mask = child.isText ? schema.marks.masked.isInSet(child.marks) : undefined
+    if (!mask) {
+      if (run) spans.push(run)
+      run = null
+      return
+    }
+    if (run) {
+      run.to = pos + child.nodeSize
+      run.original += child.text ?? ''
+      if (run.slots == null && mask.attrs.slots != null) run.slots = mask.attrs.slots as number
+    } else {
+      run = { kind: 'text', from: pos, to: pos + child.nodeSize, original: child.text ?? '', slots: (mask.attrs.slots as number | null) ?? null }
+    }
+  })
+  if (run) spans.push(run)
+  return spans
+}
+
 /** Every masked span in document order. */
 export function findMaskedSpans(doc: PMNode, pt: PlainText = plainText(doc)): MaskedSpan[] {
   const spans: MaskedSpan[] = []
   const seg = new Map(pt.segments.map((s) => [s.pos, s]))
-  const charAt = (pos: number): number => {
-    const s = seg.get(pos)
-    if (s) return s.char
-    return posCharBefore(pt, pos)
-  }
+  const charAt = (pos: number): number => seg.get(pos)?.char ?? posCharBefore(pt, pos)
   doc.descendants((block, blockPos) => {
     if (!block.isTextblock) return true
-    let run: MaskedSpan | null = null
-    const flush = (): void => {
-      if (run) spans.push(run)
-      run = null
+    for (const s of maskedRunsInBlock(block, blockPos + 1)) {
+      const c = charAt(s.from)
+      spans.push({ ...s, charFrom: c, charTo: c + s.original.length })
     }
-    block.forEach((child, offset) => {
-      const pos = blockPos + 1 + offset
-      if (child.type === schema.nodes.mask_slot) {
-        flush()
-        const c = charAt(pos)
-        spans.push({ kind: 'slot', from: pos, to: pos + 1, charFrom: c, charTo: c, original: '', slots: child.attrs.slots as number })
-        return
-      }
-      const mask = child.isText ? schema.marks.masked.isInSet(child.marks) : undefined
-      if (!mask) return flush()
-      const text = child.text ?? ''
-      if (run) {
-        run.to = pos + child.nodeSize
-        run.charTo += text.length
-        run.original += text
-        if (run.slots == null && mask.attrs.slots != null) run.slots = mask.attrs.slots as number
-      } else {
-        const c = charAt(pos)
-        run = { kind: 'text', from: pos, to: pos + child.nodeSize, charFrom: c, charTo: c + text.length, original: text, slots: (mask.attrs.slots as number | null) ?? null }
-      }
-    })
-    flush()
     return false
   })
   return spans
