@@ -77,13 +77,14 @@ test('a writer masks, regenerates, chooses, undoes, saves and reopens', async ({
   const boards = page.getByTestId('fill-board')
   await expect(boards).toHaveCount(2)
   await expect(page.getByTestId('btn-stop')).toBeVisible()
-  // Half-way: some but not all slots of a span revealed.
+  // Half-way: some but not all slots of a span revealed (and about half of all slots).
   await page.waitForFunction(
-    () =>
-      [...document.querySelectorAll<HTMLElement>('[data-testid="fill-board"][data-status="filling"]')].some((b) => {
-        const r = Number(b.dataset.revealed)
-        return r > 0 && r < Number(b.dataset.slots)
-      }),
+    () => {
+      const bs = [...document.querySelectorAll<HTMLElement>('[data-testid="fill-board"][data-status="filling"]')]
+      const revealed = bs.reduce((n, b) => n + Number(b.dataset.revealed), 0)
+      const slots = bs.reduce((n, b) => n + Number(b.dataset.slots), 0)
+      return bs.length === 2 && revealed >= slots * 0.4 && bs.some((b) => Number(b.dataset.revealed) > 0 && Number(b.dataset.revealed) < Number(b.dataset.slots))
+    },
     undefined,
     { timeout: 60_000, polling: 'raf' },
   )
@@ -92,6 +93,9 @@ test('a writer masks, regenerates, chooses, undoes, saves and reopens', async ({
     [...document.querySelectorAll<HTMLElement>('[data-testid="fill-board"]')].map((b) => ({ status: b.dataset.status, revealed: Number(b.dataset.revealed), slots: Number(b.dataset.slots) })),
   )
   expect(partial.some((b) => b.status === 'filling' && b.revealed > 0 && b.revealed < b.slots)).toBe(true)
+  // The writer keeps typing elsewhere while the model fills.
+  await page.keyboard.type(' Gulls cried.', { delay: 5 })
+  await expect(editor).toContainText('strait below. Gulls cried.')
 
   // --- Candidates -----------------------------------------------------------------------
   await expect(page.locator('[data-testid="fill-board"][data-status="ready"]')).toHaveCount(2, { timeout: 120_000 })

@@ -27,6 +27,7 @@ export class FillController {
   private lastPlayed = 0
   private readonly results = new Map<string, FillResult>()
   private cancelFallback: ReturnType<typeof setTimeout> | null = null
+  private readonly droppedSeen = new Set<string>()
 
   constructor(
     private readonly api: InfillApi,
@@ -289,6 +290,12 @@ export class FillController {
       if (!cur || cur.requestId !== fill.requestId || cur.step !== fill.step || cur.revealed !== revealed || cur.total !== total)
         this.store.set({ fill: { requestId: fill.requestId, step: fill.step, totalSteps: fill.totalSteps, revealed, total } })
     } else if (this.store.get().fill) this.store.set({ fill: null })
+    for (const s of fs.spans) {
+      if (s.status === 'dropped' && !this.droppedSeen.has(s.key)) {
+        this.droppedSeen.add(s.key)
+        this.store.toast('info', s.note ?? 'A fill was dropped.')
+      }
+    }
     const offers = fs.spans.filter((s) => s.status === 'ready').length
     if (offers !== this.store.get().offers) this.store.set({ offers })
   }

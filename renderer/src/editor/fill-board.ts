@@ -72,10 +72,8 @@ export class FillBoard {
     this.reset('filling')
     if (!this.tileRow) {
       this.tileRow = el('span', 'tiles')
-      const track = el('span', 'span-progress', { 'data-testid': 'span-progress' })
-      this.bar = el('span', 'span-progress-fill')
-      track.append(this.bar)
-      this.dom.append(this.tileRow, track)
+      this.bar = el('span', 'span-progress', { 'data-testid': 'span-progress' })
+      this.dom.append(this.tileRow, this.bar)
     }
     const slots = span.slots ?? (span.kind === 'slot' ? 8 : estimateSlots(span.original))
     while (this.tiles.length < slots) {
@@ -102,7 +100,7 @@ export class FillBoard {
     const candidates = fill?.request.settings.candidates ?? 1
     const total = slots * candidates
     const progress = total > 0 ? Math.min(1, span.revealedCount / total) : 0
-    this.bar!.style.width = `${(progress * 100).toFixed(1)}%`
+    this.bar!.textContent = `${Math.round(progress * 100)}%`
     this.dom.dataset.slots = String(slots)
     this.dom.dataset.revealed = String(revealed)
     this.dom.title = `Filling: ${Math.round(progress * 100)}% of ${candidates} candidate${candidates > 1 ? 's' : ''}`

@@ -55,14 +55,34 @@ export function Toolbar({ session }: { session: Session }) {
         >
           <span className="swatch swatch-locked" aria-hidden /> {locked && !empty ? 'Unlock' : 'Lock'}
         </button>
-        <span className="span-length" data-testid="span-length" title="Slot budget of the masked span at the cursor: how many tokens the model may write">
-          <button className="tool mini" data-testid="btn-shorter" disabled={spanSlots == null} onMouseDown={(e) => e.preventDefault()} onClick={() => session.spanLength(-1)} aria-label="Shorter span">
+        <span
+          className="span-length"
+          data-testid="span-length"
+          title={
+            spanSlots == null
+              ? `Length of a new empty slot (${MOD}M at the cursor)`
+              : 'Slot budget of the masked span at the cursor: at most this many tokens (shorter / longer)'
+          }
+        >
+          <button
+            className="tool mini"
+            data-testid="btn-shorter"
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={() => (spanSlots == null ? s.set({ slotLength: Math.max(1, slotLength - 1) }) : session.spanLength(-1))}
+            aria-label="Shorter"
+          >
             −
           </button>
           <span className="span-length-value" data-testid="span-length-value">
-            {spanSlots == null ? 'length' : `${spanExplicit ? '' : '≈'}${spanSlots} slots`}
+            {spanSlots == null ? `new slot ${slotLength}` : `${spanExplicit ? '' : '≈'}${spanSlots} slots`}
           </span>
-          <button className="tool mini" data-testid="btn-longer" disabled={spanSlots == null} onMouseDown={(e) => e.preventDefault()} onClick={() => session.spanLength(1)} aria-label="Longer span">
+          <button
+            className="tool mini"
+            data-testid="btn-longer"
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={() => (spanSlots == null ? s.set({ slotLength: Math.min(256, slotLength + 1) }) : session.spanLength(1))}
+            aria-label="Longer"
+          >
             +
           </button>
         </span>
