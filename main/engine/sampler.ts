@@ -52,7 +52,16 @@ export function pickToken(
   const greedy = settings.temperature === 0
   const invT = greedy ? 1 : 1 / settings.temperature
   const cutTopP = !greedy && settings.topP < 1
-  if (cutTopP) bucketMass.fill(0)
+  let perNat = 0
+  if (cutTopP) {
+    bucketMass.fill(0)
+    // Buckets span the position's actual log-weight range, so a flat distribution is
+    // still spread over many buckets and the one sorted stays small.
+    let min = Infinity
+    for (let i = 0; i < vocab; i++) if (!banned[i] && logits[offset + i] < min) min = logits[offset + i]
+    const range = (max - min) * invT
+    perNat = range > 0 && Number.isFinite(range) ? (BUCKETS - 1) / range : 1
+  }
   // scratch[i] = tempered weight; z1 = untempered partition (for `prob`); with top-p the
   // weights are binned by log-weight in the same pass.
   let z1 = 0
@@ -73,7 +82,7 @@ export function pickToken(
     const w = greedy || invT === 1 ? e : Math.exp(d * invT)
     scratch[i] = w
     zT += w
-    if (cutTopP) bucketMass[bucketFor(-d * invT)] += w
+    if (cutTopP) bucketMass[bucketFor(-d * invT, perNat)] += w
   }
 
   let token = argmax
@@ -82,7 +91,7 @@ export function pickToken(
   let cutoff = 0
   if (!greedy) {
     if (cutTopP) {
-      const cut = nucleusCut(scratch, vocab, zT, settings.topP, (i) => bucketFor((max - logits[offset + i]) * invT))
+      const cut = nucleusCut(scratch, vocab, zT, settings.topP, (i) => bucketFor((max - logits[offset + i]) * invT, perNat))
       cutoff = cut.cutoff
       zSample = cut.mass
     }
@@ -132,14 +141,13 @@ export function pickToken(
   return { token, prob, score }
 }
 
-const BUCKETS = 64
-const BUCKETS_PER_NAT = 4
+const BUCKETS = 128
 const bucketMass = new Float64Array(BUCKETS)
 let edgeWeights = new Float64Array(0)
 
-/** Histogram bucket of a log-weight at `nats` below the heaviest: 0.25-nat buckets. */
-function bucketFor(nats: number): number {
-  const b = Math.floor(nats * BUCKETS_PER_NAT)
+/** Histogram bucket of a log-weight `nats` below the heaviest, `perNat` buckets per nat. */
+function bucketFor(nats: number, perNat: number): number {
+  const b = Math.floor(nats * perNat)
   return b < BUCKETS - 1 ? b : BUCKETS - 1
 }
 
@@ -199,7 +207,7 @@ export function applyTopP(weights: Float64Array, vocab: number, total: number, t
   for (let i = 0; i < vocab; i++) if (weights[i] > wMax) wMax = weights[i]
   if (wMax <= 0) return 0
   const logMax = Math.log(wMax)
-  const bucketOfIndex = (i: number) => bucketFor(logMax - Math.log(weights[i]))
+  const bucketOfIndex = (i: number) => bucketFor(logMax - Math.log(weights[i]), 4)
   bucketMass.fill(0)
   for (let i = 0; i < vocab; i++) if (weights[i] > 0) bucketMass[bucketOfIndex(i)] += weights[i]
   const { cutoff, mass } = nucleusCut(weights, vocab, total, topP, bucketOfIndex)
