@@ -1,0 +1,68 @@
+// @vitest-environment jsdom
+import { describe, expect, it, vi } from 'vitest'
+import { FillBoard, type BoardHandlers } from './fill-board'
+import type { LiveSpan } from './fill-state'
+
+const span = (over: Partial<LiveSpan> = {}): LiveSpan => ({
+  key: 'r1/s1',
+  requestId: 'r1',
+  spanId: 's1',
+  kind: 'text',
+  from: 1,
+  to: 5,
+  original: 'dark',
+  charFrom: 0,
+  charTo: 4,
+  slots: 3,
+  reveal: [],
+  revealedCount: 0,
+  status: 'filling',
+  candidates: null,
+  current: 0,
+  note: null,
+  ...over,
+})
+
+const handlers = (): BoardHandlers => ({ accept: vi.fn(), edit: vi.fn(), reject: vi.fn(), cycle: vi.fn(), regenerateSpan: vi.fn(), dismiss: vi.fn() })
+
+describe('the fill board', () => {
+  it('turns over only the tiles a step revealed and reports its progress', () => {
+    const b = new FillBoard('r1/s1', handlers())
+    b.render(span(), undefined, 1)
+    expect(b.dom.querySelectorAll('.tile[data-state="masked"]').length).toBe(3)
+    b.render(span({ reveal: [[null, { text: ' sea', confidence: 0.9, pad: false, step: 1 }]], revealedCount: 1 }), undefined, 1)
+    const tiles = () => [...b.dom.querySelectorAll<HTMLElement>('.tile')]
+    expect(tiles().map((t) => t.dataset.state)).toEqual(['masked', 'revealed', 'masked'])
+    expect(tiles()[1].textContent).toBe('sea')
+    expect(tiles()[1].classList.contains('lead')).toBe(true)
+    expect(b.dom.dataset.revealed).toBe('1')
+    const second = tiles()[1]
+    second.classList.remove('flip')
+    b.render(
+      span({ reveal: [[{ text: 'grey', confidence: 0.4, pad: false, step: 2 }, { text: ' sea', confidence: 0.9, pad: false, step: 1 }, { text: '', confidence: 1, pad: true, step: 2 }]], revealedCount: 3 }),
+      undefined,
+      1,
+    )
+    expect(tiles().map((t) => t.dataset.state)).toEqual(['revealed', 'revealed', 'pad'])
+    expect(second.classList.contains('flip')).toBe(false) // not animated again
+    expect(tiles()[0].classList.contains('flip')).toBe(true)
+    expect(b.dom.dataset.revealed).toBe('3')
+  })
+
+  it('offers the candidates with their controls once ready', () => {
+    const h = handlers()
+    const b = new FillBoard('r1/s1', h)
+    const cands = ['grey sea', 'calm', ''].map((text) => ({ text, tokenIds: [], confidence: 0.7 }))
+    b.render(span({ status: 'ready', candidates: cands, current: 1 }), undefined, 1)
+    expect(b.dom.querySelector('[data-testid="cand-text"]')!.textContent).toBe('calm')
+    expect(b.dom.querySelector('[data-testid="cand-counter"]')!.textContent).toBe('2/3')
+    for (const id of ['cand-next', 'cand-prev', 'cand-accept', 'cand-edit', 'cand-reject', 'cand-regenerate'])
+      b.dom.querySelector<HTMLButtonElement>(`[data-testid="${id}"]`)!.click()
+    expect(h.cycle).toHaveBeenCalledWith('r1/s1', 1)
+    expect(h.cycle).toHaveBeenCalledWith('r1/s1', -1)
+    expect(h.accept).toHaveBeenCalledWith('r1/s1')
+    expect(h.edit).toHaveBeenCalledWith('r1/s1')
+    expect(h.reject).toHaveBeenCalledWith('r1/s1')
+    expect(h.regenerateSpan).toHaveBeenCalledWith('r1/s1')
+  })
+})
