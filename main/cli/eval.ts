@@ -104,7 +104,13 @@ async function main(): Promise<void> {
     }
     const masked = await maskedTokenAccuracy(model, chunks, { ratio, seed: settings.seed, unigramToken: unigram.token, batchSize })
     log(`masked-token accuracy ${(masked.correct / masked.total).toFixed(4)} over ${masked.total} tokens`)
-    const span = await spanInfillAccuracy(model, chunks, { spanLength, settings })
+    let lastReport = performance.now()
+    const onProgress = (done: number, total: number) => {
+      if (performance.now() - lastReport < 5000 && done < total) return
+      lastReport = performance.now()
+      log(`span infill: ${done}/${total} windows`)
+    }
+    const span = await spanInfillAccuracy(model, chunks, { spanLength, settings, onProgress })
     log(`span infill accuracy ${(span.correct / span.total).toFixed(4)} over ${span.total} tokens (${settings.strategy})`)
     const elbo = await elboPerplexity(model, chunks, { samples: elboSamples, seed: settings.seed, batchSize })
     log(`ELBO perplexity bound ${elbo.perplexity.toFixed(2)}`)

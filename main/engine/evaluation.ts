@@ -145,13 +145,14 @@ export async function maskedTokenAccuracy(
 export async function spanInfillAccuracy(
   model: EvalModel,
   chunks: readonly number[][],
-  opts: { spanLength: number; settings: SamplingSettings },
+  opts: { spanLength: number; settings: SamplingSettings; onProgress?: (done: number, total: number) => void },
 ): Promise<{ correct: number; total: number; forwardPasses: number }> {
   const settings = { ...opts.settings, candidates: 1 }
   const rng = rngStream(settings.seed, 202)
   let correct = 0
   let total = 0
   let forwardPasses = 0
+  let done = 0
   for (const chunk of chunks) {
     const len = Math.min(opts.spanLength, chunk.length)
     const start = Math.floor(rng() * (chunk.length - len + 1))
@@ -167,6 +168,7 @@ export async function spanInfillAccuracy(
       total++
       if (out.tokens[k] === chunk[start + k]) correct++
     }
+    opts.onProgress?.(++done, chunks.length)
   }
   return { correct, total, forwardPasses }
 }
