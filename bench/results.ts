@@ -1,0 +1,225 @@
+/**
+ * What the bench measured, as records, and the pure summaries the tables, the chart and
+ * bench/results.json are made from.
+ */
+import { median, percentile, ratio, sum } from './stats'
+
+/** One fill of the strategy sweep. */
+export interface FillRecord {
+  setting: string
+  task: string
+  config: string
+  slots: number
+  passes: number
+  /** Host-side wall time: request sent to result received. */
+  wallMs: number
+  correct: number
+  exactSpans: number
+  spans: number
+}
+
+export interface SettingRow {
+  setting: string
+  fills: number
+  slots: number
+  passesPerToken: number
+  tokensPerSecond: number
+  msPerFillMedian: number
+  msPerFillP95: number
+  /** Slot-level span infill accuracy, 0..1. */
+  accuracy: number
+  exactSpanRate: number
+}
+
+/** The sweep's row for one setting (tokens are slots: every slot is decided, padding included). */
+export function summarizeSetting(setting: string, records: readonly FillRecord[]): SettingRow {
+  const rs = records.filter((r) => r.setting === setting)
+  const slots = sum(rs.map((r) => r.slots))
+  const ms = rs.map((r) => r.wallMs)
+  return {
+    setting,
+    fills: rs.length,
+    slots,
+    passesPerToken: ratio(sum(rs.map((r) => r.passes)), slots),
+    tokensPerSecond: ratio(slots, sum(ms) / 1000),
+    msPerFillMedian: median(ms),
+    msPerFillP95: percentile(ms, 0.95),
+    accuracy: ratio(sum(rs.map((r) => r.correct)), slots),
+    exactSpanRate: ratio(sum(rs.map((r) => r.exactSpans)), sum(rs.map((r) => r.spans))),
+  }
+}
+
+/** Accuracy of `setting` per task config, in config order of first appearance. */
+export function accuracyByConfig(setting: string, records: readonly FillRecord[]): { config: string; accuracy: number; passesPerToken: number; slots: number }[] {
+  const rs = records.filter((r) => r.setting === setting)
+  const configs = [...new Set(rs.map((r) => r.config))]
+  return configs.map((config) => {
+    const c = rs.filter((r) => r.config === config)
+    const slots = sum(c.map((r) => r.slots))
+    return { config, slots, accuracy: ratio(sum(c.map((r) => r.correct)), slots), passesPerToken: ratio(sum(c.map((r) => r.passes)), slots) }
+  })
+}
+
+export interface Comparison {
+  baseline: string
+  candidate: string
+  /** Baseline forward passes / candidate forward passes, over the same tasks. */
+  passSpeedup: number
+  /** Baseline wall time / candidate wall time, over the same tasks. */
+  wallSpeedup: number
+  baselineAccuracy: number
+  candidateAccuracy: number
+  /** candidate - baseline, in percentage points. */
+  accuracyDiffPoints: number
+}
+
+/** Threshold decoding (or any setting) against the baseline, over the tasks both ran. */
+export function compareSettings(baseline: string, candidate: string, records: readonly FillRecord[]): Comparison {
+  const tasks = new Set(records.filter((r) => r.setting === candidate).map((r) => r.task))
+  const pick = (s: string) => records.filter((r) => r.setting === s && tasks.has(r.task))
+  const b = pick(baseline)
+  const c = pick(candidate)
+  const acc = (rs: FillRecord[]) => ratio(sum(rs.map((r) => r.correct)), sum(rs.map((r) => r.slots)))
+  return {
+    baseline,
+    candidate,
+    passSpeedup: ratio(sum(b.map((r) => r.passes)), sum(c.map((r) => r.passes))),
+    wallSpeedup: ratio(sum(b.map((r) => r.wallMs)), sum(c.map((r) => r.wallMs))),
+    baselineAccuracy: acc(b),
+    candidateAccuracy: acc(c),
+    accuracyDiffPoints: (acc(c) - acc(b)) * 100,
+  }
+}
+
+/** One repetition of an overhead case: an engine fill and as many bare runs of the same shape. */
+export interface OverheadSample {
+  engineMsPerStep: number
+  bareMsPerPass: number
+}
+
+export interface OverheadRow {
+  case: string
+  batch: number
+  length: number
+  reps: number
+  steps: number
+  engineMsPerStep: number
+  bareMsPerPass: number
+  /** Median over repetitions of (engine per step / bare per pass) - 1. */
+  overhead: number
+}
+
+export function summarizeOverhead(name: string, batch: number, length: number, steps: number, samples: readonly OverheadSample[]): OverheadRow {
+  return {
+    case: name,
+    batch,
+    length,
+    reps: samples.length,
+    steps,
+    engineMsPerStep: median(samples.map((s) => s.engineMsPerStep)),
+    bareMsPerPass: median(samples.map((s) => s.bareMsPerPass)),
+    overhead: median(samples.map((s) => s.engineMsPerStep / s.bareMsPerPass)) - 1,
+  }
+}
+
+/** One repetition of the batch-scaling test at one candidate count. */
+export interface BatchSample {
+  candidates: number
+  wallMs: number
+  passes: number
+  bareMsPerPass: number
+}
+
+export interface BatchRow {
+  candidates: number
+  msPerFillMedian: number
+  /** msPerFillMedian / the same at 1 candidate. */
+  relative: number
+  passesMedian: number
+  bareMsPerPass: number
+  bareRelative: number
+}
+
+export function summarizeBatch(samples: readonly BatchSample[]): BatchRow[] {
+  const counts = [...new Set(samples.map((s) => s.candidates))].sort((a, b) => a - b)
+  const rows = counts.map((candidates) => {
+    const s = samples.filter((x) => x.candidates === candidates)
+    return {
+      candidates,
+      msPerFillMedian: median(s.map((x) => x.wallMs)),
+      relative: NaN,
+      passesMedian: median(s.map((x) => x.passes)),
+      bareMsPerPass: median(s.map((x) => x.bareMsPerPass)),
+      bareRelative: NaN,
+    }
+  })
+  const one = rows.find((r) => r.candidates === 1)
+  for (const r of rows) {
+    r.relative = one ? r.msPerFillMedian / one.msPerFillMedian : NaN
+    r.bareRelative = one ? r.bareMsPerPass / one.bareMsPerPass : NaN
+  }
+  return rows
+}
+
+export interface Target {
+  name: string
+  figure: string
+  met: boolean
+}
+
+/** The issue's three targets, judged on the summaries. */
+export function judgeTargets(comparison: Comparison, overhead: readonly OverheadRow[], batch: readonly BatchRow[]): Target[] {
+  const worst = overhead.reduce((m, r) => Math.max(m, r.overhead), -Infinity)
+  const eight = batch.find((r) => r.candidates === 8)
+  return [
+    {
+      name: 'threshold 0.9: ≥ 3× fewer forward passes than one token per step',
+      figure: `${comparison.passSpeedup.toFixed(2)}×`,
+      met: comparison.passSpeedup >= 3,
+    },
+    {
+      name: 'threshold 0.9: span accuracy at most 1 point below one token per step',
+      figure: `${comparison.accuracyDiffPoints >= 0 ? '+' : ''}${comparison.accuracyDiffPoints.toFixed(2)} points`,
+      met: comparison.accuracyDiffPoints >= -1,
+    },
+    {
+      name: 'engine overhead ≤ 15% over bare session.run per step (worst case)',
+      figure: overhead.length ? `${(worst * 100).toFixed(1)}%` : 'not measured',
+      met: overhead.length > 0 && worst <= 0.15,
+    },
+    {
+      name: '8 candidates cost < 3× one candidate (ms per fill)',
+      figure: eight ? `${eight.relative.toFixed(2)}×` : 'not measured',
+      met: !!eight && eight.relative < 3,
+    },
+  ]
+}
+
+/** Everything one bench run writes to bench/results.json. */
+export interface BenchResults {
+  meta: {
+    date: string
+    command: string
+    quick: boolean
+    seed: number
+    gitCommit: string | null
+    node: string
+    onnxruntime: string | null
+    cpu: string
+    cores: number
+    loadAverageStart: number[]
+    loadAverageEnd: number[]
+    model: { name: string; dir: string; hash: string; provider: string; maxLength: number; vocab: number }
+    validation: { file: string; documents: number }
+    tasks: { perConfig: number; configs: string[]; skippedConfigs: string[]; total: number; meanCanvasTokens: Record<string, number> }
+    ms: number
+  }
+  settings: SettingRow[]
+  byConfig: { setting: string; byConfig: { config: string; accuracy: number; passesPerToken: number; slots: number }[] }[]
+  comparison: Comparison | null
+  overhead: OverheadRow[]
+  batch: { config: string; settings: string; rows: BatchRow[] } | null
+  memory: { afterLoadMiB: number | null; peakRssMiB: number | null; source: string }
+  targets: Target[]
+  records: FillRecord[]
+}

@@ -1,0 +1,307 @@
+/**
+ * `npm run bench -- [--quick] [--model DIR] [--valid FILE] [--tasks N] [--reps N] [--seed N] [--out DIR]`
+ *
+ * What the reverse process costs on a fixed, seeded set of infill tasks from the
+ * validation text, measured in one run through the real engine process:
+ *   1. every sampling setting: forward passes per token, tokens/s, ms per fill, accuracy;
+ *   2. threshold decoding (0.9) against one token per step;
+ *   3. engine time per step against a bare session.run on the same input;
+ *   4. 1, 2, 4 and 8 candidates;
+ *   5. the engine process's peak memory.
+ * Writes results.json, RESULTS.md and chart.svg to --out (default bench/) and prints the
+ * tables. Progress goes to stderr.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { cpus, loadavg } from 'node:os'
+import { join, relative, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { DEFAULT_SAMPLING, type SamplingSettings } from '../main/contract'
+import { buildCanvas, type Canvas } from '../main/engine/canvas'
+import { EngineClient, forkWithNode } from '../main/engine/engine-client'
+import { loadModelDir, type LoadedModel } from '../main/engine/model-dir'
+import { resolveAppRoot } from '../main/engine/model-paths'
+import { renderChart, type ChartPoint } from './chart'
+import { findValidationText, loadValidationDocs, VALIDATION_HELP } from './corpus'
+import { bareRuns, batchedIds, fillThroughEngine, processMemory } from './measure'
+import { resultsMarkdown } from './report'
+import {
+  accuracyByConfig,
+  compareSettings,
+  judgeTargets,
+  summarizeBatch,
+  summarizeOverhead,
+  summarizeSetting,
+  type BatchSample,
+  type BenchResults,
+  type FillRecord,
+  type OverheadRow,
+  type OverheadSample,
+} from './results'
+import { mean, median, round } from './stats'
+import { BASELINE, FAST_DLLM, FULL_SWEEP, QUICK_SWEEP, sweepSettings } from './sweep'
+import { configName, sampleTasks, scoreFill, spanTargets, taskGrid, taskRequest, taskSlots, type BenchTask, type TaskConfig } from './tasks'
+
+const HELP = `usage: npm run bench -- [options]
+
+  --quick          a small run (under 2 minutes): fewer configs, settings and repetitions
+  --model DIR      model directory (default: models/default)
+  --valid FILE     validation text to draw tasks from (default: models/train/work/valid.txt,
+                   else models/smoke/work/valid.txt)
+  --tasks N        tasks per config (default 4; quick: 1)
+  --reps N         repetitions of the overhead and batch tests (default 3; quick: 2 and 1)
+  --seed N         task and sampling seed (default 7)
+  --out DIR        where results.json, RESULTS.md and chart.svg go (default: bench)
+`
+
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`)
+
+function intOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`)
+  return n
+}
+
+function gitCommit(root: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return null
+  }
+}
+
+function onnxruntimeVersion(root: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(root, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8')) as { version: string }).version
+  } catch {
+    return null
+  }
+}
+
+/** Settings as a short phrase for the tables. */
+function describeSettings(s: SamplingSettings): string {
+  const rule = s.strategy === 'threshold' ? `threshold ${s.threshold}` : `${s.strategy}, ${s.steps} steps`
+  return `${rule}, temperature ${s.temperature}, top-p ${s.topP}, ${s.candidates} candidate${s.candidates > 1 ? 's' : ''}`
+}
+
+async function main(): Promise<void> {
+  const started = performance.now()
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      model: { type: 'string' },
+      valid: { type: 'string' },
+      tasks: { type: 'string' },
+      reps: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    process.stdout.write(HELP)
+    return
+  }
+  const root = resolveAppRoot()
+  const quick = values.quick ?? false
+  const seed = values.seed !== undefined ? intOption(values.seed, 'seed', 7) : 7
+  const perConfig = intOption(values.tasks, 'tasks', quick ? 1 : 4)
+  const reps = intOption(values.reps, 'reps', quick ? 2 : 3)
+  const outDir = resolve(values.out ?? join(root, 'bench'))
+  const modelDir = resolve(values.model ?? join(root, 'models', 'default'))
+  if (!existsSync(join(modelDir, 'model.onnx')))
+    throw new Error(
+      `${relative(process.cwd(), modelDir) || modelDir} holds no model.onnx: train the default model with \`npm run model:train\`, ` +
+        'or pass another model directory with --model DIR',
+    )
+  const validFile = values.valid ? resolve(values.valid) : findValidationText(root)
+  if (!validFile) throw new Error(VALIDATION_HELP)
+  if (!existsSync(validFile)) throw new Error(`--valid ${values.valid}: no such file`)
+  const loadStart = loadavg()
+
+  // The model in this process: tokenizer for the tasks, session for the bare runs.
+  const model = await loadModelDir(modelDir)
+  const engine = new EngineClient(forkWithNode())
+  try {
+    const { info, manifest, codec } = model
+    log(`model ${info.name} (${info.provider}), window ${info.maxLength}, vocab ${info.vocabSize}`)
+    const canvasOf = (t: BenchTask): Canvas => buildCanvas(t.text, t.spans, [], codec, { maxLength: info.maxLength, maskId: manifest.tokens.mask })
+    const fitsOneWindow = (t: BenchTask) => canvasOf(t).windows.length === 1
+
+    const room = info.maxLength - codec.wrap.prefix.length - codec.wrap.suffix.length
+    const contexts = [128, room]
+    const grid = quick ? taskGrid([8, 32], [1, 4], [128]) : taskGrid([8, 32, 128], [1, 4], contexts)
+    if (quick) grid.used.push({ budget: 32, spans: 1, context: room })
+    const docs = await loadValidationDocs(validFile, { encode: (t) => codec.encode(t), piece: (id) => codec.tokenizer.id_to_token(id) }, 64, room + 8)
+    if (docs.length === 0) throw new Error(`${validFile} has no document of at least ${room + 8} tokens the tokenizer can align; ${VALIDATION_HELP}`)
+    const tasks = sampleTasks(docs, grid.used, perConfig, seed, fitsOneWindow)
+    log(`${tasks.length} tasks (${grid.used.map(configName).join(', ')}) from ${docs.length} documents of ${validFile}`)
+
+    engine.start()
+    await engine.loadModel(modelDir)
+    const pid = engine.pid()
+    const afterLoad = pid ? await processMemory(pid) : null
+
+    // Warm-up: both sessions, both window sizes.
+    for (const c of [128, room]) {
+      const t = sampleTasks(docs, [{ budget: 8, spans: 1, context: c }], 1, seed + 99, fitsOneWindow)[0]
+      await fillThroughEngine(engine, taskRequest(t, { ...sweepSettings(FAST_DLLM, 8, seed), candidates: 1 }, `warm-${c}`))
+      const w = canvasOf(t).windows[0].ids
+      await bareRuns(model.denoiser, batchedIds(w, 1), 1, w.length, 2)
+    }
+
+    // 1 + 2: the sweep, settings interleaved task by task so load drift hits them alike.
+    const sweep = quick ? QUICK_SWEEP : FULL_SWEEP
+    const records: FillRecord[] = []
+    let n = 0
+    for (const task of tasks) {
+      const targets = spanTargets(canvasOf(task), manifest.tokens.pad)
+      const slots = taskSlots(task)
+      for (const entry of sweep) {
+        const m = await fillThroughEngine(engine, taskRequest(task, sweepSettings(entry, slots, seed), `sweep-${n++}`))
+        const filled = new Map([...m.slots].map(([id, rows]) => [id, rows[0]]))
+        const score = scoreFill(targets, filled)
+        records.push({
+          setting: entry.label,
+          task: task.id,
+          config: configName(task.config),
+          slots,
+          passes: m.result.forwardPasses,
+          wallMs: round(m.wallMs, 2),
+          correct: score.correct,
+          exactSpans: score.exactSpans,
+          spans: score.spans,
+        })
+      }
+      log(`sweep: ${task.id} done (${records.length}/${tasks.length * sweep.length} fills, ${((performance.now() - started) / 1000).toFixed(0)} s)`)
+    }
+    const settings = sweep.map((e) => summarizeSetting(e.label, records))
+    const comparison = compareSettings(BASELINE.label, FAST_DLLM.label, records)
+    const byConfig = [BASELINE, FAST_DLLM].map((e) => ({ setting: e.label, byConfig: accuracyByConfig(e.label, records) }))
+
+    // 3: engine time per step against bare session.run on the same ids.
+    const overheadCases: { name: string; config: TaskConfig; settings: (slots: number, rep: number) => SamplingSettings }[] = [
+      { name: 'greedy, one token per step', config: { budget: 8, spans: 4, context: 128 }, settings: (s, r) => sweepSettings(BASELINE, s, seed + r) },
+      ...(quick
+        ? []
+        : [
+            { name: 'greedy, one token per step', config: { budget: 32, spans: 1, context: room }, settings: (s: number, r: number) => sweepSettings(BASELINE, s, seed + r) },
+            { name: 'default sampling, 3 candidates', config: { budget: 32, spans: 1, context: room }, settings: (_s: number, r: number) => ({ ...DEFAULT_SAMPLING, seed: seed + r }) },
+          ]),
+    ]
+    const overhead: OverheadRow[] = []
+    for (const oc of overheadCases) {
+      const ts = sampleTasks(docs, [oc.config], reps, seed + 1, fitsOneWindow)
+      const samples: OverheadSample[] = []
+      let batch = 1
+      let length = 0
+      let steps = 0
+      for (const [r, t] of ts.entries()) {
+        const s = oc.settings(taskSlots(t), r)
+        const m = await fillThroughEngine(engine, taskRequest(t, s, `overhead-${n++}`))
+        const w = canvasOf(t).windows[0].ids
+        batch = s.candidates
+        length = w.length
+        steps = m.result.forwardPasses
+        const ids = batchedIds(w, batch)
+        await bareRuns(model.denoiser, ids, batch, length, 1)
+        const bare = await bareRuns(model.denoiser, ids, batch, length, m.result.forwardPasses)
+        // Both per-step figures are totals over counts (means), so they compare alike.
+        samples.push({ engineMsPerStep: m.wallMs / m.result.forwardPasses, bareMsPerPass: mean(bare) })
+      }
+      overhead.push(summarizeOverhead(`${oc.name}, ${configName(oc.config)}`, batch, length, steps, samples))
+      log(`overhead: ${oc.name} ${configName(oc.config)}: ${(overhead[overhead.length - 1].overhead * 100).toFixed(1)}%`)
+    }
+
+    // 4: batch scaling with the app's default sampling.
+    const batchConfig: TaskConfig = quick ? { budget: 8, spans: 1, context: 128 } : { budget: 32, spans: 1, context: room }
+    const batchReps = quick ? 1 : reps
+    const batchTasks = sampleTasks(docs, [batchConfig], batchReps, seed + 2, fitsOneWindow)
+    const batchSamples: BatchSample[] = []
+    for (const [r, t] of batchTasks.entries()) {
+      for (const candidates of [1, 2, 4, 8]) {
+        const s: SamplingSettings = { ...DEFAULT_SAMPLING, seed: seed + r, candidates }
+        const m = await fillThroughEngine(engine, taskRequest(t, s, `batch-${n++}`))
+        const w = canvasOf(t).windows[0].ids
+        const ids = batchedIds(w, candidates)
+        await bareRuns(model.denoiser, ids, candidates, w.length, 1)
+        const bare = await bareRuns(model.denoiser, ids, candidates, w.length, 2)
+        batchSamples.push({ candidates, wallMs: m.wallMs, passes: m.result.forwardPasses, bareMsPerPass: median(bare) })
+      }
+      log(`batch: rep ${r + 1}/${batchTasks.length} done`)
+    }
+    const batchRows = summarizeBatch(batchSamples)
+
+    // 5: memory of the engine process, after everything above.
+    const mem = pid ? await processMemory(pid) : null
+
+    const results: BenchResults = {
+      meta: {
+        date: new Date().toISOString(),
+        command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+        quick,
+        seed,
+        gitCommit: gitCommit(root),
+        node: process.versions.node,
+        onnxruntime: onnxruntimeVersion(root),
+        cpu: cpus()[0]?.model ?? 'unknown CPU',
+        cores: cpus().length,
+        loadAverageStart: loadStart.map((x) => round(x, 2)),
+        loadAverageEnd: loadavg().map((x) => round(x, 2)),
+        model: { name: info.name, dir: relative(root, modelDir) || modelDir, hash: info.hash, provider: info.provider, maxLength: info.maxLength, vocab: info.vocabSize },
+        validation: { file: relative(root, validFile) || validFile, documents: docs.length },
+        tasks: {
+          perConfig,
+          configs: grid.used.map(configName),
+          skippedConfigs: grid.skipped.map(configName),
+          total: tasks.length,
+          meanCanvasTokens: Object.fromEntries(
+            grid.used.map((c) => {
+              const ts = tasks.filter((t) => configName(t.config) === configName(c))
+              return [configName(c), round(ts.reduce((a, t) => a + canvasOf(t).windows[0].ids.length, 0) / Math.max(1, ts.length), 1)]
+            }),
+          ),
+        },
+        ms: Math.round(performance.now() - started),
+      },
+      settings,
+      byConfig,
+      comparison,
+      overhead,
+      batch: { config: `${configName(batchConfig)}, ${batchReps} task${batchReps > 1 ? 's' : ''}`, settings: describeSettings({ ...DEFAULT_SAMPLING, candidates: 1 }).replace(/, 1 candidate$/, ''), rows: batchRows },
+      memory: {
+        afterLoadMiB: afterLoad ? round(afterLoad.rssMiB, 1) : null,
+        peakRssMiB: mem ? round(mem.peakRssMiB, 1) : null,
+        source: mem?.source.replace(/\/proc\/\d+\//, '/proc/<pid>/') ?? 'not available (needs Linux /proc)',
+      },
+      targets: judgeTargets(comparison, overhead, batchRows),
+      records,
+    }
+
+    const points: ChartPoint[] = settings.map((s) => ({
+      label: s.setting,
+      group: s.setting.split(' ')[0],
+      passesPerToken: s.passesPerToken,
+      accuracy: s.accuracy,
+    }))
+    const chart = renderChart(points, 'Span infill accuracy against forward passes per token', `${info.name}, ${tasks.length} tasks, greedy, 1 candidate (${results.meta.date.slice(0, 16)}Z)`)
+    const markdown = resultsMarkdown(results)
+    await mkdir(outDir, { recursive: true })
+    await writeFile(join(outDir, 'results.json'), JSON.stringify(results, null, 1) + '\n')
+    await writeFile(join(outDir, 'chart.svg'), chart)
+    await writeFile(join(outDir, 'RESULTS.md'), markdown)
+    process.stdout.write(markdown)
+    log(`wrote ${['results.json', 'RESULTS.md', 'chart.svg'].map((f) => relative(process.cwd(), join(outDir, f))).join(', ')} in ${(results.meta.ms / 1000).toFixed(0)} s`)
+  } finally {
+    await engine.dispose()
+    await model.dispose()
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`)
+  process.exit(1)
+})
