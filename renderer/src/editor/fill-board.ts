@@ -153,7 +153,8 @@ export class FillBoard {
     if (this.rendered) return
     this.rendered = 'dropped'
     const note = el('span', 'drop-note', { 'data-testid': 'drop-note', role: 'status' })
-    note.textContent = span.note ?? 'Fill dropped.'
+    note.textContent = 'fill dropped'
+    note.title = span.note ?? 'This span was not filled.'
     const close = el('button', 'cand-btn', { type: 'button', title: 'Dismiss', 'aria-label': 'Dismiss' })
     close.textContent = '×'
     close.addEventListener('click', (e) => {
