@@ -137,6 +137,47 @@ describe('runReverseProcess', () => {
     expect(calls[1].ids[slots[revealedFirst.slot]]).toBe(BigInt(revealedFirst.token))
   })
 
+  it('finished candidates leave the batch (threshold finishes rows at different steps)', async () => {
+    // A row that has revealed a 6 becomes certain (p 0.99 on 6); otherwise 5 and 6 are
+    // even, so rows that sample 6 early finish early.
+    const batches: number[] = []
+    const denoise: Denoise = async (ids, batch, length) => {
+      batches.push(batch)
+      const out = new Float32Array(batch * length * VOCAB).fill(Math.log(1e-6))
+      for (let r = 0; r < batch; r++) {
+        const sure = Array.from(ids.subarray(r * length, (r + 1) * length)).includes(6n)
+        for (let p = 0; p < length; p++) {
+          const base = (r * length + p) * VOCAB
+          out[base + 5] = Math.log(sure ? 0.01 : 0.5)
+          out[base + 6] = Math.log(sure ? 0.99 : 0.5)
+        }
+      }
+      return out
+    }
+    const s = settings({ strategy: 'threshold', threshold: 0.9, temperature: 1, topP: 1, candidates: 4, seed: 3 })
+    const rows: Reveal[][] = []
+    const out = await runReverseProcess(
+      {
+        ids: Int32Array.from([2, MASK, MASK, MASK, MASK, MASK, MASK, 2]),
+        slots: Int32Array.from([1, 2, 3, 4, 5, 6]),
+        vocab: VOCAB,
+        banned,
+        shiftedLogits: false,
+        settings: s,
+        rngs: Array.from({ length: 4 }, (_, c) => rngStream(3, c)),
+      },
+      denoise,
+      { onStep: (_s, r) => rows.push(r) },
+    )
+    expect(Array.from(out.tokens).every((t) => t === 5 || t === 6)).toBe(true)
+    expect(batches[0]).toBe(4)
+    expect(batches.some((b) => b < 4)).toBe(true)
+    for (let i = 1; i < batches.length; i++) expect(batches[i]).toBeLessThanOrEqual(batches[i - 1])
+    expect(out.forwardPasses).toBe(batches.length)
+    // Every candidate's slots were revealed exactly once.
+    for (let c = 0; c < 4; c++) expect(rows.flat().filter((r) => r.candidate === c).map((r) => r.slot).sort()).toEqual([0, 1, 2, 3, 4, 5])
+  })
+
   it('shifted logits: the token for position p comes from output p - 1 (Dream)', async () => {
     const { out } = await run(settings({ strategy: 'low_confidence', steps: 4 }), top, conf, slots, true)
     expect(Array.from(out.tokens)).toEqual([5, 6, 7, 4])

@@ -12,6 +12,8 @@
  *   at least the threshold, and always at least the most confident one.
  * - The denoiser only runs when something was revealed since its last run (RADD caching;
  *   with at least one reveal per step it runs every step, but the loop stays honest).
+ * - A candidate whose slots are all revealed leaves the batch (threshold decoding finishes
+ *   candidates at different steps), so later steps run on the remaining rows only.
  */
 import type { SamplingSettings } from '../contract'
 import type { Rng } from './rng'
@@ -122,8 +124,20 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
   const blockOf = new Int32Array(batch)
   const stepInBlock = new Int32Array(batch)
 
-  const input64 = new BigInt64Array(batch * n)
-  for (let r = 0; r < batch; r++) for (let i = 0; i < n; i++) input64[r * n + i] = BigInt(ids[i])
+  // Each candidate's current ids; the model input holds the active (unfinished) rows only.
+  const rowIds = Array.from({ length: batch }, () => BigInt64Array.from(ids, (id) => BigInt(id)))
+  let active: number[] = []
+  let input64 = new BigInt64Array(0)
+  const activeSlot = new Int32Array(batch).fill(-1)
+  const compact = () => {
+    active = []
+    for (let r = 0; r < batch; r++) if (remaining[r] > 0) active.push(r)
+    activeSlot.fill(-1)
+    active.forEach((r, a) => (activeSlot[r] = a))
+    input64 = new BigInt64Array(active.length * n)
+    active.forEach((r, a) => input64.set(rowIds[r], a * n))
+  }
+  compact()
 
   const scratch = new Float64Array(vocab)
   const rowSize = n * vocab
@@ -136,18 +150,18 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
   const picks: { token: number; prob: number; score: number }[] = []
   const scores: number[] = []
 
-  while (remaining.some((m) => m > 0)) {
+  while (active.length > 0) {
     if (hooks.beforeStep) await hooks.beforeStep()
     if (dirty || !logits) {
-      logits = await denoise(input64, batch, n)
+      logits = await denoise(input64, active.length, n)
       passes++
       dirty = false
-      if (logits.length !== batch * rowSize)
-        throw new Error(`the model returned ${logits.length} logits, expected ${batch}×${n}×${vocab}`)
+      if (logits.length !== active.length * rowSize)
+        throw new Error(`the model returned ${logits.length} logits, expected ${active.length}×${n}×${vocab}`)
     }
     const reveals: Reveal[] = []
-    for (let r = 0; r < batch; r++) {
-      if (remaining[r] === 0) continue
+    for (const r of active) {
+      const a = activeSlot[r]
       const block = blocks[blockOf[r]]
       cand.length = 0
       picks.length = 0
@@ -156,7 +170,7 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
         if (tokens[r * S + j] >= 0) continue
         const pos = slots[j]
         const src = input.shiftedLogits ? Math.max(0, pos - 1) : pos
-        const pick = pickToken(logits, r * rowSize + src * vocab, vocab, banned, pickSettings, rngs[r], scratch)
+        const pick = pickToken(logits, a * rowSize + src * vocab, vocab, banned, pickSettings, rngs[r], scratch)
         cand.push(j)
         picks.push(pick)
         scores.push(pick.score)
@@ -171,7 +185,8 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
         const { token, prob } = picks[c]
         tokens[r * S + j] = token
         probs[r * S + j] = prob
-        input64[r * n + slots[j]] = BigInt(token)
+        rowIds[r][slots[j]] = BigInt(token)
+        input64[a * n + slots[j]] = BigInt(token)
         reveals.push({ candidate: r, slot: j, token, prob })
       }
       remaining[r] -= chosen.length
@@ -182,6 +197,10 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
       }
     }
     if (reveals.length > 0) dirty = true
+    if (active.some((r) => remaining[r] === 0)) {
+      compact()
+      logits = null
+    }
     step++
     hooks.onStep?.(step, reveals, remaining)
   }
