@@ -22,6 +22,33 @@ describe('validateSpans', () => {
     expect(() => validateSpans('the cat sat', [{ id: 'a', from: 5, to: 5 }], [{ from: 4, to: 7 }])).toThrow(/locked/)
     expect(validateSpans('the cat sat', [{ id: 'a', from: 4, to: 7 }], [{ from: 0, to: 4 }, { from: 7, to: 11 }])).toHaveLength(1)
   })
+  it('finds locked overlaps exactly as the pairwise rule does (random cases)', () => {
+    let seed = 7
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const text = 'x'.repeat(200)
+    for (let trial = 0; trial < 300; trial++) {
+      const locked = Array.from({ length: rand(6) }, () => {
+        const from = rand(200)
+        return { from, to: Math.min(200, from + rand(30)) }
+      })
+      const from = rand(200)
+      const span = { id: 's', from, to: Math.min(200, from + rand(3) * rand(10)) }
+      const brute = locked.some((l) => (span.from === span.to ? l.from < span.from && span.from < l.to : span.from < l.to && l.from < span.to))
+      const threw = (() => {
+        try {
+          validateSpans(text, [span], locked)
+          return false
+        } catch {
+          return true
+        }
+      })()
+      expect(threw).toBe(brute)
+    }
+  })
+
   it('allows adjacent spans and sorts them', () => {
     const s = validateSpans('the cat sat', [{ id: 'b', from: 7, to: 11 }, { id: 'a', from: 4, to: 7 }], [])
     expect(s.map((x) => x.id)).toEqual(['a', 'b'])

@@ -93,12 +93,28 @@ export function validateSpans(text: string, spans: readonly SpanSpec[], locked: 
     if (overlap)
       throw new CanvasError(`spans "${a.id}" (chars ${a.from}-${a.to}) and "${b.id}" (chars ${b.from}-${b.to}) overlap; merge them into one span or move one`)
   }
-  for (const s of sorted) {
-    for (const l of locked) {
-      const hit = s.from === s.to ? l.from < s.from && s.from < l.to : s.from < l.to && l.from < s.to
-      if (hit)
-        throw new CanvasError(`span "${s.id}" (chars ${s.from}-${s.to}) overlaps locked text (chars ${l.from}-${l.to}); unlock that text or shrink the span`)
+  // Locked ranges sorted by start, with the running maximum of their ends: a span meets
+  // locked text iff some range starting before its end reaches past its start.
+  const byStart = [...locked].sort((a, b) => a.from - b.from)
+  const maxTo: number[] = []
+  byStart.forEach((l, i) => maxTo.push(Math.max(l.to, i > 0 ? maxTo[i - 1] : -1)))
+  const startingBefore = (x: number) => {
+    let lo = 0
+    let hi = byStart.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (byStart[mid].from < x) lo = mid + 1
+      else hi = mid
     }
+    return lo
+  }
+  for (const s of sorted) {
+    const empty = s.from === s.to
+    // Nonempty: from < l.to && l.from < to. Empty (insertion point p): l.from < p < l.to.
+    const n = startingBefore(empty ? s.from : s.to)
+    if (n === 0 || maxTo[n - 1] <= s.from) continue
+    const l = byStart.slice(0, n).find((r) => r.to > s.from)!
+    throw new CanvasError(`span "${s.id}" (chars ${s.from}-${s.to}) overlaps locked text (chars ${l.from}-${l.to}); unlock that text or shrink the span`)
   }
   return sorted
 }
