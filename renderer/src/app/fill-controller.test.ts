@@ -1,0 +1,81 @@
+// @vitest-environment jsdom
+import { describe, expect, it, vi } from 'vitest'
+import { DecisionInput, FillRequest, type EventChannel, type EventPayload, type FillResult, type InfillApi, type RequestChannel } from '../../../main/contract'
+import { docOf, locked, masked, para } from '../editor/test-helpers'
+import { Session } from './session'
+
+function fakeApi() {
+  const calls: { channel: RequestChannel; payload: any }[] = []
+  const listeners = new Map<EventChannel, ((p: unknown) => void)[]>()
+  const api: InfillApi = {
+    async invoke(channel, payload) {
+      calls.push({ channel, payload })
+      if (channel === 'engine:fill') return { requestId: (payload as FillRequest).requestId, queued: 0 } as never
+      if (channel === 'engine:state') return { status: 'ready', model: null, queued: 0 } as never
+      if (channel === 'prefs:log') return { id: calls.length } as never
+      return undefined as never
+    },
+    on(channel, listener) {
+      listeners.set(channel, [...(listeners.get(channel) ?? []), listener as (p: unknown) => void])
+      return () => {}
+    },
+  }
+  const emit = <C extends EventChannel>(c: C, p: EventPayload<C>) => listeners.get(c)?.forEach((l) => l(p))
+  return { api, calls, emit }
+}
+
+const model = { name: 'tiny', family: 'mdlm' as const, dir: '/m', maxLength: 64, vocabSize: 100, hash: 'h4sh', provider: 'cpu' }
+
+describe('fills from the writer side', () => {
+  it('sends one request for every masked span, reveals steps, and logs each decision', async () => {
+    const { api, calls, emit } = fakeApi()
+    const s = new Session(api)
+    s.store.set({ revealPace: 'instant' })
+    s.fills.listen()
+    const place = document.createElement('div')
+    document.body.append(place)
+    const view = s.mount(place)
+    s.docs['host'].replaceDoc(docOf(para(locked('The '), masked('old'), locked(' lighthouse stood. The keeper '), masked('climbed'), locked(' up.'))))
+
+    expect(s.fills.regenerate()).toBe(true)
+    const fill = calls.find((c) => c.channel === 'engine:fill')!.payload as FillRequest
+    expect(FillRequest.parse(fill).spans.map((x) => fill.text.slice(x.from, x.to))).toEqual(['old', 'climbed'])
+    const rid = fill.requestId
+
+    emit('fill:step', { requestId: rid, step: 1, totalSteps: 2, revealed: [{ spanId: 's1', candidate: 0, slot: 0, tokenId: 1, text: ' grey', confidence: 0.8, pad: false }], remaining: { s1: 1, s2: 4 } })
+    expect(place.querySelector('[data-span-id="s1"] .tile[data-state="revealed"]')?.textContent).toBe('grey')
+    // The document itself is untouched while the reveal streams.
+    expect(view.state.doc.textContent).toBe('The old lighthouse stood. The keeper climbed up.')
+
+    const result: FillResult = {
+      requestId: rid,
+      spans: [
+        { spanId: 's1', original: 'old', slots: 1, candidates: [{ text: 'grey', tokenIds: [1], confidence: 0.8 }, { text: 'tall', tokenIds: [2], confidence: 0.6 }] },
+        { spanId: 's2', original: 'climbed', slots: 2, candidates: [{ text: 'ran', tokenIds: [3], confidence: 0.5 }, { text: 'went', tokenIds: [4], confidence: 0.4 }] },
+      ],
+      forwardPasses: 2,
+      ms: 5,
+      model,
+      settings: fill.settings,
+    }
+    emit('fill:done', result)
+    expect(place.querySelectorAll('[data-testid="fill-board"][data-status="ready"]')).toHaveLength(2)
+
+    const key = (id: string) => `${rid}/${id}`
+    s.fills.cycle(key('s1'), 1)
+    s.fills.accept(key('s1'))
+    s.fills.reject(key('s2'))
+    expect(view.state.doc.textContent).toBe('The tall lighthouse stood. The keeper climbed up.')
+    // The reject is logged at once; the accept when it settles (here: at save / preferences).
+    await s.fills.settleAll()
+    const logs = calls.filter((c) => c.channel === 'prefs:log').map((c) => DecisionInput.parse(c.payload))
+    expect(logs.map((l) => [l.action, l.spanOriginal, l.chosenIndex, l.finalText, l.candidates])).toEqual([
+      ['rejected_all', 'climbed', null, 'climbed', ['ran', 'went']],
+      ['accepted', 'old', 1, 'tall', ['grey', 'tall']],
+    ])
+    expect(logs[1]).toMatchObject({ prefix: 'The ', model: { name: 'tiny', hash: 'h4sh' }, requestId: rid, spanId: 's1', documentId: s.store.get().documentId })
+    expect(logs[1].suffix.startsWith(' lighthouse stood. The keeper climbed up.')).toBe(true)
+    s.unmount()
+    vi.restoreAllMocks()
+  })
+})
