@@ -13,6 +13,7 @@ import type { BoardHandlers } from './fill-board'
 import { fillStatePlugin } from './fill-state'
 import { fillView } from './fill-view'
 import { lockGuard } from './lock-guard'
+import { placeholder } from './placeholder'
 import { schema } from './schema'
 
 /** What the keymap asks of the app (fills live outside the editor). */
@@ -28,6 +29,8 @@ export interface EditorActions extends BoardHandlers {
   /** A model transaction was refused by the lock guard. */
   onLockViolation?(tr: Transaction): void
 }
+
+const MOD = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl+'
 
 /** The plugins of an Infill editor. */
 export function editorPlugins(actions: EditorActions): Plugin[] {
@@ -51,6 +54,7 @@ export function editorPlugins(actions: EditorActions): Plugin[] {
     lockGuard((tr) => actions.onLockViolation?.(tr)),
     fillStatePlugin(),
     fillView(actions),
+    placeholder(`Write here. Select words and press ${MOD}M to mask them (at a bare cursor: an empty slot); ${MOD}Enter fills every mask.`),
   ]
 }
 

@@ -21,6 +21,11 @@ function EditorPane({ session }: { session: Session }) {
 
 export function App({ session }: { session: Session }) {
   const prefsOpen = useStore(session.store, (x) => x.prefsOpen)
+  const title = useStore(session.store, (x) => x.title)
+  const dirty = useStore(session.store, (x) => x.dirty)
+  useEffect(() => {
+    document.title = `${dirty ? '• ' : ''}${title} — Infill`
+  }, [title, dirty])
   useEffect(() => {
     let stopDocs: (() => void) | null = null
     let cancelled = false
