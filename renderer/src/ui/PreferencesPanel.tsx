@@ -30,9 +30,10 @@ export function PreferencesPanel({ session }: { session: Session }) {
   const [confirmClear, setConfirmClear] = useState(false)
   const [busy, setBusy] = useState(false)
 
-  const refresh = useCallback(async () => {
+  const refresh = useCallback(async (settle = false) => {
     try {
-      await session.fills.settleAll()
+      // Opening the panel logs the accepts still being watched, so the counts are complete.
+      if (settle) await session.fills.settleAll()
       const [st, rec, pr] = await Promise.all([
         api.invoke('prefs:stats', undefined),
         api.invoke('prefs:list', { limit: 20 }),
@@ -48,7 +49,7 @@ export function PreferencesPanel({ session }: { session: Session }) {
   }, [api, session])
 
   useEffect(() => {
-    void refresh()
+    void refresh(true)
     const t = setInterval(() => void refresh(), 5000)
     return () => clearInterval(t)
   }, [refresh])
