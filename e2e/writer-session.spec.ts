@@ -20,6 +20,9 @@ const SPAN2 = 'climbed the narrow stairs'
 
 test('a writer masks, regenerates, chooses, undoes, saves and reopens', async ({ page, host }) => {
   test.setTimeout(300_000)
+  const problems: string[] = []
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
+  page.on('pageerror', (e) => problems.push(e.message))
   await openApp(page, host)
   await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 })
   await expect(page.getByTestId('legend')).toBeVisible()
@@ -200,6 +203,8 @@ test('a writer masks, regenerates, chooses, undoes, saves and reopens', async ({
   const got = lines.map((l) => ({ action: l.action, chosen: l.chosen, rejected: l.rejected, span_original: l.span_original }))
   const key = (p: { action: string; rejected: string }) => `${p.action}|${p.rejected}`
   expect([...got].sort((a, b) => key(a).localeCompare(key(b)))).toEqual([...expected].sort((a, b) => key(a).localeCompare(key(b))))
+  // No script errors and no Content-Security-Policy violations on the way.
+  expect(problems).toEqual([])
   for (const l of lines) {
     expect(l.prompt.length).toBeGreaterThan(0)
     expect(l.prefix + l.span_original + l.suffix).toContain(l.span_original === SPAN1 ? 'The old lighthouse stood' : 'keeper climbed the narrow stairs to')
