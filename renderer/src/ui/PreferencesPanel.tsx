@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { DecisionAction, DecisionRecord, ExportFormat, PreferencePairPreview, PreferenceStats } from '../../../main/contract'
 import type { Session } from '../app/session'
+import { useStore } from '../app/store'
 
 const ACTION_LABEL: Record<DecisionAction, string> = {
   accepted: 'accepted',
@@ -29,6 +30,7 @@ export function PreferencesPanel({ session }: { session: Session }) {
   const [exported, setExported] = useState<string | null>(null)
   const [confirmClear, setConfirmClear] = useState(false)
   const [busy, setBusy] = useState(false)
+  const nativeDialogs = useStore(session.store, (x) => x.host?.nativeDialogs ?? false)
 
   const refresh = useCallback(async (settle = false) => {
     try {
@@ -152,20 +154,23 @@ export function PreferencesPanel({ session }: { session: Session }) {
         </select>
       </div>
       <div className="export-row">
-        <input
-          data-testid="prefs-export-name"
-          placeholder={session.store.get().host?.nativeDialogs ? 'Choose where when exporting' : 'file name (optional).jsonl'}
-          value={fileName}
-          onChange={(e) => setFileName(e.target.value)}
-          spellCheck={false}
-        />
+        {!nativeDialogs && (
+          <input
+            data-testid="prefs-export-name"
+            placeholder="file name.jsonl (optional)"
+            title="Saved in the workspace folder; without a name, a dated one is used"
+            value={fileName}
+            onChange={(e) => setFileName(e.target.value)}
+            spellCheck={false}
+          />
+        )}
         <button
           className="tool primary"
           data-testid="prefs-export"
           disabled={busy}
           onClick={() =>
             void act(async () => {
-              const name = fileName.trim()
+              const name = nativeDialogs ? '' : fileName.trim()
               const res = await api.invoke('prefs:export', { format, ...(name ? { path: /\.jsonl$/.test(name) ? name : `${name}.jsonl` } : {}) })
               setExported(res ? `${res.lines} line${res.lines === 1 ? '' : 's'} written to ${res.path}` : null)
             })
