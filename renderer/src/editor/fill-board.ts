@@ -109,12 +109,15 @@ export class FillBoard {
   private renderReady(span: LiveSpan, fill: LiveFill | undefined): void {
     const cands = span.candidates ?? []
     const cur = cands[span.current]
-    const sig = `${span.current}/${cands.length}/${cur?.text}`
+    const sig = `${span.current}/${cands.length}/${cur?.text}/${span.original}`
     this.reset('ready')
     if (this.rendered === sig) return
     this.rendered = sig
     this.dom.replaceChildren()
-    const text = el('span', 'cand-text', { 'data-testid': 'cand-text' })
+    // A visible diff: the writer's text struck through, the candidate after it.
+    const original = span.original ? el('del', 'cand-original', { 'data-testid': 'cand-original', title: 'Your text (Esc keeps it)' }) : null
+    if (original) original.textContent = span.original
+    const text = el('ins', 'cand-text', { 'data-testid': 'cand-text' })
     text.textContent = cur?.text ? cur.text : '∅'
     if (!cur?.text) text.classList.add('empty')
     if (cur) {
@@ -145,6 +148,7 @@ export class FillBoard {
     )
     this.dom.dataset.candidateIndex = String(span.current)
     this.dom.dataset.candidateCount = String(cands.length)
+    if (original) this.dom.append(original)
     this.dom.append(text, controls)
   }
 
