@@ -34,7 +34,8 @@ function allText(state: EditorState, from: number, to: number, has: (marks: read
 /** Locks the writer text (not model text) in from..to of the transaction's document. */
 function relockWriterText(tr: Transaction, from: number, to: number): void {
   tr.doc.nodesBetween(from, to, (node, pos) => {
-    if (!node.isText || schema.marks.generated.isInSet(node.marks)) return false
+    if (!node.isText) return true
+    if (schema.marks.generated.isInSet(node.marks)) return false
     tr.addMark(Math.max(pos, from), Math.min(pos + node.nodeSize, to), schema.marks.locked.create())
     return false
   })

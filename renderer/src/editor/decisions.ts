@@ -109,7 +109,8 @@ export function rejectTransaction(state: EditorState, span: LiveSpan): Transacti
     tr.removeMark(span.from, span.to, schema.marks.masked)
     // The writer's own words come back as locked writer text; model text keeps its provenance.
     state.doc.nodesBetween(span.from, span.to, (node, pos) => {
-      if (!node.isText || schema.marks.generated.isInSet(node.marks)) return false
+      if (!node.isText) return true
+      if (schema.marks.generated.isInSet(node.marks)) return false
       tr.addMark(Math.max(pos, span.from), Math.min(pos + node.nodeSize, span.to), schema.marks.locked.create())
       return false
     })

@@ -127,6 +127,8 @@ describe('fills and concurrent writer edits', () => {
     state = state.apply(setFillAction(state.tr, { type: 'done', result: result('r1', [{ id: 's1', original: 'dark', cands: ['grey', 'calm'] }, { id: 's2', original: 'climbed', cands: ['ran', 'went'] }]), at: 'now' }))
     state = state.apply(acceptTransaction(state, spans(state)[0], getFillState(state).fills.r1, 1)!)
     state = state.apply(rejectTransaction(state, spans(state)[0]))
+    // The rejected span's original returns as locked writer text.
+    expect(state.doc.nodeAt(find(state.doc, 'climbed'))!.marks.map((m) => m.type.name)).toEqual(['locked'])
     for (const cmd of [undo, undo, redo, redo]) {
       cmd(state, (tr) => (state = state.apply(tr)))
       expect(sentence()).toBe(LOCKED_SENTENCE)
