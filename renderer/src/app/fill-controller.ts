@@ -41,7 +41,12 @@ export class FillController {
       this.api.on('fill:step', (e) => this.enqueue({ kind: 'step', event: e })),
       this.api.on('fill:done', (r) => this.enqueue({ kind: 'done', result: r })),
       this.api.on('fill:error', (e) => this.onError(e)),
-      this.api.on('engine:state', (s) => this.store.set({ engine: s })),
+      this.api.on('engine:state', (s) => {
+        const was = this.store.get().engine.status
+        this.store.set({ engine: s })
+        if ((s.status === 'crashed' || s.status === 'error') && s.status !== was)
+          this.store.toast('error', `The engine ${s.status === 'crashed' ? 'crashed' : 'reported an error'}: ${s.message ?? 'no details'}`)
+      }),
     ]
     this.api
       .invoke('engine:state', undefined)
