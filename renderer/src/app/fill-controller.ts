@@ -145,7 +145,7 @@ export class FillController {
       this.dispatch({ type: 'done', result: item.result, at: new Date().toISOString() })
       const v = this.view()
       const n = v ? getFillState(v.state).spans.filter((s) => s.requestId === item.result.requestId && s.status === 'ready').length : 0
-      if (n > 0) this.store.toast('info', `${n} span${n > 1 ? 's' : ''} ready: Tab accepts, Esc rejects, Alt-[ / Alt-] cycle candidates.`)
+      if (n > 0) this.store.toast('info', `${n} span${n > 1 ? 's' : ''} ready: Tab accepts, Esc rejects, Alt-[ / Alt-] cycle candidates.`, 6000, 'offers')
     }
   }
 
@@ -302,7 +302,10 @@ export class FillController {
       }
     }
     const offers = fs.spans.filter((s) => s.status === 'ready').length
-    if (offers !== this.store.get().offers) this.store.set({ offers })
+    if (offers !== this.store.get().offers) {
+      this.store.set({ offers })
+      if (offers === 0) this.store.dismissToastKey('offers')
+    }
   }
 
   /** Forgets everything about fills (a new document). */

@@ -14,6 +14,8 @@ export interface Toast {
   id: number
   kind: 'info' | 'error'
   text: string
+  /** A toast with a key replaces the one with the same key and can be dismissed by it. */
+  key?: string
 }
 
 export type Dialog =
@@ -106,10 +108,14 @@ export class Store {
     return () => this.listeners.delete(l)
   }
 
-  toast(kind: Toast['kind'], text: string, ms = kind === 'error' ? 9000 : 4500): void {
+  toast(kind: Toast['kind'], text: string, ms = kind === 'error' ? 9000 : 4500, key?: string): void {
     const id = ++this.toastId
-    this.set((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, text }] }))
+    this.set((s) => ({ toasts: [...s.toasts.filter((t) => !key || t.key !== key).slice(-3), { id, kind, text, key }] }))
     setTimeout(() => this.dismissToast(id), ms)
+  }
+
+  dismissToastKey(key: string): void {
+    if (this.state.toasts.some((t) => t.key === key)) this.set((s) => ({ toasts: s.toasts.filter((t) => t.key !== key) }))
   }
 
   dismissToast(id: number): void {
