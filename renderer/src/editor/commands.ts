@@ -4,7 +4,7 @@
  * All carry the 'command' origin so auto-lock leaves what they do alone.
  */
 import type { Command, EditorState, Transaction } from 'prosemirror-state'
-import { NodeSelection } from 'prosemirror-state'
+import { NodeSelection, TextSelection } from 'prosemirror-state'
 import { setOrigin } from './origin'
 import { clampSlots, schema } from './schema'
 import { estimateSlots, maskedRunsInBlock, type BlockSpan } from './spans'
@@ -78,6 +78,8 @@ export function toggleMask(slotLength: number): Command {
         tr.removeMark(from, to, schema.marks.masked)
         tr.removeMark(from, to, schema.marks.locked)
         tr.addMark(from, to, schema.marks.masked.create({ slots: null }))
+        // The cursor rests at the span's end: the next Regenerate fills every mask, not just this one.
+        tr.setSelection(TextSelection.create(tr.doc, to))
       }
       dispatch(setOrigin(tr, 'command'))
     }
