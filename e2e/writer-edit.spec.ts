@@ -37,4 +37,14 @@ test('an accepted fill the writer edits is logged as accepted_edited', async ({ 
   const pairs = panel.getByTestId('prefs-pair')
   expect(await pairs.count()).toBeGreaterThan(0)
   for (const chosen of await pairs.locator('.pair-chosen').allTextContents()) expect(chosen).toContain('restless')
+
+  // Logging can be turned off, and the log cleared after a confirmation.
+  await panel.getByTestId('prefs-enabled').uncheck()
+  await expect(panel.getByTestId('prefs-enabled')).not.toBeChecked()
+  await panel.getByTestId('prefs-enabled').check()
+  await panel.getByTestId('prefs-clear').click()
+  await expect(panel.getByTestId('prefs-confirm-clear')).toBeVisible()
+  await panel.getByTestId('prefs-clear-confirm').click()
+  await expect(panel.getByTestId('prefs-total')).toHaveText('0')
+  await expect(panel.getByTestId('prefs-error')).toHaveCount(0)
 })

@@ -90,7 +90,11 @@ export function PreferencesPanel({ session }: { session: Session }) {
           data-testid="prefs-enabled"
           checked={stats?.enabled ?? true}
           disabled={!stats || busy}
-          onChange={(e) => void act(() => api.invoke('prefs:setEnabled', { enabled: e.target.checked }))}
+          onChange={(e) => {
+            const enabled = e.target.checked
+            setStats((st) => st && { ...st, enabled }) // at once; the host's answer follows
+            void act(async () => setStats(await api.invoke('prefs:setEnabled', { enabled })))
+          }}
         />
         Log my decisions
       </label>
