@@ -106,7 +106,7 @@ export function resultsMarkdown(r: BenchResults): string {
     parts.push(
       `## Engine overhead per step\n\nEngine: wall time of a fill through EngineClient and the engine process (canvas, sampling, step events, ` +
         `process boundary) divided by its forward passes. Bare: \`OnnxDenoiser.run\` (one \`session.run\`) in the bench process on the same ids, ` +
-        `run as many times right after (both figures are means per step); overhead is the median over repetitions of engine / bare − 1.\n\n${overheadTable(r.overhead)}`,
+        `run as many times, half just before the fill and half just after (both figures are means per step); overhead is the median over repetitions of engine / bare − 1.\n\n${overheadTable(r.overhead)}`,
     )
   if (r.batch) parts.push(`## Batch scaling\n\n${r.batch.config}, ${r.batch.settings}.\n\n${batchTable(r.batch.rows)}`)
   parts.push(

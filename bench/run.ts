@@ -53,6 +53,7 @@ const HELP = `usage: npm run bench -- [options]
   --reps N         repetitions of the overhead and batch tests (default 3; quick: 2 and 1)
   --seed N         task and sampling seed (default 7)
   --out DIR        where results.json, RESULTS.md and chart.svg go (default: bench)
+  --sections LIST  comma-separated subset of sweep,overhead,batch (default: all three)
 `
 
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`)
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
       reps: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
+      sections: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -110,6 +112,8 @@ async function main(): Promise<void> {
   const seed = values.seed !== undefined ? intOption(values.seed, 'seed', 7) : 7
   const perConfig = intOption(values.tasks, 'tasks', quick ? 1 : 4)
   const reps = intOption(values.reps, 'reps', quick ? 2 : 3)
+  const sections = new Set((values.sections ?? 'sweep,overhead,batch').split(',').map((x) => x.trim()))
+  for (const x of sections) if (!['sweep', 'overhead', 'batch'].includes(x)) throw new Error(`--sections: unknown section "${x}" (sweep, overhead, batch)`)
   const outDir = resolve(values.out ?? join(root, 'bench'))
   const modelDir = resolve(values.model ?? join(root, 'models', 'default'))
   if (!existsSync(join(modelDir, 'model.onnx')))
@@ -157,7 +161,7 @@ async function main(): Promise<void> {
     const sweep = quick ? QUICK_SWEEP : FULL_SWEEP
     const records: FillRecord[] = []
     let n = 0
-    for (const task of tasks) {
+    for (const task of sections.has('sweep') ? tasks : []) {
       const targets = spanTargets(canvasOf(task), manifest.tokens.pad)
       const slots = taskSlots(task)
       for (const entry of sweep) {
@@ -178,9 +182,9 @@ async function main(): Promise<void> {
       }
       log(`sweep: ${task.id} done (${records.length}/${tasks.length * sweep.length} fills, ${((performance.now() - started) / 1000).toFixed(0)} s)`)
     }
-    const settings = sweep.map((e) => summarizeSetting(e.label, records))
-    const comparison = compareSettings(BASELINE.label, FAST_DLLM.label, records)
-    const byConfig = [BASELINE, FAST_DLLM].map((e) => ({ setting: e.label, byConfig: accuracyByConfig(e.label, records) }))
+    const settings = sweep.filter(() => sections.has('sweep')).map((e) => summarizeSetting(e.label, records))
+    const comparison = sections.has('sweep') ? compareSettings(BASELINE.label, FAST_DLLM.label, records) : null
+    const byConfig = (comparison ? [BASELINE, FAST_DLLM] : []).map((e) => ({ setting: e.label, byConfig: accuracyByConfig(e.label, records) }))
 
     // 3: engine time per step against bare session.run on the same ids.
     const overheadCases: { name: string; config: TaskConfig; settings: (slots: number, rep: number) => SamplingSettings }[] = [
@@ -188,12 +192,12 @@ async function main(): Promise<void> {
       ...(quick
         ? []
         : [
-            { name: 'greedy, one token per step', config: { budget: 32, spans: 1, context: room }, settings: (s: number, r: number) => sweepSettings(BASELINE, s, seed + r) },
+            { name: 'greedy, one token per step', config: { budget: 128, spans: 1, context: room }, settings: (s: number, r: number) => sweepSettings(BASELINE, s, seed + r) },
             { name: 'default sampling, 3 candidates', config: { budget: 32, spans: 1, context: room }, settings: (_s: number, r: number) => ({ ...DEFAULT_SAMPLING, seed: seed + r }) },
           ]),
     ]
     const overhead: OverheadRow[] = []
-    for (const oc of overheadCases) {
+    for (const oc of sections.has('overhead') ? overheadCases : []) {
       const ts = sampleTasks(docs, [oc.config], reps, seed + 1, fitsOneWindow)
       const samples: OverheadSample[] = []
       let batch = 1
@@ -201,15 +205,18 @@ async function main(): Promise<void> {
       let steps = 0
       for (const [r, t] of ts.entries()) {
         const s = oc.settings(taskSlots(t), r)
-        const m = await fillThroughEngine(engine, taskRequest(t, s, `overhead-${n++}`))
         const w = canvasOf(t).windows[0].ids
         batch = s.candidates
         length = w.length
-        steps = m.result.forwardPasses
         const ids = batchedIds(w, batch)
+        // Bare runs straddle the engine fill in time (half before, half after), so load drift hits both alike.
+        const half = Math.max(3, Math.ceil(Math.min(taskSlots(t), 48) / 2))
         await bareRuns(model.denoiser, ids, batch, length, 1)
-        const bare = await bareRuns(model.denoiser, ids, batch, length, m.result.forwardPasses)
+        const bare = await bareRuns(model.denoiser, ids, batch, length, half)
+        const m = await fillThroughEngine(engine, taskRequest(t, s, `overhead-${n++}`))
+        bare.push(...(await bareRuns(model.denoiser, ids, batch, length, half)))
         // Both per-step figures are totals over counts (means), so they compare alike.
+        steps = m.result.forwardPasses
         samples.push({ engineMsPerStep: m.wallMs / m.result.forwardPasses, bareMsPerPass: mean(bare) })
       }
       overhead.push(summarizeOverhead(`${oc.name}, ${configName(oc.config)}`, batch, length, steps, samples))
@@ -218,8 +225,8 @@ async function main(): Promise<void> {
 
     // 4: batch scaling with the app's default sampling.
     const batchConfig: TaskConfig = quick ? { budget: 8, spans: 1, context: 128 } : { budget: 32, spans: 1, context: room }
-    const batchReps = quick ? 1 : reps
-    const batchTasks = sampleTasks(docs, [batchConfig], batchReps, seed + 2, fitsOneWindow)
+    const batchReps = !sections.has('batch') ? 0 : quick ? 1 : reps
+    const batchTasks = batchReps > 0 ? sampleTasks(docs, [batchConfig], batchReps, seed + 2, fitsOneWindow) : []
     const batchSamples: BatchSample[] = []
     for (const [r, t] of batchTasks.entries()) {
       for (const candidates of [1, 2, 4, 8]) {
@@ -271,7 +278,7 @@ async function main(): Promise<void> {
       byConfig,
       comparison,
       overhead,
-      batch: { config: `${configName(batchConfig)}, ${batchReps} task${batchReps > 1 ? 's' : ''}`, settings: describeSettings({ ...DEFAULT_SAMPLING, candidates: 1 }).replace(/, 1 candidate$/, ''), rows: batchRows },
+      batch: batchRows.length === 0 ? null : { config: `${configName(batchConfig)}, ${batchReps} task${batchReps > 1 ? 's' : ''}`, settings: describeSettings({ ...DEFAULT_SAMPLING, candidates: 1 }).replace(/, 1 candidate$/, ''), rows: batchRows },
       memory: {
         afterLoadMiB: afterLoad ? round(afterLoad.rssMiB, 1) : null,
         peakRssMiB: mem ? round(mem.peakRssMiB, 1) : null,
@@ -281,7 +288,7 @@ async function main(): Promise<void> {
       records,
     }
 
-    const points: ChartPoint[] = settings.map((s) => ({
+    const points: ChartPoint[] = settings.filter((s) => s.fills > 0).map((s) => ({
       label: s.setting,
       group: s.setting.split(' ')[0],
       passesPerToken: s.passesPerToken,
