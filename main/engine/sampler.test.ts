@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { applyTopP, pickToken, sampleFrom } from './sampler'
+import { applyTopP, expNonPositive, pickToken, sampleFrom } from './sampler'
 import { mulberry32, rngStream } from './rng'
 
 const logitsOf = (probs: number[]) => Float32Array.from(probs.map((p) => Math.log(p)))
@@ -94,5 +94,20 @@ describe('top-p', () => {
       const p = pickToken(l, 0, 4, new Uint8Array(4), { strategy: 'low_confidence', temperature: 1, topP: 0.85 }, r, scratch)
       expect([1, 2]).toContain(p.token)
     }
+  })
+})
+
+describe('expNonPositive', () => {
+  it('matches Math.exp within 1e-6 relative for d <= 0, and underflows to 0', () => {
+    const r = mulberry32(5)
+    let worst = 0
+    for (let i = 0; i < 20000; i++) {
+      const d = i < 10000 ? -r() * 40 : -r() * 700
+      worst = Math.max(worst, Math.abs(expNonPositive(d) - Math.exp(d)) / Math.exp(d))
+    }
+    expect(worst).toBeLessThan(1e-6)
+    expect(expNonPositive(0)).toBe(1)
+    expect(expNonPositive(-Infinity)).toBe(0)
+    expect(expNonPositive(-800)).toBe(0)
   })
 })
