@@ -142,6 +142,10 @@ describe('summaries', () => {
     expect(c.passSpeedup).toBe(4)
     expect(c.wallSpeedup).toBeCloseTo(400 / 60)
     expect(c.accuracyDiffPoints).toBeCloseTo(-5)
+    // Task t1 ties, t2 loses 10 points: resampled differences lie within [-10, 0].
+    expect(c.diffCi95[0]).toBeGreaterThanOrEqual(-10)
+    expect(c.diffCi95[1]).toBeLessThanOrEqual(0)
+    expect(c.diffCi95[0]).toBeLessThan(c.diffCi95[1])
     const batch = summarizeBatch([
       { candidates: 1, wallMs: 100, passes: 4, bareMsPerPass: 10 },
       { candidates: 8, wallMs: 250, passes: 4, bareMsPerPass: 50 },
@@ -173,5 +177,13 @@ describe('chart', () => {
     expect(svg).toContain('threshold &lt;0.9&gt;')
     expect(svg).toContain('<polyline')
     expect(logTicks(0.05, 1.2)).toEqual([0.05, 0.1, 0.2, 0.5, 1])
+    // Labels of points at the same place do not overlap.
+    const same = renderChart(
+      ['a', 'b'].map((label) => ({ label, group: label, passesPerToken: 1, accuracy: 0.5 })),
+      't',
+      's',
+    )
+    const ys = [...same.matchAll(/<text x="[\d.]+" y="([\d.]+)" font-size="10"/g)].map((m) => Number(m[1]))
+    expect(Math.abs(ys[0] - ys[1])).toBeGreaterThanOrEqual(11)
   })
 })

@@ -36,8 +36,8 @@ export function renderChart(points: readonly ChartPoint[], title: string, subtit
   const pts = points.filter((p) => Number.isFinite(p.passesPerToken) && p.passesPerToken > 0 && Number.isFinite(p.accuracy))
   const xs = pts.map((p) => p.passesPerToken)
   const ys = pts.map((p) => p.accuracy * 100)
-  const xLo = Math.min(0.05, ...xs) * 0.8
-  const xHi = Math.max(1, ...xs) * 1.25
+  const xLo = Math.min(0.5, ...xs) * 0.7
+  const xHi = Math.max(1, ...xs) * 1.7
   const yLo = Math.max(0, Math.floor((Math.min(...ys, 100) - 5) / 5) * 5)
   const yHi = Math.min(100, Math.ceil((Math.max(...ys, 0) + 5) / 5) * 5)
   const pw = W - M.left - M.right
@@ -63,6 +63,15 @@ export function renderChart(points: readonly ChartPoint[], title: string, subtit
   out.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`)
   out.push(`<text x="${M.left + pw / 2}" y="${H - 18}" text-anchor="middle">forward passes per filled token (log scale; fewer is faster)</text>`)
   out.push(`<text transform="translate(18 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle">span infill accuracy</text>`)
+  // Labels: beside their point, moved down while they would overlap an earlier one.
+  const placed: { x: number; y: number }[] = []
+  const labelAt = new Map<ChartPoint, { x: number; y: number }>()
+  for (const p of [...pts].sort((a, b) => b.accuracy - a.accuracy || a.passesPerToken - b.passesPerToken)) {
+    const at = { x: x(p.passesPerToken) + 7, y: y(p.accuracy * 100) - 6 }
+    while (placed.some((q) => Math.abs(q.y - at.y) < 11 && Math.abs(q.x - at.x) < 110)) at.y += 11
+    placed.push(at)
+    labelAt.set(p, at)
+  }
   // Series.
   const groups = [...new Set(pts.map((p) => p.group))]
   groups.forEach((g, gi) => {
@@ -72,7 +81,8 @@ export function renderChart(points: readonly ChartPoint[], title: string, subtit
       out.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${gp.map((p) => `${n1(x(p.passesPerToken))},${n1(y(p.accuracy * 100))}`).join(' ')}"/>`)
     for (const p of gp) {
       out.push(`<circle cx="${n1(x(p.passesPerToken))}" cy="${n1(y(p.accuracy * 100))}" r="4.5" fill="${color}"><title>${esc(`${p.label}: ${p.passesPerToken.toFixed(3)} passes/token, ${(p.accuracy * 100).toFixed(1)}%`)}</title></circle>`)
-      out.push(`<text x="${n1(x(p.passesPerToken) + 7)}" y="${n1(y(p.accuracy * 100) - 6)}" font-size="10" fill="${color}">${esc(p.label)}</text>`)
+      const at = labelAt.get(p)!
+      out.push(`<text x="${n1(at.x)}" y="${n1(at.y)}" font-size="10" fill="${color}">${esc(p.label)}</text>`)
     }
     out.push(`<circle cx="${M.left + pw + 20}" cy="${M.top + 10 + gi * 20}" r="5" fill="${color}"/>`)
     out.push(`<text x="${M.left + pw + 32}" y="${M.top + 14 + gi * 20}">${esc(g)}</text>`)

@@ -34,7 +34,7 @@ export function comparisonTable(c: Comparison): string {
     [
       ['forward passes', '1', fixed(1 / c.passSpeedup, 3), `${fixed(c.passSpeedup, 2)}× fewer`],
       ['wall time', '1', fixed(1 / c.wallSpeedup, 3), `${fixed(c.wallSpeedup, 2)}× faster`],
-      ['span accuracy', pct(c.baselineAccuracy, 2), pct(c.candidateAccuracy, 2), `${c.accuracyDiffPoints >= 0 ? '+' : ''}${fixed(c.accuracyDiffPoints, 2)} points`],
+      ['span accuracy', pct(c.baselineAccuracy, 2), pct(c.candidateAccuracy, 2), `${c.accuracyDiffPoints >= 0 ? '+' : ''}${fixed(c.accuracyDiffPoints, 2)} points (95% CI ${fixed(c.diffCi95[0], 2)} to ${fixed(c.diffCi95[1], 2)})`],
     ],
     ['l', 'r', 'r', 'r'],
   )

@@ -2,6 +2,7 @@
  * What the bench measured, as records, and the pure summaries the tables, the chart and
  * bench/results.json are made from.
  */
+import { rngStream } from '../main/engine/rng'
 import { median, percentile, ratio, sum } from './stats'
 
 /** One fill of the strategy sweep. */
@@ -71,6 +72,8 @@ export interface Comparison {
   candidateAccuracy: number
   /** candidate - baseline, in percentage points. */
   accuracyDiffPoints: number
+  /** 95% interval of accuracyDiffPoints, from a paired bootstrap over tasks. */
+  diffCi95: [number, number]
 }
 
 /** Threshold decoding (or any setting) against the baseline, over the tasks both ran. */
@@ -88,7 +91,34 @@ export function compareSettings(baseline: string, candidate: string, records: re
     baselineAccuracy: acc(b),
     candidateAccuracy: acc(c),
     accuracyDiffPoints: (acc(c) - acc(b)) * 100,
+    diffCi95: bootstrapDiff(b, c, [...tasks], 2000, 17),
   }
+}
+
+/**
+ * Paired bootstrap of the pooled accuracy difference (points): tasks are drawn with
+ * replacement, each drawn task bringing both settings' fills of it.
+ */
+export function bootstrapDiff(base: readonly FillRecord[], cand: readonly FillRecord[], tasks: readonly string[], iterations: number, seed: number): [number, number] {
+  if (tasks.length === 0) return [NaN, NaN]
+  const per = (rs: readonly FillRecord[]) => new Map(tasks.map((t) => [t, rs.filter((r) => r.task === t)]))
+  const b = per(base)
+  const c = per(cand)
+  const rng = rngStream(seed, 0)
+  const diffs: number[] = []
+  for (let i = 0; i < iterations; i++) {
+    let bc = 0
+    let bs = 0
+    let cc = 0
+    let cs = 0
+    for (let k = 0; k < tasks.length; k++) {
+      const t = tasks[Math.floor(rng() * tasks.length)]
+      for (const r of b.get(t)!) (bc += r.correct), (bs += r.slots)
+      for (const r of c.get(t)!) (cc += r.correct), (cs += r.slots)
+    }
+    diffs.push((ratio(cc, cs) - ratio(bc, bs)) * 100)
+  }
+  return [percentile(diffs, 0.025), percentile(diffs, 0.975)]
 }
 
 /** One repetition of an overhead case: an engine fill and as many bare runs of the same shape. */
