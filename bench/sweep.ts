@@ -34,6 +34,7 @@ export const FULL_SWEEP: readonly SweepEntry[] = [
   kEntry('entropy', 4),
   FAST_DLLM,
   thresholdEntry(0.7),
+  thresholdEntry(0.5),
 ]
 
 export const QUICK_SWEEP: readonly SweepEntry[] = [BASELINE, kEntry('low_confidence', 4), kEntry('random', 4), kEntry('entropy', 4), FAST_DLLM]
