@@ -1,5 +1,7 @@
 /** The status bar: engine state, model, execution provider, queue; document and save state. */
+import { useState } from 'react'
 import type { Session } from '../app/session'
+import { MOD } from './Toolbar'
 import { useStore } from '../app/store'
 
 const STATUS_LABEL = {
@@ -19,6 +21,7 @@ export function StatusBar({ session }: { session: Session }) {
   const dirty = useStore(s, (x) => x.dirty)
   const offers = useStore(s, (x) => x.offers)
   const m = engine.model
+  const [help, setHelp] = useState(false)
   return (
     <footer className="statusbar" data-testid="statusbar">
       <span className={`engine-dot status-${engine.status}`} aria-hidden />
@@ -60,6 +63,36 @@ export function StatusBar({ session }: { session: Session }) {
       <span className={`dirty ${dirty ? 'on' : ''}`} data-testid="dirty" data-dirty={dirty}>
         {dirty ? 'Edited' : 'Saved'}
       </span>
+      <span className="popover-anchor">
+        <button className="tool mini help-btn" data-testid="btn-shortcuts" aria-expanded={help} title="Keyboard shortcuts" onClick={() => setHelp(!help)}>
+          ?
+        </button>
+        {help && <Shortcuts onClose={() => setHelp(false)} />}
+      </span>
     </footer>
+  )
+}
+
+const SHORTCUTS: [string, string][] = [
+  [`${MOD}M`, 'Mask the selection · at a bare cursor, an empty slot'],
+  [`${MOD}L`, 'Lock / unlock the selection'],
+  [`${MOD}Enter`, 'Regenerate every mask (or those in the selection)'],
+  ['Tab', 'Accept the candidate on show'],
+  ['Esc', 'Reject: keep your text'],
+  ['Alt-[  Alt-]', 'Previous / next candidate'],
+  [`${MOD}Z  ${MOD}Shift+Z`, 'Undo / redo (an accept is one step)'],
+  [`${MOD}S`, 'Save'],
+]
+
+function Shortcuts({ onClose }: { onClose: () => void }) {
+  return (
+    <div className="popover shortcuts" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcuts" onMouseLeave={onClose}>
+      {SHORTCUTS.map(([k, what]) => (
+        <div className="shortcut" key={k}>
+          <kbd>{k}</kbd>
+          <span>{what}</span>
+        </div>
+      ))}
+    </div>
   )
 }
