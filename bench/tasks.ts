@@ -1,8 +1,9 @@
 /**
  * The benchmark's infill tasks: a fixed, seeded set of passages from the validation text,
  * each with 1 or more spans of whole words masked and a slot budget per span. A span's
- * original text is between half its budget and its whole budget long (in tokens), so the
- * model has to end fills early with padding, as the default model is trained to.
+ * original text is drawn between half its budget and its whole budget long (in tokens),
+ * then cut back to a word boundary, so the model has to end fills early with padding, as
+ * the default model is trained to.
  *
  * `context` is the length of the canvas the model sees (text tokens plus slots), so a
  * 256-token task fills the model's whole window.
