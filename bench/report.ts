@@ -106,9 +106,14 @@ export function resultsMarkdown(r: BenchResults): string {
     parts.push(
       `## Engine overhead per step\n\nEngine: wall time of a fill through EngineClient and the engine process (canvas, sampling, step events, ` +
         `process boundary) divided by its forward passes. Bare: \`OnnxDenoiser.run\` (one \`session.run\`) in the bench process on the same ids, ` +
-        `run as many times, half just before the fill and half just after (both figures are means per step); overhead is the median over repetitions of engine / bare − 1.\n\n${overheadTable(r.overhead)}`,
+        `run as many times, half just before the fill and half just after (both figures are means per step); overhead is the median over repetitions of engine / bare − 1. With several candidates a candidate that is done leaves the ` +
+        `batch, so the engine's later steps run fewer rows than the bare [batch, length] input.\n\n${overheadTable(r.overhead)}`,
     )
-  if (r.batch) parts.push(`## Batch scaling\n\n${r.batch.config}, ${r.batch.settings}.\n\n${batchTable(r.batch.rows)}`)
+  if (r.batch)
+    parts.push(
+      `## Batch scaling\n\n${r.batch.config}, ${r.batch.settings}; candidates are rows of one batch. The bare columns are one ` +
+        `\`session.run\` on [candidates, length]: what the model itself costs per pass at that batch size.\n\n${batchTable(r.batch.rows)}`,
+    )
   parts.push(
     `## Memory\n\nEngine process peak resident set: ${r.memory.peakRssMiB?.toFixed(0) ?? '–'} MiB ` +
       `(after loading the model: ${r.memory.afterLoadMiB?.toFixed(0) ?? '–'} MiB); source: ${r.memory.source}.`,
