@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     await page.goto(host.url)
     await page.getByTestId('editor').waitFor()
     await page.waitForSelector('[data-testid="engine-status"][data-status="ready"]', { timeout: 180_000 })
-    const engine = await page.getByTestId('statusbar').innerText()
+    const engine = `${await page.getByTestId('engine-model').innerText()} on ${await page.getByTestId('engine-provider').innerText()}`
 
     // A document of a few paragraphs, then a dozen masked spans across it.
     await page.getByTestId('editor').click()
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       r.all.forEach((x, i) => r.filling[i] && during.push(x))
       duringWork.push(...r.work)
     }
-    console.log(`Key-to-paint latency (keydown timestamp → first task after the next paint), ${engine.replace(/\s+/g, ' ')}`)
+    console.log(`Key-to-paint latency (keydown timestamp → first task after the next paint), ${engine}`)
     console.log(summary('idle (no fill)', idle))
     console.log(summary(`during ${fills} fill(s)`, during))
     console.log('The editor\'s own work per keystroke (view.dispatch of the typed transaction: plugins, decorations, DOM update, app hooks):')

@@ -26,6 +26,11 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, attrs: R
   return e
 }
 
+/** Sets a data attribute only when it changes (each write would restyle the element). */
+function setData(e: HTMLElement, key: string, value: string): void {
+  if (e.dataset[key] !== value) e.dataset[key] = value
+}
+
 /** Tint of a confidence, 0..1 (CSS reads --c). */
 function confidence(c: number): string {
   return String(Math.max(0, Math.min(1, c)).toFixed(3))
@@ -38,6 +43,7 @@ export class FillBoard {
   private tileRow: HTMLElement | null = null
   private bar: HTMLElement | null = null
   private rendered = ''
+  private last: { span: LiveSpan; index: number } | null = null
 
   constructor(
     readonly key: string,
@@ -50,9 +56,24 @@ export class FillBoard {
   }
 
   render(span: LiveSpan, fill: LiveFill | undefined, index: number): void {
-    this.dom.dataset.status = span.status
-    this.dom.dataset.spanIndex = String(index)
-    this.dom.dataset.spanId = span.spanId
+    // Typing elsewhere re-maps the span (new object, same content): nothing to redraw.
+    const last = this.last
+    if (
+      last &&
+      last.index === index &&
+      last.span.status === span.status &&
+      last.span.reveal === span.reveal &&
+      last.span.revealedCount === span.revealedCount &&
+      last.span.slots === span.slots &&
+      last.span.candidates === span.candidates &&
+      last.span.current === span.current &&
+      last.span.note === span.note
+    )
+      return
+    this.last = { span, index }
+    setData(this.dom, 'status', span.status)
+    setData(this.dom, 'spanIndex', String(index))
+    setData(this.dom, 'spanId', span.spanId)
     if (span.status === 'dropped') return this.renderDropped(span)
     if (span.status === 'ready') return this.renderReady(span, fill)
     this.renderFilling(span, fill)
@@ -100,9 +121,10 @@ export class FillBoard {
     const candidates = fill?.request.settings.candidates ?? 1
     const total = slots * candidates
     const progress = total > 0 ? Math.min(1, span.revealedCount / total) : 0
-    this.bar!.textContent = `${Math.round(progress * 100)}%`
-    this.dom.dataset.slots = String(slots)
-    this.dom.dataset.revealed = String(revealed)
+    const pct = `${Math.round(progress * 100)}%`
+    if (this.bar!.textContent !== pct) this.bar!.textContent = pct
+    setData(this.dom, 'slots', String(slots))
+    setData(this.dom, 'revealed', String(revealed))
     this.dom.title = `Filling: ${Math.round(progress * 100)}% of ${candidates} candidate${candidates > 1 ? 's' : ''}`
   }
 
@@ -146,8 +168,8 @@ export class FillBoard {
       button('✕', 'Reject: keep the original (Esc)', 'cand-reject', () => this.handlers.reject(this.key), 'reject'),
       button('↻', 'Regenerate this span', 'cand-regenerate', () => this.handlers.regenerateSpan(this.key)),
     )
-    this.dom.dataset.candidateIndex = String(span.current)
-    this.dom.dataset.candidateCount = String(cands.length)
+    setData(this.dom, 'candidateIndex', String(span.current))
+    setData(this.dom, 'candidateCount', String(cands.length))
     if (original) this.dom.append(original)
     this.dom.append(text, controls)
   }
