@@ -43,6 +43,20 @@ describe.skipIf(!modelDir)('npm run infill', () => {
     expect(out.ms).toBeGreaterThanOrEqual(0)
   })
 
+  it('reads the text from --text-file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'infill-cli-'))
+    try {
+      const file = join(dir, 'in.txt')
+      await writeFile(file, 'First line.\n\nThe [[old]] man.\n')
+      const { stdout, code } = await cli('infill.ts', ['--model', modelDir!, '--text-file', file, '--candidates', '1'])
+      expect(code).toBe(0)
+      const out = JSON.parse(stdout)
+      expect(out.text).toBe(`First line.\n\nThe ${out.spans[0].fills[0]} man.\n`)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it('explains bad input and exits 1', async () => {
     const r = await cli('infill.ts', ['--model', modelDir!, '--text', 'no spans here'])
     expect(r.code).toBe(1)

@@ -5,6 +5,7 @@
  * filled text (first candidate of each span), every span's fills, forward passes and
  * milliseconds. Text outside the spans is byte-identical to the input.
  */
+import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { applyFills } from '../engine/canvas'
 import { fillModelOf, runFill } from '../engine/fill'
@@ -16,6 +17,7 @@ import { SAMPLING_HELP, SAMPLING_OPTIONS, samplingFromArgs } from './sampling-op
 const HELP = `usage: npm run infill -- --text "TEXT" [options]
 
   --text TEXT           the text; [[...]] marks a span to regenerate, [[+N]] inserts N tokens
+  --text-file FILE      read the text (with the same markup) from a UTF-8 file instead
   --model DIR           model directory (default: models/default)
   --empty-slots N       slots of an empty span without a count (default 8)
 ${SAMPLING_HELP}
@@ -23,19 +25,27 @@ ${SAMPLING_HELP}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { ...SAMPLING_OPTIONS, text: { type: 'string' }, model: { type: 'string' }, 'empty-slots': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { ...SAMPLING_OPTIONS, text: { type: 'string' }, 'text-file': { type: 'string' }, model: { type: 'string' }, 'empty-slots': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   })
   if (values.help) {
     process.stdout.write(HELP)
     return
   }
-  if (values.text === undefined) throw new Error('--text is required (mark spans with [[...]] or [[+N]])')
+  if (values.text !== undefined && values['text-file'] !== undefined) throw new Error('give either --text or --text-file, not both')
+  let input = values.text
+  if (values['text-file'] !== undefined) {
+    const path = values['text-file']
+    input = await readFile(path, 'utf8').catch((e: Error) => {
+      throw new Error(`--text-file ${path}: ${e.message}`)
+    })
+  }
+  if (input === undefined) throw new Error('--text (or --text-file) is required (mark spans with [[...]] or [[+N]])')
   const settings = samplingFromArgs(values)
   const emptySpanSlots = values['empty-slots'] !== undefined ? Number(values['empty-slots']) : undefined
   if (emptySpanSlots !== undefined && !(Number.isInteger(emptySpanSlots) && emptySpanSlots >= 1))
     throw new Error(`--empty-slots must be a positive integer, got "${values['empty-slots']}"`)
-  const { text, spans } = parseSpanMarkup(values.text)
+  const { text, spans } = parseSpanMarkup(input)
 
   const model = await loadModelDir(values.model ?? defaultModelDir())
   try {
