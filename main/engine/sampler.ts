@@ -66,6 +66,15 @@ export function pickToken(
   // weights are binned by log-weight in the same pass.
   let z1 = 0
   let zT = 0
+  if (greedy && (settings.strategy === 'low_confidence' || settings.strategy === 'threshold' || settings.strategy === 'random')) {
+    // Greedy, ranked by the token's probability (or at random): only the partition is needed.
+    for (let i = 0; i < vocab; i++) {
+      const d = logits[offset + i] - max
+      if (!banned[i] && d > -Infinity) z1 += expNonPositive(d)
+    }
+    const prob = 1 / z1
+    return { token: argmax, prob, score: settings.strategy === 'random' ? rng() : prob }
+  }
   for (let i = 0; i < vocab; i++) {
     if (banned[i]) {
       scratch[i] = 0
