@@ -65,9 +65,12 @@ function intOption(value: string | undefined, name: string, fallback: number): n
   return n
 }
 
+/** HEAD's short hash, with "+modified" when engine or bench sources differ from it. */
 function gitCommit(root: string): string | null {
+  const git = (args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const dirty = git(['status', '--porcelain', '--', 'main/engine', 'main/contract.ts', 'bench']).split('\n').some((l) => l && !l.startsWith('??'))
+    return git(['rev-parse', '--short', 'HEAD']) + (dirty ? '+modified' : '')
   } catch {
     return null
   }
