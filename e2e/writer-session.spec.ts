@@ -51,22 +51,22 @@ test('a writer masks, regenerates, chooses, undoes, saves and reopens', async ({
   await expect(page.getByTestId('span-length-value')).toContainText('slots')
   await page.getByTestId('btn-longer').click() // an explicit budget from the estimate …
   for (let i = 0; i < 8; i++) await page.getByTestId('btn-shorter').click() // … down to the minimum
-  for (let i = 0; i < 3; i++) await page.getByTestId('btn-longer').click()
-  await expect(page.getByTestId('span-length-value')).toHaveText('4 slots')
+  for (let i = 0; i < 2; i++) await page.getByTestId('btn-longer').click()
+  await expect(page.getByTestId('span-length-value')).toHaveText('3 slots')
   await selectText(page, SPAN2)
   await page.keyboard.press('Control+m')
   await page.getByTestId('btn-longer').click()
   for (let i = 0; i < 10; i++) await page.getByTestId('btn-shorter').click()
-  for (let i = 0; i < 5; i++) await page.getByTestId('btn-longer').click()
-  await expect(page.getByTestId('span-length-value')).toHaveText('6 slots')
+  for (let i = 0; i < 4; i++) await page.getByTestId('btn-longer').click()
+  await expect(page.getByTestId('span-length-value')).toHaveText('5 slots')
   await expect(editor.locator('.mark-masked')).toHaveText([SPAN1, SPAN2])
   await lockedIntact()
 
   // --- Settings: low-confidence remasking, one slot per step, three candidates ----------
   await page.getByTestId('btn-settings').click()
   await page.getByTestId('set-strategy').selectOption('low_confidence')
-  await page.getByTestId('set-steps').fill('10')
-  await page.getByTestId('set-temperature').fill('0.8')
+  await page.getByTestId('set-steps').fill('8') // = 3 + 5 slots: one slot per step
+  await page.getByTestId('set-temperature').fill('0.6')
   await page.getByTestId('set-seed').fill('7')
   await page.getByTestId('set-candidates').fill('3')
   await page.getByTestId('set-pace').selectOption('slow')

@@ -20,13 +20,16 @@ export function StatusBar({ session }: { session: Session }) {
   const path = useStore(s, (x) => x.path)
   const dirty = useStore(s, (x) => x.dirty)
   const offers = useStore(s, (x) => x.offers)
+  const filling = useStore(s, (x) => x.fill !== null)
   const m = engine.model
   const [help, setHelp] = useState(false)
+  // This window's fill is running even when the host has not reported 'filling' yet.
+  const status = filling && engine.status === 'ready' ? 'filling' : engine.status
   return (
     <footer className="statusbar" data-testid="statusbar">
-      <span className={`engine-dot status-${engine.status}`} aria-hidden />
-      <span className="engine-status" data-testid="engine-status" data-status={engine.status} title={engine.message ?? ''}>
-        {STATUS_LABEL[engine.status]}
+      <span className={`engine-dot status-${status}`} aria-hidden />
+      <span className="engine-status" data-testid="engine-status" data-status={status} title={engine.message ?? ''}>
+        {STATUS_LABEL[status]}
         {engine.message && (engine.status === 'error' || engine.status === 'crashed') ? `: ${engine.message}` : ''}
       </span>
       {m && (
