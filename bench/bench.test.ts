@@ -109,9 +109,13 @@ describe('tasks', () => {
         ['a', Int32Array.from([5, 6, 9, 0])],
         ['b', Int32Array.from([7, 0])],
       ]),
+      0,
     )
-    expect(s).toEqual({ correct: 5, slots: 6, exactSpans: 1, spans: 2 })
-    expect(scoreFill(targets, new Map()).correct).toBe(0)
+    expect(s).toEqual({ correct: 5, slots: 6, exactSpans: 1, spans: 2, textSlots: 3, textCorrect: 3, emptySpans: 0 })
+    expect(scoreFill(targets, new Map(), 0).correct).toBe(0)
+    // An empty fill: credited for the padding slots only.
+    const empty = scoreFill(targets, new Map([['a', Int32Array.from([0, 0, 0, 0])]]), 0)
+    expect(empty).toMatchObject({ correct: 2, textCorrect: 0, emptySpans: 1 })
   })
 })
 
@@ -126,6 +130,9 @@ describe('summaries', () => {
     correct,
     exactSpans: 0,
     spans: 1,
+    textSlots: 8,
+    textCorrect: correct - 2,
+    emptySpans: 0,
   })
   const records = [rec('base', 't1', 10, 100, 5), rec('base', 't2', 10, 300, 7), rec('fast', 't1', 2, 25, 5), rec('fast', 't2', 3, 35, 6)]
 

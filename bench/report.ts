@@ -13,7 +13,7 @@ const pct = (x: number, d = 1) => (Number.isFinite(x) ? `${(x * 100).toFixed(d)}
 
 export function settingsTable(rows: readonly SettingRow[]): string {
   return markdownTable(
-    ['setting', 'fills', 'passes / token', 'tokens / s', 'ms / fill (median)', 'ms / fill (p95)', 'span accuracy', 'exact spans'],
+    ['setting', 'fills', 'passes / token', 'tokens / s', 'ms / fill (median)', 'ms / fill (p95)', 'span accuracy', 'text-token accuracy', 'exact spans', 'empty fills'],
     rows.map((r) => [
       r.setting,
       String(r.fills),
@@ -22,9 +22,11 @@ export function settingsTable(rows: readonly SettingRow[]): string {
       fixed(r.msPerFillMedian, 0),
       fixed(r.msPerFillP95, 0),
       pct(r.accuracy),
+      pct(r.textAccuracy),
       pct(r.exactSpanRate),
+      pct(r.emptySpanRate),
     ]),
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   )
 }
 
@@ -35,6 +37,7 @@ export function comparisonTable(c: Comparison): string {
       ['forward passes', '1', fixed(1 / c.passSpeedup, 3), `${fixed(c.passSpeedup, 2)}× fewer`],
       ['wall time', '1', fixed(1 / c.wallSpeedup, 3), `${fixed(c.wallSpeedup, 2)}× faster`],
       ['span accuracy', pct(c.baselineAccuracy, 2), pct(c.candidateAccuracy, 2), `${c.accuracyDiffPoints >= 0 ? '+' : ''}${fixed(c.accuracyDiffPoints, 2)} points (95% CI ${fixed(c.diffCi95[0], 2)} to ${fixed(c.diffCi95[1], 2)})`],
+      ['text-token accuracy', pct(c.baselineTextAccuracy, 2), pct(c.candidateTextAccuracy, 2), `${(c.candidateTextAccuracy - c.baselineTextAccuracy) * 100 >= 0 ? '+' : ''}${fixed((c.candidateTextAccuracy - c.baselineTextAccuracy) * 100, 2)} points`],
     ],
     ['l', 'r', 'r', 'r'],
   )
@@ -97,7 +100,9 @@ export function resultsMarkdown(r: BenchResults): string {
   parts.push(
     `## Sampling settings\n\nEvery fill greedy (temperature 0), one candidate, through the engine process; \`k=N\` reveals N slots per step ` +
       `(steps = slots / N), \`threshold X\` reveals every slot with confidence ≥ X (at least one). Tokens are slots (padding included); ` +
-      `accuracy is position-wise exact match of each slot against the original tokens followed by padding up to the budget; ` +
+      `span accuracy is position-wise exact match of each slot against the original tokens followed by padding up to the budget; ` +
+      `text-token accuracy counts only the slots whose original is a text token (an empty fill scores 0 there, while span accuracy ` +
+      `credits its padding slots); an empty fill is a span filled with padding only; ` +
       `ms / fill is host-side wall time (request sent to result received).\n\n${settingsTable(r.settings)}\n\n![span accuracy against forward passes per token](chart.svg)`,
   )
   if (r.comparison) parts.push(`## Threshold decoding against one token per step\n\n${comparisonTable(r.comparison)}`)

@@ -17,6 +17,11 @@ export interface FillRecord {
   correct: number
   exactSpans: number
   spans: number
+  /** Slots whose original is a text token (not padding), and how many of them matched. */
+  textSlots: number
+  textCorrect: number
+  /** Spans filled with padding only. */
+  emptySpans: number
 }
 
 export interface SettingRow {
@@ -29,7 +34,11 @@ export interface SettingRow {
   msPerFillP95: number
   /** Slot-level span infill accuracy, 0..1. */
   accuracy: number
+  /** Accuracy over the slots whose original is a text token (padding targets left out). */
+  textAccuracy: number
   exactSpanRate: number
+  /** Share of spans filled with padding only. */
+  emptySpanRate: number
 }
 
 /** The sweep's row for one setting (tokens are slots: every slot is decided, padding included). */
@@ -46,7 +55,9 @@ export function summarizeSetting(setting: string, records: readonly FillRecord[]
     msPerFillMedian: median(ms),
     msPerFillP95: percentile(ms, 0.95),
     accuracy: ratio(sum(rs.map((r) => r.correct)), slots),
+    textAccuracy: ratio(sum(rs.map((r) => r.textCorrect)), sum(rs.map((r) => r.textSlots))),
     exactSpanRate: ratio(sum(rs.map((r) => r.exactSpans)), sum(rs.map((r) => r.spans))),
+    emptySpanRate: ratio(sum(rs.map((r) => r.emptySpans)), sum(rs.map((r) => r.spans))),
   }
 }
 
@@ -72,6 +83,9 @@ export interface Comparison {
   candidateAccuracy: number
   /** candidate - baseline, in percentage points. */
   accuracyDiffPoints: number
+  /** The same over text-token targets only (padding targets left out). */
+  baselineTextAccuracy: number
+  candidateTextAccuracy: number
   /** 95% interval of accuracyDiffPoints, from a paired bootstrap over tasks. */
   diffCi95: [number, number]
 }
@@ -91,6 +105,8 @@ export function compareSettings(baseline: string, candidate: string, records: re
     baselineAccuracy: acc(b),
     candidateAccuracy: acc(c),
     accuracyDiffPoints: (acc(c) - acc(b)) * 100,
+    baselineTextAccuracy: ratio(sum(b.map((r) => r.textCorrect)), sum(b.map((r) => r.textSlots))),
+    candidateTextAccuracy: ratio(sum(c.map((r) => r.textCorrect)), sum(c.map((r) => r.textSlots))),
     diffCi95: bootstrapDiff(b, c, [...tasks], 2000, 17),
   }
 }

@@ -170,7 +170,7 @@ async function main(): Promise<void> {
       for (const entry of sweep) {
         const m = await fillThroughEngine(engine, taskRequest(task, sweepSettings(entry, slots, seed), `sweep-${n++}`))
         const filled = new Map([...m.slots].map(([id, rows]) => [id, rows[0]]))
-        const score = scoreFill(targets, filled)
+        const score = scoreFill(targets, filled, manifest.tokens.pad)
         records.push({
           setting: entry.label,
           task: task.id,
@@ -181,6 +181,9 @@ async function main(): Promise<void> {
           correct: score.correct,
           exactSpans: score.exactSpans,
           spans: score.spans,
+          textSlots: score.textSlots,
+          textCorrect: score.textCorrect,
+          emptySpans: score.emptySpans,
         })
       }
       log(`sweep: ${task.id} done (${records.length}/${tasks.length * sweep.length} fills, ${((performance.now() - started) / 1000).toFixed(0)} s)`)

@@ -154,20 +154,34 @@ export interface FillScore {
   /** Spans whose every slot matched. */
   exactSpans: number
   spans: number
+  /** Slots whose target is a text token (not padding), and how many of those matched. */
+  textSlots: number
+  textCorrect: number
+  /** Spans filled with padding only (an empty fill). */
+  emptySpans: number
 }
 
-/** Position-wise exact match of filled slots against their targets (pad counts as a token). */
-export function scoreFill(targets: ReadonlyMap<string, Int32Array>, filled: ReadonlyMap<string, Int32Array>): FillScore {
-  let correct = 0
-  let slots = 0
-  let exactSpans = 0
+/**
+ * Position-wise exact match of filled slots against their targets (pad counts as a token),
+ * and the same over the slots whose target is text.
+ */
+export function scoreFill(targets: ReadonlyMap<string, Int32Array>, filled: ReadonlyMap<string, Int32Array>, padId: number): FillScore {
+  const s: FillScore = { correct: 0, slots: 0, exactSpans: 0, spans: targets.size, textSlots: 0, textCorrect: 0, emptySpans: 0 }
   for (const [id, target] of targets) {
     const got = filled.get(id)
     let right = 0
-    for (let k = 0; k < target.length; k++) if (got && got[k] === target[k]) right++
-    correct += right
-    slots += target.length
-    if (right === target.length) exactSpans++
+    for (let k = 0; k < target.length; k++) {
+      const hit = !!got && got[k] === target[k]
+      if (hit) right++
+      if (target[k] !== padId) {
+        s.textSlots++
+        if (hit) s.textCorrect++
+      }
+    }
+    s.correct += right
+    s.slots += target.length
+    if (right === target.length) s.exactSpans++
+    if (got && got.every((t) => t === padId)) s.emptySpans++
   }
-  return { correct, slots, exactSpans, spans: targets.size }
+  return s
 }
