@@ -149,6 +149,13 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
   const cand: number[] = []
   const picks: { token: number; prob: number; score: number }[] = []
   const scores: number[] = []
+  // Greedy probability ranking: a position whose softmax partition already exceeds the k-th
+  // smallest one seen this step (threshold: also 1 / threshold) cannot be revealed, so its
+  // pick stops early. Positions are visited most confident (last step) first.
+  const pruneByProb = settings.temperature === 0 && (settings.strategy === 'low_confidence' || settings.strategy === 'threshold')
+  const lastProb = new Float64Array(batch * S)
+  const bestZ: number[] = []
+  const PRUNED = { token: -1, prob: 0, score: -Infinity }
 
   while (active.length > 0) {
     if (hooks.beforeStep) await hooks.beforeStep()
@@ -164,21 +171,41 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
       const a = activeSlot[r]
       const block = blocks[blockOf[r]]
       cand.length = 0
-      picks.length = 0
-      scores.length = 0
-      for (let j = block.from; j < block.to; j++) {
-        if (tokens[r * S + j] >= 0) continue
-        const pos = slots[j]
-        const src = input.shiftedLogits ? Math.max(0, pos - 1) : pos
-        const pick = pickToken(logits, a * rowSize + src * vocab, vocab, banned, pickSettings, rngs[r], scratch)
-        cand.push(j)
-        picks.push(pick)
-        scores.push(pick.score)
-      }
-      const rule =
+      for (let j = block.from; j < block.to; j++) if (tokens[r * S + j] < 0) cand.push(j)
+      picks.length = cand.length
+      scores.length = cand.length
+      const rule: { k: number } | { threshold: number } =
         settings.strategy === 'threshold'
           ? { threshold: settings.threshold }
           : { k: block.counts[Math.min(stepInBlock[r], block.counts.length - 1)] }
+      const keep = 'k' in rule ? Math.max(1, rule.k) : 1
+      const visit = Array.from(cand.keys())
+      if (pruneByProb) visit.sort((x, y) => lastProb[r * S + cand[y]] - lastProb[r * S + cand[x]] || x - y)
+      bestZ.length = 0
+      for (const c of visit) {
+        const j = cand[c]
+        const pos = slots[j]
+        const src = input.shiftedLogits ? Math.max(0, pos - 1) : pos
+        let bound = Infinity
+        if (pruneByProb && bestZ.length >= keep) {
+          bound = bestZ[keep - 1]
+          if ('threshold' in rule) bound = Math.max(bound, 1 / rule.threshold)
+          bound *= 1 + 1e-9 // strictly worse than the kept ones, whatever the rounding
+        }
+        const pick = pickToken(logits, a * rowSize + src * vocab, vocab, banned, pickSettings, rngs[r], scratch, bound) ?? PRUNED
+        picks[c] = pick
+        scores[c] = pick.score
+        if (pruneByProb && pick !== PRUNED) {
+          lastProb[r * S + j] = pick.prob
+          const z = 1 / pick.prob
+          let at = bestZ.length
+          while (at > 0 && bestZ[at - 1] > z) at--
+          if (at < keep) {
+            bestZ.splice(at, 0, z)
+            if (bestZ.length > keep) bestZ.length = keep
+          }
+        }
+      }
       const chosen = selectReveals(scores, rule)
       for (const c of chosen) {
         const j = cand[c]

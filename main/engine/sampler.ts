@@ -27,6 +27,9 @@ export interface PickSettings {
  * @param logits the model output; the position's logits start at `offset`
  * @param banned 1 at ids that may never be predicted (mask, unk, other specials)
  * @param scratch reusable buffer of at least `vocab` entries
+ * @param zBound greedy low_confidence / threshold only: give up (return null) as soon as the
+ *   softmax partition exceeds it, i.e. once the token's probability is known to be below
+ *   1 / zBound (a caller ranking positions by probability needs no more)
  */
 export function pickToken(
   logits: Float32Array,
@@ -36,7 +39,27 @@ export function pickToken(
   settings: PickSettings,
   rng: Rng,
   scratch: Float64Array,
-): TokenPick {
+): TokenPick
+export function pickToken(
+  logits: Float32Array,
+  offset: number,
+  vocab: number,
+  banned: Uint8Array,
+  settings: PickSettings,
+  rng: Rng,
+  scratch: Float64Array,
+  zBound: number,
+): TokenPick | null
+export function pickToken(
+  logits: Float32Array,
+  offset: number,
+  vocab: number,
+  banned: Uint8Array,
+  settings: PickSettings,
+  rng: Rng,
+  scratch: Float64Array,
+  zBound = Infinity,
+): TokenPick | null {
   let max = -Infinity
   let argmax = -1
   for (let i = 0; i < vocab; i++) {
@@ -71,6 +94,7 @@ export function pickToken(
     for (let i = 0; i < vocab; i++) {
       const d = logits[offset + i] - max
       if (!banned[i] && d > -Infinity) z1 += expNonPositive(d)
+      if ((i & 511) === 511 && z1 > zBound) return null
     }
     const prob = 1 / z1
     return { token: argmax, prob, score: settings.strategy === 'random' ? rng() : prob }
