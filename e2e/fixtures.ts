@@ -77,6 +77,12 @@ export async function openApp(page: Page, host: InfillHost): Promise<void> {
   await expect(page.getByTestId('editor')).toBeVisible()
 }
 
+/** Opens the app and waits until the engine has loaded its model and is ready to fill. */
+export async function openAppWithEngine(page: Page, host: InfillHost): Promise<void> {
+  await openApp(page, host)
+  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 })
+}
+
 export const test = base.extend<{ host: InfillHost }>({
   host: async ({}, use) => {
     const host = await startHost()

@@ -3,13 +3,12 @@
  * filled — that span's fill is dropped with a visible note, the other span still gets its
  * candidates — and the Stop button cancels a fill, leaving the masks as they were.
  */
-import { expect, openApp, screenshotPath, test } from './fixtures'
+import { expect, openAppWithEngine, screenshotPath, test } from './fixtures'
 import { editorSnapshot, selectText } from './writer-helpers'
 
 test('a span the writer edits during a fill is dropped, the others apply; Stop cancels', async ({ page, host }) => {
   test.setTimeout(240_000)
-  await openApp(page, host)
-  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 })
+  await openAppWithEngine(page, host)
   const editor = page.getByTestId('editor')
   await editor.click()
   await page.keyboard.type('The harbour was quiet in the early morning light.')

@@ -3,13 +3,12 @@
  * writer text, and the decision is logged as 'accepted_edited' with their final text as
  * the chosen side of every pair.
  */
-import { expect, openApp, test } from './fixtures'
+import { expect, openAppWithEngine, test } from './fixtures'
 import { selectText } from './writer-helpers'
 
 test('an accepted fill the writer edits is logged as accepted_edited', async ({ page, host }) => {
   test.setTimeout(180_000)
-  await openApp(page, host)
-  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 })
+  await openAppWithEngine(page, host)
   const editor = page.getByTestId('editor')
   await editor.click()
   await page.keyboard.type('The sea was calm and the sky was clear over the bay.')

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { expect, openApp, screenshotPath, test } from './fixtures'
+import { expect, openAppWithEngine, screenshotPath, test } from './fixtures'
 import { cursorToEnd, editorSnapshot, selectText } from './writer-helpers'
 
 const PARAGRAPH =
@@ -23,8 +23,7 @@ test('a writer masks, regenerates, chooses, undoes, saves and reopens', async ({
   const problems: string[] = []
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
   page.on('pageerror', (e) => problems.push(e.message))
-  await openApp(page, host)
-  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-status', 'ready', { timeout: 120_000 })
+  await openAppWithEngine(page, host)
   await expect(page.getByTestId('legend')).toBeVisible()
 
   // --- Type a paragraph (typed text is locked as it is written) ------------------------
