@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const out = join(root, 'e2e/artifacts')
 mkdirSync(out, { recursive: true })
-const csv = join(out, 'electronegativity.csv')
+// SARIF (JSON), not CSV: the CSV's sample column carries unescaped newlines from the scanned code.
+const report = join(out, 'electronegativity.sarif')
 const electronVersion = JSON.parse(readFileSync(join(root, 'node_modules/electron/package.json'), 'utf8')).version
 if (!existsSync(join(root, 'out/main/index.js'))) {
   console.error('security-check: out/ is missing; run `npm run build` first.')
@@ -20,21 +21,22 @@ if (!existsSync(join(root, 'out/main/index.js'))) {
 }
 const r = spawnSync(
   process.execPath,
-  [join(root, 'node_modules/@doyensec/electronegativity/dist/index.js'), '-i', join(root, 'out'), '-r', '-e', electronVersion, '-o', csv],
+  [join(root, 'node_modules/@doyensec/electronegativity/dist/index.js'), '-i', join(root, 'out'), '-r', '-e', electronVersion, '-o', report],
   { cwd: root, encoding: 'utf8', timeout: 300_000 },
 )
-if (r.status !== 0 || !existsSync(csv)) {
+if (r.status !== 0 || !existsSync(report)) {
   console.error(`security-check: electronegativity failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`)
   process.exit(2)
 }
 const justified = JSON.parse(readFileSync(join(root, 'scripts/security-justified.json'), 'utf8'))
-const rows = readFileSync(csv, 'utf8').trim().split('\n').slice(1).filter(Boolean)
+const findings = JSON.parse(readFileSync(report, 'utf8')).runs.flatMap((run) => run.results ?? [])
 let unjustified = 0
-for (const row of rows) {
-  const [issue, severity, , file, location] = row.split(',').map((c) => c.replace(/^"|"$/g, ''))
-  const why = justified[issue]
-  console.log(`${why ? 'justified  ' : 'UNJUSTIFIED'} ${issue} (${severity}) ${file}:${location}${why ? ` — ${why}` : ''}`)
+for (const f of findings) {
+  const where = f.locations?.[0]?.physicalLocation
+  const location = where ? `${where.artifactLocation?.uri}:${where.region?.startLine}:${where.region?.startColumn}` : 'N/A'
+  const why = justified[f.ruleId]
+  console.log(`${why ? 'justified  ' : 'UNJUSTIFIED'} ${f.ruleId} ${location}${why ? ` — ${why}` : ` — ${f.message?.text ?? ''}`}`)
   if (!why) unjustified++
 }
-console.log(`electronegativity: ${rows.length} finding(s), ${unjustified} unjustified (report: ${csv})`)
+console.log(`electronegativity: ${findings.length} finding(s), ${unjustified} unjustified (report: ${report})`)
 process.exit(unjustified === 0 ? 0 : 1)
