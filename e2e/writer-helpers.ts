@@ -54,6 +54,11 @@ export async function selectText(page: Page, text: string): Promise<void> {
 /** Puts the cursor at the very end of the document. */
 export async function cursorToEnd(page: Page): Promise<void> {
   await page.keyboard.press('Control+End')
+  // Selection changes reach ProseMirror asynchronously: wait until the editor's own selection is at the end.
+  await page.waitForFunction(() => {
+    const v = (window as unknown as { __infill: { editorView(): { state: { selection: { head: number }; doc: { content: { size: number } } } } } }).__infill.editorView()
+    return v.state.selection.head >= v.state.doc.content.size - 1
+  })
 }
 
 /** The editor's document as ProseMirror JSON and as plain text (read-only look through the app). */
