@@ -62,6 +62,10 @@ def args_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--low-mask-share", type=float, default=0.75,
+                   help="share of sequences whose masking ratio t is drawn from U(0, 0.5) instead of "
+                        "U(0.5, 1); 0.5 is MDLM's plain t ~ U(0,1) (default 0.75: the app infills "
+                        "inside mostly visible text)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-bf16", action="store_true", help="train in fp32 (bf16 autocast is the default)")
     p.add_argument("--no-kjv", action="store_true", help="leave out the King James Bible")
@@ -151,12 +155,12 @@ def main(argv: list[str]) -> int:
         if not os.path.exists(ckpt):
             raise SystemExit(f"--export-only: no checkpoint at {ckpt}")
         steps = 0
-    log(f"training: budget {budget:.0f}s, steps {steps}, batch {a.batch}, lr {a.lr}, bf16 {not a.no_bf16}")
+    log(f"training: budget {budget:.0f}s, steps {steps}, batch {a.batch}, lr {a.lr}, bf16 {not a.no_bf16}, low-mask share {a.low_mask_share}")
     model = train(cfg, train_stream, eval_set, work, budget_s=budget if not a.export_only else 0,
                   deadline=deadline if not a.export_only else None,
                   max_steps=steps, batch_size=a.batch, peak_lr=a.lr, warmup=a.warmup, seed=a.seed,
                   log_every_s=a.log_every, ckpt_every_s=a.ckpt_every, bf16=not a.no_bf16,
-                  threads=a.threads, log=log)
+                  threads=a.threads, log=log, low_t_share=a.low_mask_share)
     state = torch.load(ckpt)["state"]
     final = evaluate(model, eval_set)
     log(f"final validation (15% masking, {final['masked_tokens']} tokens): {final}")
@@ -168,7 +172,10 @@ def main(argv: list[str]) -> int:
         "parameters": count_parameters(model), "steps": state["step"],
         "tokensSeen": state["tokens"], "trainSeconds": round(state["elapsed"]),
         "batch": a.batch, "sequenceLength": cfg.max_length, "peakLr": a.lr,
-        "objective": "MDLM/LLaDA: t~U(0,1), p=(1-1e-3)t+1e-3, CE on masked positions weighted 1/p; 30% of sequences are padded-span infill",
+        "objective": ("MDLM/LLaDA: p=(1-1e-3)t+1e-3, CE on masked positions weighted 1/p; "
+                      + ("t~U(0,1)" if a.low_mask_share == 0.5 else
+                         f"t from U(0,0.5) for {a.low_mask_share:.0%} of sequences, U(0.5,1) for the rest")
+                      + "; 30% of sequences are padded-span infill"),
         "precision": "bf16 autocast, fp32 master weights" if not a.no_bf16 else "fp32",
         "hardware": f"CPU, {a.threads} threads (torch {torch.__version__})",
     }

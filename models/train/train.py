@@ -1,7 +1,11 @@
 """Training stage: the MDLM / LLaDA objective with variable-length infilling.
 
-Per sequence t ~ U(0,1), mask probability p = (1 - eps) t + eps; loss = cross-entropy on
-masked positions weighted 1/p, summed and divided by the number of positions.
+Per sequence a masking ratio t, mask probability p = (1 - eps) t + eps; loss = cross-entropy
+on masked positions weighted 1/p, summed and divided by the number of positions. MDLM draws
+t ~ U(0,1); here a share of the batch (`low_t_share`, 0.5 is plain uniform) draws t from
+U(0, 0.5) instead, because the app always infills inside mostly visible text. That is a
+reweighted ELBO (each t is still trained with the 1/t weight), not the ELBO itself; the
+evaluation's ELBO bound is computed with uniform t as before.
 A fraction of sequences are infill sequences: 1-3 spans of true length L get a slot budget
 L + extra, the extra slots hold the pad token, and masking applies only inside the slots,
 so the model learns to end a fill early by predicting pad.
@@ -36,17 +40,27 @@ def encode_split(sp, docs: list[str]) -> np.ndarray:
     return np.asarray(out, dtype=np.int16)
 
 
+def mask_ratio_from_uniform(u: np.ndarray, low_t_share: float) -> np.ndarray:
+    """Inverse CDF of the masking-ratio density: `low_t_share` of the mass on (0, 0.5), the
+    rest on [0.5, 1), uniform within each half. low_t_share 0.5 gives t = u (MDLM's U(0,1))."""
+    lo = low_t_share
+    return np.where(u < lo, 0.5 * u / lo, 0.5 + 0.5 * (u - lo) / (1 - lo))
+
+
 class Batcher:
     """Samples training sequences from a token stream (random windows, many epochs)."""
 
     def __init__(self, stream: np.ndarray, seq_len: int, seed: int, infill_frac: float = 0.3,
-                 short_frac: float = 0.15, max_span: int = 48):
+                 short_frac: float = 0.15, max_span: int = 48, low_t_share: float = 0.5):
+        if not 0.5 <= low_t_share < 1.0:
+            raise ValueError(f"low_t_share {low_t_share}: expected 0.5 (uniform t) up to below 1")
         self.stream = stream
         self.seq_len = seq_len
         self.rng = np.random.default_rng(seed)
         self.infill_frac = infill_frac
         self.short_frac = short_frac
         self.max_span = max_span
+        self.low_t_share = low_t_share
 
     def _window(self, n: int) -> np.ndarray:
         start = int(self.rng.integers(0, len(self.stream) - n))
@@ -92,7 +106,8 @@ class Batcher:
                 target[i] = self._window(n)
         # low-discrepancy t (MDLM): one uniform offset, evenly spread over the batch;
         # unbiased like i.i.d. t, with a lower-variance loss at small batch sizes
-        t = (np.arange(batch_size) + rng.random()) / batch_size
+        u = (np.arange(batch_size) + rng.random()) / batch_size
+        t = mask_ratio_from_uniform(u, self.low_t_share)
         p = (1 - EPS) * t + EPS
         masked = (rng.random((batch_size, n)) < p[:, None]) & allowed
         for i in range(batch_size):  # at least one masked position per sequence
@@ -157,7 +172,7 @@ def lr_at(elapsed: float, budget: float, step: int, peak: float, warmup: int) ->
 def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
           budget_s: float, deadline: float | None = None, max_steps: int | None, batch_size: int, peak_lr: float,
           warmup: int, seed: int, log_every_s: float, ckpt_every_s: float,
-          bf16: bool, threads: int, log) -> Denoiser:
+          bf16: bool, threads: int, log, low_t_share: float = 0.5) -> Denoiser:
     """Train until the wall-clock budget (or max_steps) is used up; resumes from out_dir/ckpt.pt.
     With `deadline` (epoch seconds) the budget is the time already trained plus the time left."""
     torch.set_num_threads(threads)
@@ -182,7 +197,7 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
     if deadline is not None:  # a resumed run keeps its schedule: trained time + time left
         budget_s = state["elapsed"] + max(0.0, deadline - time.time())
     log(f"model: {count_parameters(model)} parameters, config {cfg.to_dict()}, budget {budget_s:.0f}s")
-    batcher = Batcher(train_stream, cfg.max_length, seed + state["step"])
+    batcher = Batcher(train_stream, cfg.max_length, seed + state["step"], low_t_share=low_t_share)
     start_step = state["step"]
 
     def save():
