@@ -1,11 +1,21 @@
 /** The engine client with a real engine process (child_process.fork) on the test model. */
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { getPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_SAMPLING, type EngineState, type FillRequest, type FillStepEvent } from '../contract'
 import { EngineClient, FillFailed, forkWithNode } from './engine-client'
 import { resolveTestModel } from './model-paths'
+import { ENGINE_NICENESS } from './process-priority'
+
+/** The nice value of every thread of a process (Linux: field 19 of /proc/PID/task/TID/stat). */
+function threadNiceness(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+  })
+}
 
 const modelDir = resolveTestModel()
 
@@ -57,6 +67,16 @@ describe.skipIf(!modelDir)('EngineClient with a real engine process', () => {
     expect(steps[steps.length - 1].remaining).toEqual({ s: 0 })
     expect(client.state().status).toBe('ready')
   })
+
+  it.skipIf(process.platform !== 'linux' || getPriority() > ENGINE_NICENESS)(
+    'the engine runs every thread, ONNX Runtime pool included, below the app priority',
+    async () => {
+      await client.fill(shortFill('nice')).result
+      const nice = threadNiceness(client.pid()!)
+      expect(nice.length).toBeGreaterThan(3) // node's own threads and ORT's pool
+      expect(new Set(nice)).toEqual(new Set([ENGINE_NICENESS]))
+    },
+  )
 
   it('cancelling mid-fill stops within one step', async () => {
     let afterCancel = 0

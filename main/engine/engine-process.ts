@@ -10,6 +10,7 @@ import type { EngineState, FillRequest } from '../contract'
 import { FillCancelled, ModelDirError } from './errors'
 import { fillModelOf, runFill } from './fill'
 import { loadModelDir, type LoadedModel } from './model-dir'
+import { ENGINE_NICENESS, engineNiceness, lowerOwnPriority } from './process-priority'
 import { FromEngine, ToEngine } from './protocol'
 
 /** The parent link, whichever way this process was started. */
@@ -34,6 +35,21 @@ function connectParent(): ParentPort {
 }
 
 const parent = connectParent()
+
+/** Lower CPU priority than the editor (see process-priority.ts); again after each load. */
+const niceness = (() => {
+  try {
+    return engineNiceness()
+  } catch (e) {
+    process.stderr.write(`engine-process: ${(e as Error).message}; using ${ENGINE_NICENESS}\n`)
+    return ENGINE_NICENESS
+  }
+})()
+function lowerPriority(): void {
+  const problem = lowerOwnPriority(niceness)
+  if (problem) process.stderr.write(`engine-process: ${problem}\n`)
+}
+lowerPriority()
 let model: LoadedModel | null = null
 const cancelled = new Set<string>()
 let shuttingDown = false
@@ -51,6 +67,7 @@ async function load(dir: string): Promise<void> {
   setState({ status: 'loading' })
   try {
     const next = await loadModelDir(dir)
+    lowerPriority() // ONNX Runtime's pool threads exist now
     const old = model
     model = next
     await old?.dispose()
