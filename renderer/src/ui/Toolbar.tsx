@@ -108,7 +108,7 @@ export function Toolbar({ session }: { session: Session }) {
         {fill && (
           <span className="fill-progress" data-testid="fill-progress" aria-live="polite">
             <span className="fill-progress-track">
-              <span className="fill-progress-bar" style={{ width: `${fill.total ? Math.round((100 * fill.revealed) / fill.total) : 0}%` }} />
+              <span className="fill-progress-bar" style={{ transform: `scaleX(${fill.total ? (fill.revealed / fill.total).toFixed(3) : 0})` }} />
             </span>
             <span className="fill-progress-label">
               step {fill.step}/{fill.totalSteps}
