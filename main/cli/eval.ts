@@ -26,6 +26,8 @@ const HELP = `usage: npm run eval -- --file FILE [options]
   --mask-ratio X        masking ratio of the accuracy test (default 0.15)
   --elbo-samples N      masking ratios sampled per window for the ELBO bound (default 4)
   --batch N             windows per forward pass (default 8)
+  --free-pads           span infill without the pad-as-suffix rule the app uses (a pad
+                        may be revealed anywhere, first: for comparison)
 ${SAMPLING_HELP}
   (eval defaults: --strategy low_confidence --steps <span length> --temperature 0)
 `
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
       'mask-ratio': { type: 'string' },
       'elbo-samples': { type: 'string' },
       batch: { type: 'string' },
+      'free-pads': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
       shiftedLogits: manifest.shiftedLogits,
       denoise: (ids, b, n) => loaded.denoiser.run(ids, b, n),
       wrap: codec.wrap,
+      padId: manifest.tokens.pad,
     }
     const masked = await maskedTokenAccuracy(model, chunks, { ratio, seed: settings.seed, unigramToken: unigram.token, batchSize })
     log(`masked-token accuracy ${(masked.correct / masked.total).toFixed(4)} over ${masked.total} tokens`)
@@ -110,8 +114,9 @@ async function main(): Promise<void> {
       lastReport = performance.now()
       log(`span infill: ${done}/${total} windows`)
     }
-    const span = await spanInfillAccuracy(model, chunks, { spanLength, settings, onProgress })
-    log(`span infill accuracy ${(span.correct / span.total).toFixed(4)} over ${span.total} tokens (${settings.strategy})`)
+    const padOrder = !values['free-pads']
+    const span = await spanInfillAccuracy(model, chunks, { spanLength, settings, padOrder, onProgress })
+    log(`span infill accuracy ${(span.correct / span.total).toFixed(4)} over ${span.total} tokens (${settings.strategy}), ${span.emptySpans}/${span.spans} fills empty`)
     const elbo = await elboPerplexity(model, chunks, { samples: elboSamples, seed: settings.seed, batchSize })
     log(`ELBO perplexity bound ${elbo.perplexity.toFixed(2)}`)
 
@@ -129,6 +134,8 @@ async function main(): Promise<void> {
       spanTokens: span.total,
       spanLength,
       spanForwardPasses: span.forwardPasses,
+      spanEmptyFills: round(span.emptySpans / span.spans),
+      padOrder,
       strategy: settings.strategy,
       steps: settings.steps,
       elboPerplexity: Number(elbo.perplexity.toFixed(2)),

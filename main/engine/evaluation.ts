@@ -17,6 +17,8 @@ export interface EvalModel {
   denoise: Denoise
   /** Special ids around every window (BERT's [CLS] ... [SEP]). */
   wrap: { prefix: readonly number[]; suffix: readonly number[] }
+  /** The pad id of variable-length fills, when the model has one. */
+  padId?: number
 }
 
 /** Non-overlapping chunks of `size` tokens (a shorter text gives one shorter chunk). */
@@ -140,19 +142,23 @@ export async function maskedTokenAccuracy(
 /**
  * Span infill accuracy: in each chunk one contiguous span of `spanLength` tokens is masked
  * and filled by the reverse process with `settings`; each slot counts as right when it
- * equals the original token at that position.
+ * equals the original token at that position. The budget is the true length, so a pad is
+ * always wrong; `emptySpans` counts fills that came back all pad. `padOrder` (default on,
+ * as in the app) applies the pad-as-suffix rule of the reverse process.
  */
 export async function spanInfillAccuracy(
   model: EvalModel,
   chunks: readonly number[][],
-  opts: { spanLength: number; settings: SamplingSettings; onProgress?: (done: number, total: number) => void },
-): Promise<{ correct: number; total: number; forwardPasses: number }> {
+  opts: { spanLength: number; settings: SamplingSettings; padOrder?: boolean; onProgress?: (done: number, total: number) => void },
+): Promise<{ correct: number; total: number; forwardPasses: number; spans: number; emptySpans: number }> {
   const settings = { ...opts.settings, candidates: 1 }
   const rng = rngStream(settings.seed, 202)
   let correct = 0
   let total = 0
   let forwardPasses = 0
   let done = 0
+  let emptySpans = 0
+  const padOrder = (opts.padOrder ?? true) && model.padId !== undefined
   for (const chunk of chunks) {
     const len = Math.min(opts.spanLength, chunk.length)
     const start = Math.floor(rng() * (chunk.length - len + 1))
@@ -160,17 +166,27 @@ export async function spanInfillAccuracy(
     const slots = Int32Array.from({ length: len }, (_, k) => offset + start + k)
     for (const p of slots) ids[p] = model.maskId
     const out = await runReverseProcess(
-      { ids, slots, vocab: model.vocab, banned: model.banned, shiftedLogits: model.shiftedLogits, settings, rngs: [rngStream(settings.seed, total)] },
+      {
+        ids,
+        slots,
+        vocab: model.vocab,
+        banned: model.banned,
+        shiftedLogits: model.shiftedLogits,
+        settings,
+        rngs: [rngStream(settings.seed, total)],
+        padOrder: padOrder ? { padId: model.padId!, spanOf: new Int32Array(len) } : undefined,
+      },
       model.denoise,
     )
     forwardPasses += out.forwardPasses
+    if (model.padId !== undefined && out.tokens.every((t) => t === model.padId)) emptySpans++
     for (let k = 0; k < len; k++) {
       total++
       if (out.tokens[k] === chunk[start + k]) correct++
     }
     opts.onProgress?.(++done, chunks.length)
   }
-  return { correct, total, forwardPasses }
+  return { correct, total, forwardPasses, spans: chunks.length, emptySpans }
 }
 
 /**

@@ -49,10 +49,11 @@ describe('runFill (fake model)', () => {
     const spans = [{ id: 'cat', from: 4, to: 7, slots: 3 }]
     const steps: FillStepEvent[] = []
     const r = await runFill(model, { requestId: 'r', text, spans, locked: [], settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 3, temperature: 0, candidates: 2 } }, { onStep: (e) => steps.push(e) })
-    expect(r.forwardPasses).toBe(3)
-    expect(model.calls).toBe(3)
-    expect(steps.map((s) => s.step)).toEqual([1, 2, 3])
-    expect(steps.map((s) => s.remaining.cat)).toEqual([4, 2, 0])
+    // "dog" first; then the pad after it, which pads the rest of the span in the same step
+    expect(r.forwardPasses).toBe(2)
+    expect(model.calls).toBe(2)
+    expect(steps.map((s) => s.step)).toEqual([1, 2])
+    expect(steps.map((s) => s.remaining.cat)).toEqual([4, 0])
     expect(r.spans[0].candidates[0]).toMatchObject({ text: 'dog', tokenIds: [DOG] })
     const revealed = steps.flatMap((s) => s.revealed).filter((x) => x.candidate === 0)
     expect(revealed.find((x) => x.slot === 0)).toMatchObject({ tokenId: DOG, text: ' dog', pad: false })

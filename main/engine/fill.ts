@@ -88,6 +88,7 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
         shiftedLogits: model.shiftedLogits,
         settings,
         rngs,
+        padOrder: { padId: model.padId, spanOf: Int32Array.from(owner, (o) => o.span) },
       },
       model.denoise,
       {

@@ -205,3 +205,102 @@ describe('runReverseProcess', () => {
     await expect(p).rejects.toThrow('cancelled')
   })
 })
+
+describe('pad-as-suffix decoding (padOrder)', () => {
+  const PAD = 0
+  /** A fake model with a fixed distribution per position: `probs[pos][token]`, the rest spread evenly. */
+  function tableDenoiser(probs: Record<number, number>[]): Denoise {
+    return async (_ids, batch, length) => {
+      const out = new Float32Array(batch * length * VOCAB)
+      for (let r = 0; r < batch; r++)
+        for (let p = 0; p < length; p++) {
+          const given = probs[p] ?? {}
+          const named = Object.keys(given).map(Number)
+          const mass = named.reduce((m, t) => m + given[t], 0)
+          const rest = (1 - mass) / (VOCAB - 1 - named.length)
+          for (let v = 0; v < VOCAB; v++) out[(r * length + p) * VOCAB + v] = Math.log(given[v] ?? rest)
+          out[(r * length + p) * VOCAB + MASK] = 10
+        }
+      return out
+    }
+  }
+
+  async function fill(probs: Record<number, number>[], slots: number[], spanOf: number[] | null, s: Partial<SamplingSettings> = {}) {
+    const st = settings({ strategy: 'low_confidence', steps: slots.length, ...s })
+    const steps: Reveal[][] = []
+    const out = await runReverseProcess(
+      {
+        ids: Int32Array.from(probs.map((_, i) => (slots.includes(i) ? MASK : 5))),
+        slots: Int32Array.from(slots),
+        vocab: VOCAB,
+        banned,
+        shiftedLogits: false,
+        settings: st,
+        rngs: [rngStream(1, 0)],
+        padOrder: spanOf ? { padId: PAD, spanOf: Int32Array.from(spanOf) } : undefined,
+      },
+      tableDenoiser(probs),
+      { onStep: (_s, r) => steps.push(r) },
+    )
+    return { tokens: Array.from(out.tokens), steps }
+  }
+
+  // Two spans of three slots (positions 1-3 and 5-7); the model thinks every slot is pad.
+  const padHappy = Array.from({ length: 9 }, () => ({ [PAD]: 0.9, 4: 0.06 }))
+  const slots = [1, 2, 3, 5, 6, 7]
+  const spanOf = [0, 0, 0, 1, 1, 1]
+
+  it('without the rule a pad-happy model returns empty fills', async () => {
+    expect((await fill(padHappy, slots, null)).tokens).toEqual([PAD, PAD, PAD, PAD, PAD, PAD])
+  })
+
+  it('never fills a span with pad alone: its first slot is text', async () => {
+    const { tokens } = await fill(padHappy, slots, spanOf)
+    expect(tokens).toEqual([4, PAD, PAD, 4, PAD, PAD])
+  })
+
+  it('a pad revealed after text pads the rest of its span in the same step, and only its span', async () => {
+    const { steps, tokens } = await fill(padHappy, slots, spanOf, { steps: 6 })
+    const padStep = steps.find((r) => r.some((x) => x.token === PAD))!
+    const padded = padStep.filter((x) => x.token === PAD).map((x) => x.slot)
+    // both pads of one span arrive together; the other span's slots are not touched by it
+    expect(padded.length % 2).toBe(0)
+    for (const j of padded) expect(spanOf[j]).toBe(spanOf[padded[0]])
+    // fills are text then pad, never pad then text
+    for (const span of [0, 1]) {
+      const t = tokens.filter((_, j) => spanOf[j] === span)
+      expect(t.findIndex((x) => x === PAD)).toBeGreaterThan(0)
+      expect(t.slice(t.indexOf(PAD)).every((x) => x === PAD)).toBe(true)
+    }
+  })
+
+  it("ranks a slot that may not be pad yet by its token's probability with the pad's mass kept in", async () => {
+    // slot 0: text 4 at 0.5; slot 3: pad 0.8 and text 6 at 0.15 (0.75 of the non-pad mass)
+    const probs = [{ 4: 0.5, [PAD]: 0.05 }, { 5: 0.4, [PAD]: 0.1 }, { 5: 0.3, [PAD]: 0.3 }, { [PAD]: 0.8, 6: 0.15 }]
+    const { steps, tokens } = await fill(probs, [0, 1, 2, 3], [0, 0, 0, 0])
+    expect(steps[0].map((r) => r.slot)).toEqual([0])
+    expect(tokens[0]).toBe(4)
+    // the tail ends as pad once the text before it is there
+    expect(tokens[3]).toBe(PAD)
+  })
+
+  it('is off when the pad id is banned (a model without variable-length fills)', async () => {
+    const b = new Uint8Array(VOCAB)
+    b[MASK] = 1
+    b[PAD] = 1
+    const out = await runReverseProcess(
+      {
+        ids: Int32Array.from([MASK, MASK]),
+        slots: Int32Array.from([0, 1]),
+        vocab: VOCAB,
+        banned: b,
+        shiftedLogits: false,
+        settings: settings({ strategy: 'low_confidence', steps: 2 }),
+        rngs: [rngStream(1, 0)],
+        padOrder: { padId: PAD, spanOf: Int32Array.from([0, 0]) },
+      },
+      tableDenoiser([{ [PAD]: 0.9, 4: 0.06 }, { [PAD]: 0.9, 4: 0.06 }]),
+    )
+    expect(Array.from(out.tokens)).toEqual([4, 4])
+  })
+})

@@ -14,6 +14,15 @@
  *   with at least one reveal per step it runs every step, but the loop stays honest).
  * - A candidate whose slots are all revealed leaves the batch (threshold decoding finishes
  *   candidates at different steps), so later steps run on the remaining rows only.
+ * - Variable-length spans (`padOrder`): a fill is text followed by pad slots, and where it
+ *   ends is decided left to right. A slot may be revealed as pad only when the slot before
+ *   it in its span is text (so never the first slot: a fill is never empty); once one is,
+ *   the rest of that span is revealed as pad with it. Until then a slot's confidence is its
+ *   token's probability with the pad's mass left in (low_confidence and threshold), so a
+ *   tail slot the model thinks empty waits rather than taking the best word it can find.
+ *   Without this a weak model reveals the surest slots first, the tail pads, and the pads
+ *   then spread back over the whole span (LLaDA saw the same with |EOS| padding and
+ *   pure low-confidence remasking).
  */
 import type { SamplingSettings } from '../contract'
 import type { Rng } from './rng'
@@ -45,6 +54,8 @@ export interface ReverseProcessInput {
   settings: SamplingSettings
   /** One RNG stream per candidate. */
   rngs: Rng[]
+  /** Pad-as-suffix decoding (see above): the pad id and each slot's span index. */
+  padOrder?: { padId: number; spanOf: Int32Array }
 }
 
 export interface ReverseProcessHooks {
@@ -123,6 +134,17 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
   const blocks = planBlocks(S, settings.blockLength, settings.steps)
   const blockOf = new Int32Array(batch)
   const stepInBlock = new Int32Array(batch)
+  const padOrder = input.padOrder && !banned[input.padOrder.padId] ? input.padOrder : undefined
+  if (padOrder && padOrder.spanOf.length !== S) throw new Error(`padOrder.spanOf has ${padOrder.spanOf.length} entries for ${S} slots`)
+  const padId = padOrder?.padId ?? -1
+  const bannedNoPad = padOrder ? Uint8Array.from(banned, (b, i) => (i === padId ? 1 : b)) : banned
+  const probRanked = settings.strategy === 'low_confidence' || settings.strategy === 'threshold'
+  /** Pad may be revealed at slot j of candidate r: the slot before it, same span, is text. */
+  const padAllowed = (r: number, j: number): boolean => {
+    if (!padOrder || j === 0 || padOrder.spanOf[j - 1] !== padOrder.spanOf[j]) return false
+    const before = tokens[r * S + j - 1]
+    return before >= 0 && before !== padId
+  }
 
   // Each candidate's current ids; the model input holds the active (unfinished) rows only.
   const rowIds = Array.from({ length: batch }, () => BigInt64Array.from(ids, (id) => BigInt(id)))
@@ -152,6 +174,10 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
   // Greedy probability ranking: a position whose softmax partition already exceeds the k-th
   // smallest one seen this step (threshold: also 1 / threshold) cannot be revealed, so its
   // pick stops early. Positions are visited most confident (last step) first.
+  const isRevealed = (r: number, b: BlockPlan): boolean => {
+    for (let j = b.from; j < b.to; j++) if (tokens[r * S + j] < 0) return false
+    return true
+  }
   const pruneByProb = settings.temperature === 0 && (settings.strategy === 'low_confidence' || settings.strategy === 'threshold')
   const lastProb = new Float64Array(batch * S)
   const bestZ: number[] = []
@@ -192,12 +218,18 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
           if ('threshold' in rule) bound = Math.max(bound, 1 / rule.threshold)
           bound *= 1 + 1e-9 // strictly worse than the kept ones, whatever the rounding
         }
-        const pick = pickToken(logits, a * rowSize + src * vocab, vocab, banned, pickSettings, rngs[r], scratch, bound) ?? PRUNED
+        const offset = a * rowSize + src * vocab
+        const noPad = padOrder !== undefined && !padAllowed(r, j)
+        const pick = pickToken(logits, offset, vocab, noPad ? bannedNoPad : banned, pickSettings, rngs[r], scratch, bound) ?? PRUNED
         picks[c] = pick
         scores[c] = pick.score
+        if (noPad && probRanked && pick !== PRUNED) {
+          // The token's probability with the pad's mass kept in the partition.
+          scores[c] = pick.prob / (1 + pick.prob * Math.exp(logits[offset + padId] - logits[offset + pick.token]))
+        }
         if (pruneByProb && pick !== PRUNED) {
-          lastProb[r * S + j] = pick.prob
-          const z = 1 / pick.prob
+          lastProb[r * S + j] = scores[c]
+          const z = 1 / scores[c]
           let at = bestZ.length
           while (at > 0 && bestZ[at - 1] > z) at--
           if (at < keep) {
@@ -206,20 +238,32 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
           }
         }
       }
-      const chosen = selectReveals(scores, rule)
-      for (const c of chosen) {
-        const j = cand[c]
-        const { token, prob } = picks[c]
+      const reveal = (j: number, token: number, prob: number) => {
         tokens[r * S + j] = token
         probs[r * S + j] = prob
         rowIds[r][slots[j]] = BigInt(token)
         input64[a * n + slots[j]] = BigInt(token)
         reveals.push({ candidate: r, slot: j, token, prob })
+        remaining[r]--
       }
-      remaining[r] -= chosen.length
+      const chosen = selectReveals(scores, rule)
+      for (const c of chosen) {
+        const j = cand[c]
+        if (tokens[r * S + j] >= 0) continue // already padded by an earlier reveal of this step
+        reveal(j, picks[c].token, picks[c].prob)
+        if (padOrder && picks[c].token === padId) {
+          // the fill ends here: the rest of its span is pad
+          for (let k = j + 1; k < S && padOrder.spanOf[k] === padOrder.spanOf[j]; k++)
+            if (tokens[r * S + k] < 0) reveal(k, padId, picks[c].prob)
+        }
+      }
       stepInBlock[r]++
-      if (chosen.length === cand.length) {
-        blockOf[r]++
+      let blockDone = true
+      for (let j = block.from; j < block.to && blockDone; j++) if (tokens[r * S + j] < 0) blockDone = false
+      if (blockDone) {
+        // on to the next block that still has masked slots (pads may have filled some)
+        do blockOf[r]++
+        while (blockOf[r] < blocks.length && isRevealed(r, blocks[blockOf[r]]))
         stepInBlock[r] = 0
       }
     }
