@@ -26,7 +26,8 @@ import corpus  # noqa: E402
 import export  # noqa: E402
 import tokenizer as tok  # noqa: E402
 from model import ModelConfig, count_parameters  # noqa: E402
-from train import encode_split, evaluate, fixed_eval_set, train, unigram_baseline  # noqa: E402
+import weights  # noqa: E402
+from train import encode_split, evaluate, fixed_eval_set, pick_device, train, unigram_baseline  # noqa: E402
 
 
 def parse_deadline(text: str) -> float:
@@ -74,7 +75,35 @@ def args_parser() -> argparse.ArgumentParser:
     p.add_argument("--ckpt-every", type=float, default=300, help="seconds between checkpoints")
     p.add_argument("--fresh", action="store_true", help="delete the work directory's checkpoint first")
     p.add_argument("--export-only", action="store_true", help="export the last checkpoint without training")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"],
+                   help="where to train (auto: CUDA when torch sees a GPU)")
+    p.add_argument("--init-from", metavar="DIR",
+                   help="with no checkpoint in the work directory, start from these weights: an exported "
+                        "model directory (model.onnx + manifest.json) or a --weights-out directory; the "
+                        "architecture comes from it")
+    p.add_argument("--weights-out", metavar="DIR",
+                   help="also write the trained weights as weights.json + weights.bin.NN parts of at most "
+                        "15 MB (to carry a GPU run's model back; export it here with --init-from DIR --export-only)")
+    p.add_argument("--no-export", action="store_true",
+                   help="skip the ONNX export and its check (a machine without node); see --weights-out")
     return p
+
+
+def check_weight_round_trips(model, cfg: ModelConfig, model_dir: str, parts_dir: str) -> None:
+    """The exported ONNX initializers and the --weights-out parts hold exactly the model's weights."""
+    own = {k: v.detach().float().numpy() for k, v in model.state_dict().items()}
+    weights.PART_BYTES, saved = 100_000, weights.PART_BYTES  # several parts even for the smoke model
+    try:
+        weights.write_parts(model.state_dict(), cfg.to_dict(), {"note": "smoke check"}, parts_dir)
+    finally:
+        weights.PART_BYTES = saved
+    for source in (model_dir, parts_dir):
+        config, read, _, _ = weights.load_init(source)
+        if config["d_model"] != cfg.d_model or config["n_layers"] != cfg.n_layers:
+            raise SystemExit(f"{source}: architecture read back as {config}, expected {cfg.to_dict()}")
+        for k, v in own.items():
+            if k not in read or read[k].shape != v.shape or not np.array_equal(read[k], v):
+                raise SystemExit(f"{source}: weight {k} does not read back equal")
 
 
 def main(argv: list[str]) -> int:
@@ -141,8 +170,16 @@ def main(argv: list[str]) -> int:
     train_stream = np.load(ids_path["train"])
     valid_stream = np.load(ids_path["valid"])
 
+    init_state, init_meta = None, {}
+    if a.init_from and (a.fresh or a.smoke or not os.path.exists(os.path.join(work, "ckpt.pt"))):
+        init_cfg, init_state, what, init_meta = weights.load_init(a.init_from)
+        a.d_model, a.layers, a.heads, a.ffn = init_cfg["d_model"], init_cfg["n_layers"], init_cfg["n_heads"], init_cfg["ffn_hidden"]
+        if init_cfg["vocab_size"] != a.vocab:
+            raise SystemExit(f"--init-from {a.init_from}: vocabulary {init_cfg['vocab_size']}, the tokenizer has {a.vocab}")
+        log(f"initial weights: {what}")
     cfg = ModelConfig(vocab_size=a.vocab, d_model=a.d_model, n_layers=a.layers, n_heads=a.heads,
                       ffn_hidden=a.ffn, max_length=256)
+    device = pick_device(a.device)
     eval_set = fixed_eval_set(valid_stream, 8 if a.smoke else 96, cfg.max_length, 0.15, a.seed)
     baseline = unigram_baseline(train_stream, eval_set)
     log(f"unigram baseline on the eval set: {baseline}")
@@ -152,18 +189,35 @@ def main(argv: list[str]) -> int:
     if (a.fresh or a.smoke) and os.path.exists(ckpt):
         os.remove(ckpt)
     if a.export_only:
-        if not os.path.exists(ckpt):
-            raise SystemExit(f"--export-only: no checkpoint at {ckpt}")
+        if not os.path.exists(ckpt) and init_state is None:
+            raise SystemExit(f"--export-only: no checkpoint at {ckpt} (and no --init-from)")
         steps = 0
     log(f"training: budget {budget:.0f}s, steps {steps}, batch {a.batch}, lr {a.lr}, bf16 {not a.no_bf16}, low-mask share {a.low_mask_share}")
     model = train(cfg, train_stream, eval_set, work, budget_s=budget if not a.export_only else 0,
                   deadline=deadline if not a.export_only else None,
                   max_steps=steps, batch_size=a.batch, peak_lr=a.lr, warmup=a.warmup, seed=a.seed,
                   log_every_s=a.log_every, ckpt_every_s=a.ckpt_every, bf16=not a.no_bf16,
-                  threads=a.threads, log=log, low_t_share=a.low_mask_share)
-    state = torch.load(ckpt)["state"]
+                  threads=a.threads, log=log, low_t_share=a.low_mask_share, device=device,
+                  init_state=init_state)
+    if os.path.exists(ckpt):
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)["state"]
+    else:  # exporting weights trained elsewhere (--init-from a --weights-out directory)
+        state = init_meta.get("state", {"step": 0, "tokens": 0, "elapsed": 0.0})
+    hardware = init_meta.get("hardware") if init_state is not None and not os.path.exists(ckpt) else None
+    if hardware is None:
+        hardware = (f"CUDA, {torch.cuda.get_device_name(device)}" if device.type == "cuda" else f"CPU, {a.threads} threads") + f" (torch {torch.__version__})"
     final = evaluate(model, eval_set)
     log(f"final validation (15% masking, {final['masked_tokens']} tokens): {final}")
+    if a.weights_out:
+        files = weights.write_parts(model.state_dict(), cfg.to_dict(), {
+            "note": f"trained to step {state['step']} on {hardware}",
+            "state": {k: state[k] for k in ("step", "tokens", "elapsed")},
+            "hardware": hardware, "history": state.get("history", []), "final": final,
+        }, a.weights_out)
+        log(f"weights written to {a.weights_out}: {', '.join(files)}")
+    if a.no_export:
+        log(f"done in {time.time() - t0:.0f}s (no export: --no-export)")
+        return 0
 
     # 5. export + check
     training = {
@@ -177,7 +231,7 @@ def main(argv: list[str]) -> int:
                          f"t from U(0,0.5) for {a.low_mask_share:.0%} of sequences, U(0.5,1) for the rest")
                       + "; 30% of sequences are padded-span infill"),
         "precision": "bf16 autocast, fp32 master weights" if not a.no_bf16 else "fp32",
-        "hardware": f"CPU, {a.threads} threads (torch {torch.__version__})",
+        "hardware": hardware,
     }
     evaluation = {
         "source": "models/train (Python, fixed eval set of the validation split)",
@@ -197,6 +251,9 @@ def main(argv: list[str]) -> int:
     if node is None:
         raise SystemExit("node is not on PATH: cannot run verify-onnx.mjs")
     subprocess.run([node, os.path.join(HERE, "verify-onnx.mjs"), out, ref], check=True, cwd=ROOT)
+    if a.smoke:  # the weight readers that --init-from relies on, checked on this model
+        check_weight_round_trips(model, cfg, out, os.path.join(work, "weights"))
+        log("weights: model.onnx initializers and --weights-out parts read back equal to the trained weights")
     if os.path.basename(os.path.normpath(out)) != "default":  # the shipped model has no marker
         with open(os.path.join(out, "READY"), "w") as f:
             f.write(dt.datetime.now(dt.timezone.utc).isoformat() + "\n")

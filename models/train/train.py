@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import queue
+import threading
 import time
 
 import numpy as np
@@ -136,9 +138,10 @@ def fixed_eval_set(stream: np.ndarray, n_seq: int, seq_len: int, ratio: float, s
 
 @torch.no_grad()
 def evaluate(model: Denoiser, eval_set, batch_size: int = 16) -> dict:
-    """Masked-token top-1 accuracy and mean NLL on the fixed eval set."""
+    """Masked-token top-1 accuracy and mean NLL on the fixed eval set (fp32, on the model's device)."""
     model.eval()
-    noisy, target, masked = eval_set
+    device = next(model.parameters()).device
+    noisy, target, masked = (t.to(device) for t in eval_set)
     correct = total = 0
     nll = 0.0
     for i in range(0, len(noisy), batch_size):
@@ -169,12 +172,51 @@ def lr_at(elapsed: float, budget: float, step: int, peak: float, warmup: int) ->
     return peak * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
 
 
+class Prefetcher:
+    """Makes batches on a background thread (a GPU would otherwise wait on the numpy work)."""
+
+    def __init__(self, batcher: Batcher, batch_size: int, depth: int = 6):
+        self.q: queue.Queue = queue.Queue(maxsize=depth)
+        self.stop = threading.Event()
+
+        def work():
+            while not self.stop.is_set():
+                b = batcher.batch(batch_size)
+                while not self.stop.is_set():
+                    try:
+                        self.q.put(b, timeout=0.5)
+                        break
+                    except queue.Full:
+                        pass
+
+        self.thread = threading.Thread(target=work, daemon=True)
+        self.thread.start()
+
+    def batch(self, _batch_size: int):
+        return self.q.get()
+
+    def close(self) -> None:
+        self.stop.set()
+
+
+def pick_device(name: str) -> torch.device:
+    """'auto' is CUDA when torch sees a GPU, else the CPU."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch sees no CUDA device (torch.cuda.is_available() is False)")
+    return torch.device(name)
+
+
 def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
           budget_s: float, deadline: float | None = None, max_steps: int | None, batch_size: int, peak_lr: float,
           warmup: int, seed: int, log_every_s: float, ckpt_every_s: float,
-          bf16: bool, threads: int, log, low_t_share: float = 0.5) -> Denoiser:
-    """Train until the wall-clock budget (or max_steps) is used up; resumes from out_dir/ckpt.pt.
+          bf16: bool, threads: int, log, low_t_share: float = 0.5, device: torch.device | None = None,
+          init_state: dict | None = None) -> Denoiser:
+    """Train until the wall-clock budget (or max_steps) is used up; resumes from out_dir/ckpt.pt,
+    else starts from `init_state` (weights by name) when given, else from scratch.
     With `deadline` (epoch seconds) the budget is the time already trained plus the time left."""
+    device = device or torch.device("cpu")
     torch.set_num_threads(threads)
     torch.set_flush_denormal(True)
     torch.manual_seed(seed)
@@ -187,17 +229,27 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
     ckpt_path = os.path.join(out_dir, "ckpt.pt")
     state = {"step": 0, "elapsed": 0.0, "tokens": 0, "history": []}
     if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path)
+        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)  # our own file
         if ck["config"] != cfg.to_dict():
             raise RuntimeError(f"{ckpt_path} was trained with another config; move it away to start afresh")
         model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
+        model.to(device)
+        opt.load_state_dict(ck["opt"])  # after .to(): the optimizer state follows its parameters
         state = ck["state"]
         log(f"resumed from {ckpt_path} at step {state['step']} ({state['elapsed']:.0f}s trained)")
+    elif init_state is not None:
+        own = model.state_dict()
+        missing = [k for k in own if k not in init_state]
+        if missing:
+            raise RuntimeError(f"the initial weights lack {missing[:5]}{'...' if len(missing) > 5 else ''}: not this architecture")
+        model.load_state_dict({k: torch.as_tensor(init_state[k]) for k in own})
+        log(f"starting from the given weights ({len(own)} tensors)")
+    model.to(device)
     if deadline is not None:  # a resumed run keeps its schedule: trained time + time left
         budget_s = state["elapsed"] + max(0.0, deadline - time.time())
     log(f"model: {count_parameters(model)} parameters, config {cfg.to_dict()}, budget {budget_s:.0f}s")
     batcher = Batcher(train_stream, cfg.max_length, seed + state["step"], low_t_share=low_t_share)
+    source = Prefetcher(batcher, batch_size) if device.type == "cuda" else batcher
     start_step = state["step"]
 
     def save():
@@ -217,8 +269,8 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
         lr = lr_at(elapsed, budget_s, state["step"], peak_lr, warmup)
         for g in opt.param_groups:
             g["lr"] = lr
-        noisy, target, masked, weight = batcher.batch(batch_size)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        noisy, target, masked, weight = (t.to(device, non_blocking=True) for t in source.batch(batch_size))
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             h = model.hidden(noisy)[masked]
             logits = model.project(h)
         ce = F.cross_entropy(logits.float(), target[masked], reduction="none")
@@ -247,6 +299,8 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
         if now - last_ckpt >= ckpt_every_s:
             save()
             last_ckpt = time.time()
+    if isinstance(source, Prefetcher):
+        source.close()
     if time.time() - run_start > 0 and state["step"] > start_step:  # never rewrite an untouched checkpoint
         save()
-    return model
+    return model.cpu()
