@@ -131,7 +131,9 @@ async function main(): Promise<void> {
 
   // The model in this process: tokenizer for the tasks, session for the bare runs.
   const model = await loadModelDir(modelDir)
-  const engine = new EngineClient(forkWithNode())
+  // The engine at this process's own CPU priority (the app lowers it below the editor's):
+  // its time per step is compared with bare session.run calls made here.
+  const engine = new EngineClient(forkWithNode({ env: { ...process.env, INFILL_ENGINE_NICE: '0' } }))
   try {
     const { info, manifest, codec } = model
     log(`model ${info.name} (${info.provider}), window ${info.maxLength}, vocab ${info.vocabSize}`)
