@@ -15,7 +15,7 @@
  * frame pacing off (--disable-frame-rate-limit --disable-gpu-vsync), where a frame is
  * produced as soon as the key is handled, so the figure is the app's and machine's part.
  *
- *   npx tsx bench/typing-latency.ts [--keys N] [--model DIR] [--engine-nice N] [--headed]
+ *   npx tsx bench/typing-latency.ts [--keys N] [--model DIR] [--engine-nice N] [--only paced|unpaced] [--headed]
  *
  * --engine-nice sets INFILL_ENGINE_NICE for the engine (default: the app's, 10; 0 runs
  * the engine at the app's own priority, for comparison).
@@ -36,10 +36,15 @@ const { values: args } = parseArgs({
     keys: { type: 'string', default: '200' },
     model: { type: 'string' },
     'engine-nice': { type: 'string' },
+    only: { type: 'string' },
     headed: { type: 'boolean', default: false },
   },
 })
 const KEYS = Math.max(20, Number(args.keys))
+if (args.only !== undefined && args.only !== 'paced' && args.only !== 'unpaced') {
+  console.error(`--only ${args.only}: expected paced or unpaced (or leave it out for both)`)
+  process.exit(2)
+}
 
 function quantile(xs: number[], q: number): number {
   if (!xs.length) return NaN
@@ -249,7 +254,8 @@ async function measure(pacedFrames: boolean): Promise<Measured> {
 async function main(): Promise<void> {
   const nice = args['engine-nice'] ?? 'default (10)'
   const results: [string, Measured][] = []
-  for (const paced of [true, false]) results.push([paced ? 'frames paced at 60 Hz' : 'frame pacing off', await measure(paced)])
+  const modes = args.only === 'paced' ? [true] : args.only === 'unpaced' ? [false] : [true, false]
+  for (const paced of modes) results.push([paced ? 'frames paced at 60 Hz' : 'frame pacing off', await measure(paced)])
   console.log(`Key-to-paint latency (keydown timestamp → first task after the next paint), ${results[0][1].engine}, engine niceness ${nice}`)
   for (const [mode, m] of results) {
     console.log(`${mode}:`)
@@ -257,7 +263,7 @@ async function main(): Promise<void> {
     console.log(summary('  app, idle (no fill)', m.idle))
     console.log(summary(`  app, during ${m.fills} fill(s)`, m.during))
   }
-  const m = results[1][1]
+  const m = results[results.length - 1][1]
   console.log("The editor's own work per keystroke (view.dispatch of the typed transaction: plugins, decorations, DOM update, app hooks), frame pacing off:")
   console.log(summary('  idle', m.idleWork))
   console.log(summary('  during fills', m.duringWork))

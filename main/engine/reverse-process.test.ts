@@ -276,7 +276,7 @@ describe('pad-as-suffix decoding (padOrder)', () => {
 
   it("ranks a slot that may not be pad yet by its token's probability with the pad's mass kept in", async () => {
     // slot 0: text 4 at 0.5; slot 3: pad 0.8 and text 6 at 0.15 (0.75 of the non-pad mass)
-    const probs = [{ 4: 0.5, [PAD]: 0.05 }, { 5: 0.4, [PAD]: 0.1 }, { 5: 0.3, [PAD]: 0.3 }, { [PAD]: 0.8, 6: 0.15 }]
+    const probs: Record<number, number>[] = [{ 4: 0.5, [PAD]: 0.05 }, { 5: 0.4, [PAD]: 0.1 }, { 5: 0.3, [PAD]: 0.3 }, { [PAD]: 0.8, 6: 0.15 }]
     const { steps, tokens } = await fill(probs, [0, 1, 2, 3], [0, 0, 0, 0])
     expect(steps[0].map((r) => r.slot)).toEqual([0])
     expect(tokens[0]).toBe(4)
