@@ -26,7 +26,7 @@ const span = (over: Partial<LiveSpan> = {}): LiveSpan => ({
 const handlers = (): BoardHandlers => ({ accept: vi.fn(), edit: vi.fn(), reject: vi.fn(), cycle: vi.fn(), regenerateSpan: vi.fn(), dismiss: vi.fn() })
 
 describe('the fill board', () => {
-  it('turns over only the tiles a step revealed and reports its progress', () => {
+  it('turns over only the tiles a step revealed, marks the newest step\'s, and reports its progress', () => {
     const b = new FillBoard('r1/s1', handlers())
     b.render(span(), undefined, 1)
     expect(b.dom.querySelectorAll('.tile[data-state="masked"]').length).toBe(3)
@@ -37,15 +37,16 @@ describe('the fill board', () => {
     expect(tiles()[1].classList.contains('lead')).toBe(true)
     expect(b.dom.dataset.revealed).toBe('1')
     const second = tiles()[1]
-    second.classList.remove('flip')
+    expect(second.classList.contains('fresh')).toBe(true) // revealed by the newest step
     b.render(
       span({ reveal: [[{ text: 'grey', confidence: 0.4, pad: false, step: 2 }, { text: ' sea', confidence: 0.9, pad: false, step: 1 }, { text: '', confidence: 1, pad: true, step: 2 }]], revealedCount: 3 }),
       undefined,
       1,
     )
     expect(tiles().map((t) => t.dataset.state)).toEqual(['revealed', 'revealed', 'pad'])
-    expect(second.classList.contains('flip')).toBe(false) // not animated again
-    expect(tiles()[0].classList.contains('flip')).toBe(true)
+    expect(second.classList.contains('fresh')).toBe(false) // step 1 is no longer the newest
+    expect(tiles()[0].classList.contains('fresh')).toBe(true)
+    expect(tiles()[2].classList.contains('fresh')).toBe(true)
     expect(b.dom.dataset.revealed).toBe('3')
   })
 
