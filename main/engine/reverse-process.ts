@@ -258,9 +258,7 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
         }
       }
       stepInBlock[r]++
-      let blockDone = true
-      for (let j = block.from; j < block.to && blockDone; j++) if (tokens[r * S + j] < 0) blockDone = false
-      if (blockDone) {
+      if (isRevealed(r, block)) {
         // on to the next block that still has masked slots (pads may have filled some)
         do blockOf[r]++
         while (blockOf[r] < blocks.length && isRevealed(r, blocks[blockOf[r]]))

@@ -92,11 +92,8 @@ def args_parser() -> argparse.ArgumentParser:
 def check_weight_round_trips(model, cfg: ModelConfig, model_dir: str, parts_dir: str) -> None:
     """The exported ONNX initializers and the --weights-out parts hold exactly the model's weights."""
     own = {k: v.detach().float().numpy() for k, v in model.state_dict().items()}
-    weights.PART_BYTES, saved = 100_000, weights.PART_BYTES  # several parts even for the smoke model
-    try:
-        weights.write_parts(model.state_dict(), cfg.to_dict(), {"note": "smoke check"}, parts_dir)
-    finally:
-        weights.PART_BYTES = saved
+    # small parts, so that even the smoke model is split into several
+    weights.write_parts(model.state_dict(), cfg.to_dict(), {"note": "smoke check"}, parts_dir, part_bytes=100_000)
     for source in (model_dir, parts_dir):
         config, read, _, _ = weights.load_init(source)
         if config["d_model"] != cfg.d_model or config["n_layers"] != cfg.n_layers:

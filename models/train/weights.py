@@ -90,8 +90,8 @@ def config_from_manifest(manifest: dict) -> dict:
             "n_heads": arch["heads"], "ffn_hidden": arch["ffnHidden"], "max_length": manifest["maxLength"]}
 
 
-def write_parts(state: dict, config: dict, meta: dict, out_dir: str) -> list[str]:
-    """Writes weights.json and weights.bin.NN (fp32, at most PART_BYTES each); returns the files."""
+def write_parts(state: dict, config: dict, meta: dict, out_dir: str, part_bytes: int = PART_BYTES) -> list[str]:
+    """Writes weights.json and weights.bin.NN (fp32, at most part_bytes each); returns the files."""
     os.makedirs(out_dir, exist_ok=True)
     tensors, blobs, offset = [], [], 0
     for name, t in state.items():
@@ -101,10 +101,10 @@ def write_parts(state: dict, config: dict, meta: dict, out_dir: str) -> list[str
         offset += a.nbytes
     data = b"".join(blobs)
     parts = []
-    for k in range(0, max(1, len(data)), PART_BYTES):
+    for k in range(0, max(1, len(data)), part_bytes):
         part = f"weights.bin.{len(parts):02d}"
         with open(os.path.join(out_dir, part), "wb") as f:
-            f.write(data[k:k + PART_BYTES])
+            f.write(data[k:k + part_bytes])
         parts.append(part)
     with open(os.path.join(out_dir, "weights.json"), "w") as f:
         json.dump({"config": config, "meta": meta, "tensors": tensors, "parts": parts, "bytes": len(data)}, f, indent=1)
