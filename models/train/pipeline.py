@@ -54,6 +54,16 @@ def args_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="infill-default-mdlm")
     p.add_argument("--deadline", help="stop training at this UTC time (HH:MM or ISO); the LR decays to it")
     p.add_argument("--minutes", type=float, help="training budget in minutes (instead of --deadline)")
+    p.add_argument("--cpu-minutes", type=float,
+                   help="training budget in CPU minutes of the training process, all threads (fair "
+                        "between runs on a shared machine; the LR schedule follows the same clock)")
+    p.add_argument("--schedule", default="cosine", choices=["cosine", "wsd"],
+                   help="cosine: decay to 10%% of peak at the budget; wsd: warmup-stable-decay, the "
+                        "peak held until the last --decay-frac of the budget, then linear to 1%%")
+    p.add_argument("--decay-frac", type=float, default=0.25, help="wsd: share of the budget spent decaying")
+    p.add_argument("--low-mask-max", type=float, default=0.5,
+                   help="upper end of the low masking-ratio range: --low-mask-share of sequences draw t "
+                        "from U(0, this), the rest from U(this, 1) (default 0.5)")
     p.add_argument("--steps", type=int, help="stop after this many optimizer steps")
     p.add_argument("--vocab", type=int, default=8192)
     p.add_argument("--d-model", type=int, default=256)
@@ -122,6 +132,8 @@ def main(argv: list[str]) -> int:
         if a.deadline:
             deadline = parse_deadline(a.deadline)
             budget = parse_deadline(a.deadline) - time.time()
+        elif a.cpu_minutes is not None:
+            budget = 60.0 * a.cpu_minutes
         elif a.minutes is not None:
             budget = 60.0 * a.minutes
         else:
@@ -189,13 +201,14 @@ def main(argv: list[str]) -> int:
         if not os.path.exists(ckpt) and init_state is None:
             raise SystemExit(f"--export-only: no checkpoint at {ckpt} (and no --init-from)")
         steps = 0
-    log(f"training: budget {budget:.0f}s, steps {steps}, batch {a.batch}, lr {a.lr}, bf16 {not a.no_bf16}, low-mask share {a.low_mask_share}")
+    log(f"training: budget {budget:.0f}s, steps {steps}, batch {a.batch}, lr {a.lr}, bf16 {not a.no_bf16}, low-mask share {a.low_mask_share} below {a.low_mask_max}, schedule {a.schedule}, clock {'cpu' if a.cpu_minutes is not None else 'wall'}")
     model = train(cfg, train_stream, eval_set, work, budget_s=budget if not a.export_only else 0,
                   deadline=deadline if not a.export_only else None,
                   max_steps=steps, batch_size=a.batch, peak_lr=a.lr, warmup=a.warmup, seed=a.seed,
                   log_every_s=a.log_every, ckpt_every_s=a.ckpt_every, bf16=not a.no_bf16,
                   threads=a.threads, log=log, low_t_share=a.low_mask_share, device=device,
-                  init_state=init_state)
+                  init_state=init_state, low_t_max=a.low_mask_max, schedule=a.schedule,
+                  decay_frac=a.decay_frac, clock="cpu" if a.cpu_minutes is not None else "wall")
     if os.path.exists(ckpt):
         state = torch.load(ckpt, map_location="cpu", weights_only=False)["state"]
     else:  # exporting weights trained elsewhere (--init-from a --weights-out directory)
@@ -221,11 +234,13 @@ def main(argv: list[str]) -> int:
         "corpus": corpus_summary,
         "trainTokens": int(len(train_stream)), "validTokens": int(len(valid_stream)),
         "parameters": count_parameters(model), "steps": state["step"],
+        "schedule": a.schedule if a.schedule == "cosine" else f"wsd (last {a.decay_frac:.0%} decaying)",
+        "budgetClock": "cpu" if a.cpu_minutes is not None else "wall",
         "tokensSeen": state["tokens"], "trainSeconds": round(state["elapsed"]),
         "batch": a.batch, "sequenceLength": cfg.max_length, "peakLr": a.lr,
         "objective": ("MDLM/LLaDA: p=(1-1e-3)t+1e-3, CE on masked positions weighted 1/p; "
-                      + ("t~U(0,1)" if a.low_mask_share == 0.5 else
-                         f"t from U(0,0.5) for {a.low_mask_share:.0%} of sequences, U(0.5,1) for the rest")
+                      + ("t~U(0,1)" if a.low_mask_share == 0.5 and a.low_mask_max == 0.5 else
+                         f"t from U(0,{a.low_mask_max:g}) for {a.low_mask_share:.0%} of sequences, U({a.low_mask_max:g},1) for the rest")
                       + "; 30% of sequences are padded-span infill"),
         "precision": "bf16 autocast, fp32 master weights" if not a.no_bf16 else "fp32",
         "hardware": hardware,

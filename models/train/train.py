@@ -42,20 +42,25 @@ def encode_split(sp, docs: list[str]) -> np.ndarray:
     return np.asarray(out, dtype=np.int16)
 
 
-def mask_ratio_from_uniform(u: np.ndarray, low_t_share: float) -> np.ndarray:
-    """Inverse CDF of the masking-ratio density: `low_t_share` of the mass on (0, 0.5), the
-    rest on [0.5, 1), uniform within each half. low_t_share 0.5 gives t = u (MDLM's U(0,1))."""
-    lo = low_t_share
-    return np.where(u < lo, 0.5 * u / lo, 0.5 + 0.5 * (u - lo) / (1 - lo))
+def mask_ratio_from_uniform(u: np.ndarray, low_t_share: float, low_t_max: float = 0.5) -> np.ndarray:
+    """Inverse CDF of the masking-ratio density: `low_t_share` of the mass on (0, low_t_max),
+    the rest on [low_t_max, 1), uniform within each part. low_t_share 0.5 with low_t_max 0.5
+    gives t = u (MDLM's U(0,1))."""
+    lo, m = low_t_share, low_t_max
+    return np.where(u < lo, m * u / lo, m + (1 - m) * (u - lo) / (1 - lo))
 
 
 class Batcher:
     """Samples training sequences from a token stream (random windows, many epochs)."""
 
     def __init__(self, stream: np.ndarray, seq_len: int, seed: int, infill_frac: float = 0.3,
-                 short_frac: float = 0.15, max_span: int = 48, low_t_share: float = 0.5):
+                 short_frac: float = 0.15, max_span: int = 48, low_t_share: float = 0.5,
+                 low_t_max: float = 0.5):
         if not 0.5 <= low_t_share < 1.0:
             raise ValueError(f"low_t_share {low_t_share}: expected 0.5 (uniform t) up to below 1")
+        if not 0.05 <= low_t_max <= 0.95:
+            raise ValueError(f"low_t_max {low_t_max}: expected 0.05 to 0.95")
+        self.low_t_max = low_t_max
         self.stream = stream
         self.seq_len = seq_len
         self.rng = np.random.default_rng(seed)
@@ -109,7 +114,7 @@ class Batcher:
         # low-discrepancy t (MDLM): one uniform offset, evenly spread over the batch;
         # unbiased like i.i.d. t, with a lower-variance loss at small batch sizes
         u = (np.arange(batch_size) + rng.random()) / batch_size
-        t = mask_ratio_from_uniform(u, self.low_t_share)
+        t = mask_ratio_from_uniform(u, self.low_t_share, self.low_t_max)
         p = (1 - EPS) * t + EPS
         masked = (rng.random((batch_size, n)) < p[:, None]) & allowed
         for i in range(batch_size):  # at least one masked position per sequence
@@ -166,10 +171,23 @@ def unigram_baseline(train_stream: np.ndarray, eval_set) -> dict:
     return {"token_id": top, "accuracy": acc}
 
 
-def lr_at(elapsed: float, budget: float, step: int, peak: float, warmup: int) -> float:
+def lr_at(elapsed: float, budget: float, step: int, peak: float, warmup: int,
+          schedule: str = "cosine", decay_frac: float = 0.25) -> float:
+    """Learning rate at `elapsed` of `budget` seconds: linear warmup over `warmup` steps, then
+    either cosine decay to 10% of peak at the budget ("cosine"), or warmup-stable-decay ("wsd"):
+    the peak held until the last `decay_frac` of the budget, then a linear decay to 1% of peak."""
     warm = min(1.0, (step + 1) / warmup)
     frac = min(1.0, elapsed / max(1.0, budget))
+    if schedule == "wsd":
+        start = 1.0 - decay_frac
+        level = 1.0 if frac <= start else 1.0 - 0.99 * (frac - start) / max(1e-9, decay_frac)
+        return peak * warm * level
     return peak * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+def cpu_clock() -> float:
+    """CPU seconds used by this process, all threads (a budget in it is fair on a shared machine)."""
+    return time.process_time()
 
 
 class Prefetcher:
@@ -212,10 +230,14 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
           budget_s: float, deadline: float | None = None, max_steps: int | None, batch_size: int, peak_lr: float,
           warmup: int, seed: int, log_every_s: float, ckpt_every_s: float,
           bf16: bool, threads: int, log, low_t_share: float = 0.5, device: torch.device | None = None,
-          init_state: dict | None = None) -> Denoiser:
+          init_state: dict | None = None, low_t_max: float = 0.5, schedule: str = "cosine",
+          decay_frac: float = 0.25, clock: str = "wall") -> Denoiser:
     """Train until the wall-clock budget (or max_steps) is used up; resumes from out_dir/ckpt.pt,
     else starts from `init_state` (weights by name) when given, else from scratch.
-    With `deadline` (epoch seconds) the budget is the time already trained plus the time left."""
+    With `deadline` (epoch seconds) the budget is the time already trained plus the time left.
+    `clock` "cpu" counts the budget (and the schedule) in CPU seconds of this process instead of
+    wall seconds, so arms compared on a shared machine get the same compute."""
+    now_s = cpu_clock if clock == "cpu" else time.time
     device = device or torch.device("cpu")
     torch.set_num_threads(threads)
     torch.set_flush_denormal(True)
@@ -248,7 +270,8 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
     if deadline is not None:  # a resumed run keeps its schedule: trained time + time left
         budget_s = state["elapsed"] + max(0.0, deadline - time.time())
     log(f"model: {count_parameters(model)} parameters, config {cfg.to_dict()}, budget {budget_s:.0f}s")
-    batcher = Batcher(train_stream, cfg.max_length, seed + state["step"], low_t_share=low_t_share)
+    batcher = Batcher(train_stream, cfg.max_length, seed + state["step"], low_t_share=low_t_share,
+                      low_t_max=low_t_max)
     source = Prefetcher(batcher, batch_size) if device.type == "cuda" else batcher
     start_step = state["step"]
 
@@ -259,14 +282,14 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
         os.replace(tmp, ckpt_path)
 
     last_log = last_ckpt = time.time()
-    run_start = time.time()
+    run_start = now_s()
     base_elapsed = state["elapsed"]
     loss_acc, n_acc, tok_acc, t_acc = 0.0, 0, 0, time.time()
     while True:
-        elapsed = base_elapsed + (time.time() - run_start)
+        elapsed = base_elapsed + (now_s() - run_start)
         if elapsed >= budget_s or (max_steps is not None and state["step"] >= max_steps):
             break
-        lr = lr_at(elapsed, budget_s, state["step"], peak_lr, warmup)
+        lr = lr_at(elapsed, budget_s, state["step"], peak_lr, warmup, schedule, decay_frac)
         for g in opt.param_groups:
             g["lr"] = lr
         noisy, target, masked, weight = (t.to(device, non_blocking=True) for t in source.batch(batch_size))
@@ -285,10 +308,10 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
         n_acc += 1
         tok_acc += noisy.numel()
         now = time.time()
-        state["elapsed"] = base_elapsed + (now - run_start)
+        state["elapsed"] = base_elapsed + (now_s() - run_start)
         if now - last_log >= log_every_s:
             ev = evaluate(model, eval_set)
-            rec = {"step": state["step"], "elapsed_s": round(state["elapsed"]), "lr": lr,
+            rec = {"step": state["step"], "elapsed_s": round(state["elapsed"]), "clock": clock, "lr": lr,
                    "loss": loss_acc / n_acc, "tokens": state["tokens"],
                    "tok_per_s": tok_acc / (now - t_acc), "valid_acc15": ev["accuracy"],
                    "valid_nll15": ev["nll"]}
@@ -301,6 +324,6 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
             last_ckpt = time.time()
     if isinstance(source, Prefetcher):
         source.close()
-    if time.time() - run_start > 0 and state["step"] > start_step:  # never rewrite an untouched checkpoint
+    if state["step"] > start_step:  # never rewrite an untouched checkpoint
         save()
     return model.cpu()
