@@ -20,6 +20,7 @@ export const Strategy = z.enum([
   'topk_margin', // Dream: confidence = top-1 minus top-2 probability
   'entropy', // Dream: confidence = negative entropy
   'threshold', // Fast-dLLM: reveal every slot with confidence >= threshold (at least one)
+  'origin', // Dream: each masked slot is revealed with probability 1 - s/t, in random order
 ])
 export type Strategy = z.infer<typeof Strategy>
 
@@ -39,6 +40,13 @@ export const SamplingSettings = z.object({
   seed: z.number().int().min(0).max(0xffffffff),
   /** Candidates per request, decoded together through the batch dimension. */
   candidates: z.number().int().min(1).max(16),
+  /** Keep only the k most likely tokens before sampling (Dream's top_k); 0 or absent = off. */
+  topK: z.number().int().min(0).max(1_000_000).optional(),
+  /**
+   * Dream's alg_temp (maskgit_plus, topk_margin, entropy): > 0 draws the slots to reveal from
+   * softmax(confidence / algTemp) instead of taking the most confident; 0 or absent = top ones.
+   */
+  algTemp: z.number().min(0).max(100).optional(),
 })
 export type SamplingSettings = z.infer<typeof SamplingSettings>
 
@@ -95,6 +103,19 @@ export const CharRange = z
 export type CharRange = z.infer<typeof CharRange>
 
 /**
+ * A span's length target in words: 'shorter' / 'same' / 'longer' than its original text (an
+ * empty span counts as 8 words), or an explicit range. The engine sizes the slot budget from
+ * it and lets the fill end anywhere from the minimum on.
+ */
+export const LengthTarget = z.union([
+  z.enum(['shorter', 'same', 'longer']),
+  z
+    .object({ minWords: z.number().int().min(1).max(500), maxWords: z.number().int().min(1).max(500) })
+    .refine((r) => r.maxWords >= r.minWords, { message: 'maxWords must not be below minWords' }),
+])
+export type LengthTarget = z.infer<typeof LengthTarget>
+
+/**
  * One masked span to fill. `from..to` is the original text the span replaces (may be
  * empty: an insertion point). `slots` is the budget of mask slots; when omitted the engine
  * uses the token count of the original text (and a default for an empty span).
@@ -104,6 +125,8 @@ export const SpanSpec = z.object({
   from: z.number().int().min(0),
   to: z.number().int().min(0),
   slots: z.number().int().min(1).max(1024).optional(),
+  /** How long the writer wants the fill, in words (see LengthTarget); overrides `slots`. */
+  length: LengthTarget.optional(),
 })
 export type SpanSpec = z.infer<typeof SpanSpec>
 
@@ -150,6 +173,12 @@ export const SpanCandidate = z.object({
   tokenIds: z.array(z.number().int()),
   /** Mean confidence of the revealed tokens. */
   confidence: z.number(),
+  /**
+   * Spaces just before the span's `from` that this fill removes (a fill starting with "'s" or
+   * a comma joins the word before; an empty fill takes one of the two spaces around it).
+   * Apply as: replace (from - trimBefore)..to with `text`. Absent = 0.
+   */
+  trimBefore: z.number().int().min(0).optional(),
 })
 export type SpanCandidate = z.infer<typeof SpanCandidate>
 

@@ -11,6 +11,7 @@ const STRATEGY_LABELS: Record<Strategy, string> = {
   maskgit_plus: 'Top-1 probability (Dream)',
   topk_margin: 'Top-2 margin (Dream)',
   entropy: 'Entropy (Dream)',
+  origin: 'Random order (Dream origin)',
 }
 
 export function SettingsPopover({ session }: { session: Session }) {
