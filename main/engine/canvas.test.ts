@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { applyFills, buildCanvas, spanFillText, validateSpans } from './canvas'
+import { applyFills, buildCanvas, buildCanvasCancellable, spanFillText, validateSpans } from './canvas'
 import { CanvasError } from './errors'
 import { TokenizerCodec } from './text-codec'
 import { unigramTokenizerJson, wordPieceTokenizerJson } from './test-fixtures'
@@ -185,5 +185,47 @@ describe('long documents', () => {
       const from = starts[s.span] - s.offset
       expect(Array.from(w.ids)).toEqual(full.slice(from, from + w.ids.length))
     }
+  })
+})
+
+describe('hostile text: long runs without spaces, cancellation', () => {
+  const cjk = (n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7) % 2000))).join('')
+
+  it('200k unspaced characters build a canvas without throwing (spans at the start, middle and end)', () => {
+    for (const text of [cjk(200_000), 'x'.repeat(200_000), Buffer.alloc(150_000, 9).toString('base64')]) {
+      const n = text.length
+      const spans = [
+        { id: 'a', from: 10, to: 10, slots: 4 },
+        { id: 'b', from: n >> 1, to: (n >> 1) + 5 },
+        { id: 'c', from: n, to: n, slots: 3 },
+      ]
+      const c = buildCanvas(text, spans, [], codec, { maxLength: 64, maskId: MASK })
+      expect(c.windows.length).toBeGreaterThanOrEqual(1)
+      for (const w of c.windows) expect(w.ids.length).toBeLessThanOrEqual(64)
+      expect(c.spans.map((s) => s.slots)).toEqual([4, expect.any(Number), 3])
+    }
+  })
+
+  it('one span after 200k unspaced characters: the same canvas sync and cancellable', async () => {
+    const text = cjk(200_000) + ' the cat'
+    const spans = [{ id: 's', from: text.length - 3, to: text.length }]
+    let checkpoints = 0
+    const async = await buildCanvasCancellable(text, spans, [], codec, { maxLength: 64, maskId: MASK }, () => {
+      checkpoints++
+    })
+    const sync = buildCanvas(text, spans, [], codec, { maxLength: 64, maskId: MASK })
+    expect(async).toEqual(sync)
+    expect(checkpoints).toBeGreaterThan(0)
+  })
+
+  it('a checkpoint that throws stops the build part way', async () => {
+    const text = cjk(100_000)
+    let checkpoints = 0
+    await expect(
+      buildCanvasCancellable(text, [{ id: 's', from: 50_000, to: 50_000, slots: 2 }], [], codec, { maxLength: 100_000, maskId: MASK }, () => {
+        if (++checkpoints === 3) throw new Error('cancelled')
+      }),
+    ).rejects.toThrow('cancelled')
+    expect(checkpoints).toBe(3)
   })
 })

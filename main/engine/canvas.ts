@@ -22,7 +22,7 @@
  */
 import type { CharRange, SpanSpec } from '../contract'
 import { CanvasError } from './errors'
-import type { TextCodec } from './text-codec'
+import { bindsToPrevious, MAX_PIECE_CHARS, pieceEnd, type TextCodec } from './text-codec'
 
 /** Default slot budget of an empty span (an insertion point) without explicit slots. */
 export const DEFAULT_EMPTY_SPAN_SLOTS = 8
@@ -132,34 +132,61 @@ const GAP = -1
 /** Characters per token assumed when choosing how much text to tokenize (grown if short). */
 const CHARS_PER_TOKEN_GUESS = 6
 
-/** Index of the first whitespace at or after `i` (or text.length). */
-function whitespaceAtOrAfter(text: string, i: number): number {
-  const m = /\s/g
-  m.lastIndex = i
-  return m.exec(text)?.index ?? text.length
+/** Characters encoded between two checkpoints while building a canvas. */
+const CHUNK_CHARS = 4096
+
+/**
+ * Token ids of a text, encoded in chunks of at most CHUNK_CHARS (cut as the codec cuts
+ * its pieces), yielding after each chunk so the caller can check for cancellation.
+ */
+function* encodeChunked(codec: TextCodec, text: string): Generator<void, number[]> {
+  const ids: number[] = []
+  for (let start = 0; start < text.length; ) {
+    const end = pieceEnd(text, start, CHUNK_CHARS)
+    for (const id of codec.encode(text.slice(start, end))) ids.push(id)
+    start = end
+    if (start < text.length) yield
+  }
+  return ids
 }
 
-/** Index just after the last whitespace at or before `i` (or 0). */
-function whitespaceAtOrBefore(text: string, i: number): number {
-  for (let k = Math.min(i, text.length) - 1; k >= 0; k--) if (/\s/.test(text[k])) return k + 1
-  return 0
+/** Where a tail of about `chars` characters starts: at a whitespace near there, else on a character boundary. */
+function tailStart(text: string, chars: number): number {
+  const at = Math.max(0, text.length - chars)
+  for (let k = at; k >= Math.max(1, at - MAX_PIECE_CHARS); k--) if (/\s/.test(text[k])) return k
+  let cut = at
+  while (cut < text.length && bindsToPrevious(text, cut)) cut++
+  return cut
 }
 
 /**
  * Tokens of a fixed segment, tokenizing only what a window can reach: the first
  * `head` and last `tail` tokens (0 = not needed). A long middle is replaced by one run of
  * GAP placeholders longer than any window, so spans on either side fall in different
- * windows. Cuts fall on whitespace and the tokens next to a cut are discarded.
+ * windows. Cuts fall on whitespace where there is one nearby, and the tokens next to a cut
+ * are discarded.
  */
-export function encodeSegment(codec: TextCodec, text: string, head: number, tail: number, gapLength: number): number[] {
+function* encodeSegmentSteps(codec: TextCodec, text: string, head: number, tail: number, gapLength: number): Generator<void, number[]> {
   const need = head + tail
   for (let chars = Math.max(64, need * CHARS_PER_TOKEN_GUESS); ; chars *= 2) {
-    if (text.length <= chars * 2) return codec.encode(text)
-    const headIds = head > 0 ? codec.encode(text.slice(0, whitespaceAtOrAfter(text, chars))) : []
-    const tailIds = tail > 0 ? codec.encode(text.slice(whitespaceAtOrBefore(text, text.length - chars))) : []
+    if (text.length <= chars * 2) return yield* encodeChunked(codec, text)
+    const headIds = head > 0 ? yield* encodeChunked(codec, text.slice(0, pieceEnd(text, 0, chars))) : []
+    const tailIds = tail > 0 ? yield* encodeChunked(codec, text.slice(tailStart(text, chars))) : []
     if ((head > 0 && headIds.length < head + 2) || (tail > 0 && tailIds.length < tail + 2)) continue
     const gap = new Array<number>(gapLength).fill(GAP)
     return [...headIds.slice(0, head), ...gap, ...tailIds.slice(tailIds.length - tail)]
+  }
+}
+
+/** encodeSegmentSteps run to the end (see there). */
+export function encodeSegment(codec: TextCodec, text: string, head: number, tail: number, gapLength: number): number[] {
+  return runToEnd(encodeSegmentSteps(codec, text, head, tail, gapLength))
+}
+
+function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next()
+    if (r.done) return r.value
   }
 }
 
@@ -171,6 +198,37 @@ export function buildCanvas(
   codec: TextCodec,
   options: CanvasOptions,
 ): Canvas {
+  return runToEnd(canvasSteps(text, specs, locked, codec, options))
+}
+
+/**
+ * buildCanvas that awaits `checkpoint` between chunks of text (every few thousand
+ * characters): a checkpoint that throws stops the build there, and one that yields to the
+ * event loop keeps the process responsive while a long document is tokenized.
+ */
+export async function buildCanvasCancellable(
+  text: string,
+  specs: readonly SpanSpec[],
+  locked: readonly CharRange[],
+  codec: TextCodec,
+  options: CanvasOptions,
+  checkpoint: () => Promise<void> | void,
+): Promise<Canvas> {
+  const steps = canvasSteps(text, specs, locked, codec, options)
+  for (;;) {
+    const r = steps.next()
+    if (r.done) return r.value
+    await checkpoint()
+  }
+}
+
+function* canvasSteps(
+  text: string,
+  specs: readonly SpanSpec[],
+  locked: readonly CharRange[],
+  codec: TextCodec,
+  options: CanvasOptions,
+): Generator<void, Canvas> {
   const sorted = validateSpans(text, specs, locked)
   const emptySlots = options.emptySpanSlots ?? DEFAULT_EMPTY_SPAN_SLOTS
   const room = options.maxLength - codec.wrap.prefix.length - codec.wrap.suffix.length
@@ -181,20 +239,20 @@ export function buildCanvas(
   let cursor = 0
   for (const [i, s] of sorted.entries()) {
     const lead = trailingSpaces(text, cursor, s.from)
-    const segment = encodeSegment(codec, text.slice(cursor, s.from - lead), i === 0 ? 0 : reach, reach, room + 1)
+    const segment = yield* encodeSegmentSteps(codec, text.slice(cursor, s.from - lead), i === 0 ? 0 : reach, reach, room + 1)
     for (const id of segment) tokens.push(id)
     const leadingSpace = text.slice(s.from - lead, s.from)
     const original = text.slice(s.from, s.to)
     const trail = trailingSpaces(text, s.from, s.to)
     const trailingSpace = text.slice(s.to - trail, s.to)
     const core = original.slice(0, original.length - trail)
-    const originalIds = codec.encode(leadingSpace + core)
+    const originalIds = yield* encodeChunked(codec, leadingSpace + core)
     const slots = s.slots ?? (core.length > 0 && originalIds.length > 0 ? originalIds.length : emptySlots)
     spans.push({ id: s.id, from: s.from, to: s.to, original, leadingSpace, trailingSpace, originalIds, slots, start: tokens.length })
     for (let k = 0; k < slots; k++) tokens.push(options.maskId)
     cursor = s.to - trail
   }
-  for (const id of encodeSegment(codec, text.slice(cursor), reach, 0, room + 1)) tokens.push(id)
+  for (const id of yield* encodeSegmentSteps(codec, text.slice(cursor), reach, 0, room + 1)) tokens.push(id)
   return { spans, windows: cutWindows(tokens, spans, codec.wrap, options.maxLength), totalTokens: tokens.length }
 }
 

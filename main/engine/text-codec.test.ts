@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { TokenizerCodec } from './text-codec'
+import { splitPieces, TokenizerCodec } from './text-codec'
 import { unigramTokenizerJson, wordPieceTokenizerJson } from './test-fixtures'
 
 describe('TokenizerCodec (Unigram + Metaspace)', () => {
@@ -38,5 +38,62 @@ describe('TokenizerCodec (WordPiece, BERT-style)', () => {
     const s = codec.idOf('##s')!
     expect(codec.decodeSpan([cat, s])).toBe(' cats')
     expect(codec.vocabSize).toBe(13)
+  })
+})
+
+describe('literal special-token text stays text (hostile input)', () => {
+  const literals = ['<mask>', '<pad>', '</s>', '<unk>', '[MASK]', '[CLS]', '[SEP]', '[PAD]', '<MASK>']
+  const cases: [string, TokenizerCodec][] = [
+    ['Unigram', new TokenizerCodec(unigramTokenizerJson())],
+    ['WordPiece', new TokenizerCodec(wordPieceTokenizerJson())],
+  ]
+  for (const [name, codec] of cases) {
+    it(`${name}: no literal becomes a special id, alone or inside text`, () => {
+      const specials = new Set([...codec.specialIds])
+      for (const lit of literals) {
+        for (const text of [lit, `the ${lit} cat`, `a${lit}${lit}b`, `${lit}\n${lit}`]) {
+          const ids = codec.encode(text)
+          expect(ids.length).toBeGreaterThan(0)
+          const leaked = ids.filter((id) => specials.has(id) && codec.tokenizer.id_to_token(id) !== (name === 'Unigram' ? '<unk>' : '[UNK]'))
+          expect(leaked, `${JSON.stringify(text)} -> ${ids.map((i) => codec.tokenizer.id_to_token(i)).join('|')}`).toEqual([])
+        }
+      }
+    })
+  }
+
+  it('the library itself would have encoded them as special tokens (the test can fail)', () => {
+    const codec = cases[0][1]
+    expect(codec.tokenizer.encode('the <mask> cat', { add_special_tokens: false }).ids).toContain(3)
+  })
+
+  it('ordinary text encodes exactly as the library does', () => {
+    const codec = cases[0][1]
+    const text = 'the cat sat on the mat. The dog ran and a cat was on it'
+    expect(codec.encode(text)).toEqual(codec.tokenizer.encode(text, { add_special_tokens: false }).ids)
+  })
+})
+
+describe('pieces (bounded pre-tokenization)', () => {
+  it('joined pieces give the text back; each is at most the limit; cuts fall before whitespace', () => {
+    const text = 'word '.repeat(200) + 'x'.repeat(1000) + ' tail'
+    const pieces = splitPieces(text, 64)
+    expect(pieces.join('')).toBe(text)
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThanOrEqual(64)
+    for (const p of pieces.slice(1, 10)) expect(p.startsWith(' ')).toBe(true)
+  })
+  it('never splits a surrogate pair or a combining sequence', () => {
+    const text = '😀'.repeat(100) + 'e\u0301'.repeat(100)
+    for (const p of splitPieces(text, 7)) {
+      expect(/^[\uDC00-\uDFFF\u0301]/.test(p)).toBe(false)
+    }
+    expect(splitPieces(text, 7).join('')).toBe(text)
+  })
+  it('200k characters without a space encode without throwing (Unigram and WordPiece)', () => {
+    const cjk = Array.from({ length: 200_000 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7) % 2000))).join('')
+    const b64 = Buffer.alloc(150_000, 7).toString('base64')
+    for (const codec of [new TokenizerCodec(unigramTokenizerJson()), new TokenizerCodec(wordPieceTokenizerJson())]) {
+      expect(codec.encode(cjk).length).toBeGreaterThan(0)
+      expect(codec.encode(b64).length).toBeGreaterThan(0)
+    }
   })
 })

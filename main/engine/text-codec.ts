@@ -3,6 +3,18 @@
  * decode a span's tokens with its leading space intact, and the special tokens the
  * tokenizer's post-processor wraps a sequence in (BERT's [CLS] ... [SEP]).
  *
+ * Text is always text: a literal `<mask>`, `</s>` or `[CLS]` in the document is encoded
+ * as the characters it is made of, never as the special token (special ids only ever come
+ * from the engine). @huggingface/tokenizers has no option to turn special-token splitting
+ * off, so encoding uses a second tokenizer built without the special added tokens, and any
+ * special id the model itself still produces for a literal (a Unigram vocabulary holds
+ * `<mask>` as a piece) is avoided by splitting the text inside that literal.
+ *
+ * Encoding is linear in the text: text is cut into pieces of at most MAX_PIECE_CHARS
+ * (before a whitespace where there is one), since the library's models are superlinear
+ * in the length of one pre-tokenized word and a 200k-character run without spaces would
+ * otherwise take minutes or overflow the stack.
+ *
  * `TextCodec` is the interface the pure modules (canvas, fill assembly) depend on, so they
  * can be tested with a hand-made codec; `TokenizerCodec` implements it over
  * @huggingface/tokenizers.
@@ -21,12 +33,55 @@ export interface TextCodec {
   readonly wrap: { readonly prefix: readonly number[]; readonly suffix: readonly number[] }
 }
 
+/** Longest text handed to the tokenizer at once (see the module comment). */
+export const MAX_PIECE_CHARS = 256
+
+const isWhitespace = (c: number) => c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11 || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029
+/** True for a code unit that must stay with the one before it (low surrogate, combining mark, joiner, variation selector). */
+export const bindsToPrevious = (text: string, i: number): boolean => {
+  const c = text.charCodeAt(i)
+  if (c >= 0xdc00 && c <= 0xdfff) return true
+  if (c === 0x200d || (c >= 0xfe00 && c <= 0xfe0f)) return true
+  return /\p{M}/u.test(text[i])
+}
+
+/**
+ * Where to end a piece that starts at `start` and may be at most `max` long: just before
+ * the last whitespace in it (the next piece then starts with its space, as pre-tokenizers
+ * attach a space to the word after it), else at `start + max` moved back off a surrogate
+ * pair or combining sequence. Always > start.
+ */
+export function pieceEnd(text: string, start: number, max: number): number {
+  const limit = start + max
+  if (limit >= text.length) return text.length
+  for (let k = limit; k > start; k--) if (isWhitespace(text.charCodeAt(k))) return k
+  let cut = limit
+  while (cut > start + 1 && bindsToPrevious(text, cut)) cut--
+  return cut
+}
+
+/** The text cut into pieces of at most `max` characters (see pieceEnd); joined, they give the text back. */
+export function splitPieces(text: string, max: number): string[] {
+  const pieces: string[] = []
+  for (let start = 0; start < text.length; ) {
+    const end = pieceEnd(text, start, max)
+    pieces.push(text.slice(start, end))
+    start = end
+  }
+  return pieces
+}
+
 /** Contents the context token is chosen from, in order of preference. */
 const CONTEXT_CANDIDATES = ['a', 'the', 'A', 'x', 'I', 'The']
 
 /** A Hugging Face tokenizer.json, wrapped as a TextCodec. */
 export class TokenizerCodec implements TextCodec {
   readonly tokenizer: Tokenizer
+  /** The same tokenizer without its special added tokens: what document text is encoded with. */
+  private readonly textTokenizer: Tokenizer
+  /** Special token contents, lowercased, for finding literals in text. */
+  private readonly specialContents: string[]
+  private readonly unkId: number | undefined
   /** Number of ids (largest id + 1, added tokens included). */
   readonly vocabSize: number
   /** Added tokens: content -> id. */
@@ -41,6 +96,8 @@ export class TokenizerCodec implements TextCodec {
   /** Throws when the json is not a tokenizer the library can build. */
   constructor(tokenizerJson: object, tokenizerConfig: object = {}) {
     this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig)
+    const json = tokenizerJson as { added_tokens?: { special?: boolean }[] }
+    this.textTokenizer = new Tokenizer({ ...json, added_tokens: (json.added_tokens ?? []).filter((t) => !t.special) }, tokenizerConfig)
     const vocab = this.tokenizer.get_vocab(true)
     let maxId = -1
     for (const id of vocab.values()) if (id > maxId) maxId = id
@@ -55,14 +112,53 @@ export class TokenizerCodec implements TextCodec {
     this.addedTokens = added
     this.specialIds = special
     this.wrap = this.findWrap()
+    this.specialContents = [...added].filter(([, id]) => special.has(id)).map(([content]) => content.toLowerCase()).filter((c) => c.length > 0)
+    const unkContent = (this.tokenizer.model as { unk_token?: string } | null)?.unk_token
+    this.unkId = (unkContent !== undefined ? this.idOf(unkContent) : undefined) ?? added.get('[UNK]') ?? added.get('<unk>')
     const ctx = this.findContextToken(vocab)
     this.contextId = ctx.id
     this.contextText = ctx.text
   }
 
   encode(text: string): number[] {
+    const ids: number[] = []
+    for (const piece of splitPieces(text, MAX_PIECE_CHARS)) for (const id of this.encodeLiteral(piece)) ids.push(id)
+    return ids
+  }
+
+  /**
+   * Ids of a short text with no special token among them (an unknown character may still
+   * give the unk id). Where the model turns a literal into a special id, the text is split
+   * after the first character of that literal and each part encoded on its own.
+   */
+  private encodeLiteral(text: string): number[] {
     if (text.length === 0) return []
-    return this.tokenizer.encode(text, { add_special_tokens: false }).ids
+    const ids = this.textTokenizer.encode(text, { add_special_tokens: false }).ids
+    let special = false
+    let unk = false
+    for (const id of ids) {
+      if (id === this.unkId) unk = true
+      else if (this.specialIds.has(id)) special = true
+    }
+    if (!special && !unk) return ids
+    const lower = text.toLowerCase()
+    let at = -1
+    if (lower.length === text.length)
+      for (const c of this.specialContents) {
+        const i = lower.indexOf(c)
+        if (i >= 0 && (at < 0 || i < at)) at = i
+      }
+    if (at < 0 && !special) return ids // unk for a real unknown character
+    // Cut after the literal's first character, or (none found) in the middle.
+    let cut = at >= 0 ? at + 1 : text.length >> 1
+    while (cut > 0 && cut < text.length && bindsToPrevious(text, cut)) cut++
+    if (cut <= 0 || cut >= text.length) {
+      cut = text.length >> 1
+      while (cut > 0 && bindsToPrevious(text, cut)) cut--
+    }
+    // One character the model still reads as a special token: leave it out of the context.
+    if (cut <= 0) return ids.filter((id) => id === this.unkId || !this.specialIds.has(id))
+    return [...this.encodeLiteral(text.slice(0, cut)), ...this.encodeLiteral(text.slice(cut))]
   }
 
   decodeSpan(ids: readonly number[]): string {
