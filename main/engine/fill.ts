@@ -5,7 +5,7 @@
  * CLI and the tests all call `runFill`.
  */
 import type { FillRequest, FillResult, FillStepEvent, ModelInfo, RevealedSlot, SpanFill } from '../contract'
-import { buildCanvas, spanFillText, type Canvas } from './canvas'
+import { buildCanvasCancellable, spanFillText, type Canvas } from './canvas'
 import type { LoadedModel } from './model-dir'
 import { plannedSteps, runReverseProcess, type Denoise } from './reverse-process'
 import { rngStream } from './rng'
@@ -52,11 +52,15 @@ export interface FillOptions {
 export async function runFill(model: FillModel, request: FillRequest, hooks: FillHooks = {}, options: FillOptions = {}): Promise<FillResult> {
   const started = performance.now()
   const { settings } = request
-  const canvas = buildCanvas(request.text, request.spans, request.locked, model.codec, {
-    maxLength: model.info.maxLength,
-    maskId: model.maskId,
-    emptySpanSlots: options.emptySpanSlots,
-  })
+  // Tokenizing a long document yields to the checkpoint between chunks, so it can be cancelled.
+  const canvas = await buildCanvasCancellable(
+    request.text,
+    request.spans,
+    request.locked,
+    model.codec,
+    { maxLength: model.info.maxLength, maskId: model.maskId, emptySpanSlots: options.emptySpanSlots },
+    hooks.checkpoint ?? (() => {}),
+  )
   const C = settings.candidates
   const rngs = Array.from({ length: C }, (_, c) => rngStream(settings.seed, c))
   const windowSlots = canvas.windows.map((w) => w.spans.reduce((n, s) => n + canvas.spans[s.span].slots, 0))
