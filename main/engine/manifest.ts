@@ -7,12 +7,15 @@ import { ModelFamily } from '../contract'
 
 const TokenId = z.number().int().min(0)
 
+/** Longest window the engine accepts from a manifest (ModernBERT's 8,192 fits; 100,000 is a typo or a lie). */
+export const MAX_WINDOW = 32_768
+
 /** manifest.json of a model directory. Extra keys are kept (eval figures, training notes...). */
 export const ModelManifest = z.looseObject({
   name: z.string().min(1),
   family: ModelFamily,
-  /** Longest token sequence the model accepts (one window). */
-  maxLength: z.number().int().min(8),
+  /** Longest token sequence the model accepts (one window); checked by a forward pass at load. */
+  maxLength: z.number().int().min(8).max(MAX_WINDOW, `must be at most ${MAX_WINDOW} tokens (one window the model sees at once)`),
   /** Size of the logits' last dimension. */
   vocabSize: z.number().int().positive(),
   tokens: z.looseObject({
@@ -25,6 +28,16 @@ export const ModelManifest = z.looseObject({
   shiftedLogits: z.boolean().default(false),
   license: z.string().optional(),
   eval: z.record(z.string(), z.unknown()).optional(),
+}).superRefine((m, ctx) => {
+  // Each special token is its own id, inside the vocabulary: a pad that is also the mask
+  // would make every fill read as "nothing here", an id past vocabSize has no logit.
+  const named = (['mask', 'pad', 'eos', 'unk'] as const).flatMap((k) => (m.tokens[k] == null ? [] : [[k, m.tokens[k]] as const]))
+  for (const [k, id] of named)
+    if (id >= m.vocabSize) ctx.addIssue({ code: 'custom', path: ['tokens', k], message: `id ${id} is outside the vocabulary (vocabSize ${m.vocabSize})` })
+  for (let i = 0; i < named.length; i++)
+    for (let j = i + 1; j < named.length; j++)
+      if (named[i][1] === named[j][1])
+        ctx.addIssue({ code: 'custom', path: ['tokens', named[j][0]], message: `${named[j][0]} and ${named[i][0]} are both id ${named[i][1]}; every special token needs its own id` })
 })
 export type ModelManifest = z.infer<typeof ModelManifest>
 

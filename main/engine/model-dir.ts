@@ -119,6 +119,7 @@ export async function loadModelDir(dirPath: string, options: LoadOptions = {}): 
   try {
     checkGraph(session, modelPath)
     const vocab = await probeVocab(session, manifest, codec, modelPath, manifestPath, tokenizerPath)
+    await probeMaxLength(session, manifest, codec, modelPath, manifestPath)
     const info: ModelInfo = {
       name: manifest.name,
       family: manifest.family,
@@ -159,7 +160,11 @@ async function readManifest(dir: string, codec: TokenizerCodec): Promise<{ manif
     throw new ModelDirError(configPath, `cannot describe the model (${issuesOf(config.error)})`, 'Use the config.json of the exported model, or add a manifest.json')
   const derived = deriveManifest(config.data, codec.addedTokens, codec.vocabSize, basename(dir))
   if ('problem' in derived) throw new ModelDirError(join(dir, 'tokenizer.json'), derived.problem, 'A fill-mask model needs its mask and padding tokens; add a manifest.json naming them')
-  return { manifest: derived.manifest, manifestPath: configPath }
+  // The derived manifest meets the same rules as a written one (distinct ids, window size).
+  const checked = ModelManifest.safeParse(derived.manifest)
+  if (!checked.success)
+    throw new ModelDirError(configPath, `with tokenizer.json gives a manifest that breaks the model contract (${issuesOf(checked.error)})`, 'Add a manifest.json with the right values next to model.onnx')
+  return { manifest: checked.data, manifestPath: configPath }
 }
 
 /** The manifest's special ids must exist in the tokenizer, and the mask id must be a mask token. */
@@ -175,8 +180,9 @@ function checkTokens(manifest: ModelManifest, manifestPath: string, codec: Token
       `has "${maskContent}" at the manifest's mask id ${mask}, not a mask token; it is probably the tokenizer of another model`,
       'Use the tokenizer.json the model was trained with',
     )
-  if (content(pad) === undefined)
-    throw new ModelDirError(manifestPath, `names padding token id ${pad}, which tokenizer.json does not have`, 'Fix tokens.pad or use the tokenizer the model was trained with')
+  for (const [key, id] of [['pad', pad], ['eos', manifest.tokens.eos], ['unk', manifest.tokens.unk]] as const)
+    if (id != null && content(id) === undefined)
+      throw new ModelDirError(manifestPath, `names ${key} token id ${id}, which tokenizer.json does not have`, `Fix tokens.${key} or use the tokenizer the model was trained with`)
 }
 
 /** Every graph input must be one the contract feeds; input_ids and logits must be there. */
@@ -200,6 +206,42 @@ function vocabPaddingAllowance(vocab: number): number {
   return Math.max(128, Math.ceil(vocab * 0.02))
 }
 
+/** Inputs of one probe run: ids, and all-ones attention_mask / zero token_type_ids where the graph has them. */
+function probeFeeds(session: ort.InferenceSession, probe: readonly number[]): Record<string, ort.Tensor> {
+  const ids = BigInt64Array.from(probe.map(BigInt))
+  const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, [1, probe.length]) }
+  if (session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(probe.length).fill(1n), [1, probe.length])
+  if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(probe.length), [1, probe.length])
+  return feeds
+}
+
+/**
+ * Runs the model once on a full window (manifest maxLength tokens) so a manifest cannot
+ * promise more positions than the graph has: a lie would otherwise load and then fail every
+ * long fill with a raw ONNX Runtime error.
+ */
+async function probeMaxLength(session: ort.InferenceSession, manifest: ModelManifest, codec: TokenizerCodec, modelPath: string, manifestPath: string): Promise<void> {
+  const n = manifest.maxLength
+  const inner = n - codec.wrap.prefix.length - codec.wrap.suffix.length
+  if (inner < 1) throw new ModelDirError(manifestPath, `says maxLength ${n}, too short to hold the tokenizer's ${n - inner} wrapping tokens and any text`, 'Set maxLength to the length the model was trained with')
+  const probe = [...codec.wrap.prefix, ...new Array<number>(inner).fill(manifest.tokens.mask), ...codec.wrap.suffix]
+  let dims: readonly number[] | undefined
+  try {
+    // A failure is reported below as a ModelDirError; ONNX Runtime need not log it too.
+    const out = await session.run(probeFeeds(session, probe), { logSeverityLevel: 4 })
+    dims = out.logits?.dims
+    for (const t of Object.values(out)) t.dispose?.()
+  } catch (e) {
+    throw new ModelDirError(
+      manifestPath,
+      `says maxLength ${n}, but model.onnx fails on an input of ${n} tokens (${(e as Error).message.split('\n')[0].slice(0, 300)})`,
+      'Set maxLength to the number of positions the model was trained with (max_position_embeddings in its config.json)',
+    )
+  }
+  if (!dims || dims[1] !== n)
+    throw new ModelDirError(modelPath, `returns logits of shape [${dims?.join(', ')}] for an input of ${n} tokens`, 'Export logits as float32 [batch, length, vocab] with a dynamic length axis')
+}
+
 /** Runs the model once on a short input and checks the logits' vocabulary dimension. */
 async function probeVocab(
   session: ort.InferenceSession,
@@ -210,13 +252,9 @@ async function probeVocab(
   tokenizerPath: string,
 ): Promise<number> {
   const probe = [...codec.wrap.prefix, manifest.tokens.mask, manifest.tokens.mask, ...codec.wrap.suffix]
-  const ids = BigInt64Array.from(probe.map(BigInt))
-  const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, [1, probe.length]) }
-  if (session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(probe.length).fill(1n), [1, probe.length])
-  if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(probe.length), [1, probe.length])
   let logits: ort.Tensor | undefined
   try {
-    logits = (await session.run(feeds)).logits
+    logits = (await session.run(probeFeeds(session, probe))).logits
   } catch (e) {
     throw new ModelDirError(modelPath, `fails on a probe input of ${probe.length} tokens (${(e as Error).message.split('\n')[0]})`, 'Check that input_ids is int64 [batch, length] with dynamic axes')
   }
