@@ -313,12 +313,19 @@ export type ExportFormat = z.infer<typeof ExportFormat>
 
 export const ExportRequest = z.object({
   format: ExportFormat,
-  /** Omitted: ask the writer where. */
+  /** Omitted: ask the writer where. Only a `.jsonl` file inside the workspace (or one chosen in a dialog). */
   path: z.string().min(1).optional(),
+  /** The writer confirmed replacing an existing file; without it an existing target answers `exists`. */
+  replace: z.boolean().optional(),
 })
 export type ExportRequest = z.infer<typeof ExportRequest>
 export const ExportResult = z.object({ path: z.string(), lines: z.number().int() })
 export type ExportResult = z.infer<typeof ExportResult>
+/** The export target already exists: nothing was written; ask the writer, then send `replace: true`. */
+export const ExportExists = z.object({ status: z.literal('exists'), path: z.string(), name: z.string() })
+export type ExportExists = z.infer<typeof ExportExists>
+export const ExportOutcome = z.discriminatedUnion('status', [ExportResult.extend({ status: z.literal('exported') }), ExportExists])
+export type ExportOutcome = z.infer<typeof ExportOutcome>
 
 /** One exported line (standard form) as shown in the panel's preview. */
 export const PreferencePairPreview = z.object({
@@ -379,7 +386,7 @@ export const requests = {
   'prefs:stats': { payload: Void, result: PreferenceStats },
   'prefs:setEnabled': { payload: z.object({ enabled: z.boolean() }), result: PreferenceStats },
   'prefs:clear': { payload: z.object({ confirm: z.literal(true) }), result: PreferenceStats },
-  'prefs:export': { payload: ExportRequest, result: ExportResult.nullable() },
+  'prefs:export': { payload: ExportRequest, result: ExportOutcome.nullable() },
 } as const
 
 /** Every event: its payload schema. */

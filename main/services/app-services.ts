@@ -4,15 +4,19 @@
  * them. The host supplies only what differs: how to start the engine process, native
  * dialogs (or none), and how to broadcast events.
  */
+import { join } from 'node:path'
 import type { EngineState, EventChannel, EventPayload, HostInfo, SenderContext } from '../contract'
 import { EngineClient, type SpawnEngine } from '../engine/engine-client'
 import { defaultModelDir } from '../engine/model-paths'
 import { PreferenceStore } from '../store/preference-store'
+import { FillLedger } from './fill-ledger'
 import type { EngineGateway, PreferenceGateway } from './gateways'
+import { ModelDirectoryPolicy } from './model-access'
+import { explainNativeModuleError } from './native-modules'
 import { RecoveryStore } from './recovery'
 import { createRequestHandlers, type FileDialogs } from './request-handlers'
 import type { RequestHandlers } from '../contract'
-import { preferenceDbPath, recoveryDir } from './user-data'
+import { preferenceDbPath, recoveryDir, userModelsDir } from './user-data'
 
 export interface AppServicesOptions {
   appRoot: string
@@ -32,6 +36,13 @@ export interface AppServices {
   handlers: RequestHandlers
   engine: EngineClient
   prefs: PreferenceGateway
+  /**
+   * Model directories engine:loadModel may open. The model manager and native folder
+   * dialogs call `models.allow(dir)` for a directory the writer chose outside the models folders.
+   */
+  models: ModelDirectoryPolicy
+  /** A window or connection went away: its queued and running fills are cancelled. */
+  senderClosed(senderId: string): void
   dispose(): Promise<void>
 }
 
@@ -55,7 +66,7 @@ function openPreferences(path: string): PreferenceGateway {
   try {
     return PreferenceStore.open(path)
   } catch (err) {
-    const message = `The preference log is unavailable: ${err instanceof Error ? err.message : String(err)}`
+    const message = `The preference log is unavailable: ${explainNativeModuleError(err)}`
     const fail = (): never => {
       throw new Error(message)
     }
@@ -68,6 +79,10 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const unsubscribe = engine.onState((state: EngineState) => options.broadcast('engine:state', state))
   engine.start()
   const modelDir = options.modelDir ?? defaultModelDir(options.appRoot)
+  const models = new ModelDirectoryPolicy([join(options.appRoot, 'models'), userModelsDir(options.userDataDir)])
+  // A directory named on the command line was chosen by the writer.
+  if (options.modelDir) await models.allow(options.modelDir)
+  const fills = new FillLedger()
   // Loads in the background; failures surface as the engine's 'error' state with the loader's message.
   engine.loadModel(modelDir).catch((err: unknown) => console.error(`Infill: could not load the model in ${modelDir}: ${err instanceof Error ? err.message : String(err)}`))
 
@@ -84,6 +99,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     workspaceDir: options.workspaceDir,
     recovery: new RecoveryStore(recoveryDir(options.userDataDir)),
     engine: engineGateway(engine),
+    models,
+    fills,
     prefs,
     onDirty: options.onDirty,
   })
@@ -91,6 +108,10 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     handlers,
     engine,
     prefs,
+    models,
+    senderClosed: (senderId) => {
+      for (const requestId of fills.fillsOf(senderId)) engine.cancel(requestId)
+    },
     dispose: async () => {
       unsubscribe()
       await engine.dispose()

@@ -2,10 +2,13 @@
  * The main-process services behind every request of the contract, shared by both hosts
  * (Electron IPC and the browser-mode WebSocket). Payloads arrive already validated.
  */
-import { join } from 'node:path'
+import { promises as fs } from 'node:fs'
+import { basename, extname, join } from 'node:path'
 import type { HostInfo, RequestHandlers, SenderContext } from '../contract'
 import { readDocument, writeDocument, listWorkspace } from './documents'
+import type { FillLedger } from './fill-ledger'
 import type { EngineGateway, PreferenceGateway } from './gateways'
+import type { ModelDirectoryPolicy } from './model-access'
 import { PathPolicy } from './path-policy'
 import type { RecoveryStore } from './recovery'
 
@@ -21,6 +24,10 @@ export interface ServiceDeps {
   workspaceDir: string | null
   recovery: RecoveryStore
   engine: EngineGateway
+  /** Which model directories engine:loadModel may open. */
+  models: ModelDirectoryPolicy
+  /** Who started which fill (per-connection limits, cancel rights). */
+  fills: FillLedger
   prefs: PreferenceGateway
   /** Called when a window reports unsaved changes (desktop: window title and close prompt). */
   onDirty?: (sender: SenderContext, dirty: boolean, title: string) => void
@@ -38,13 +45,14 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     if (!deps.dialogs) {
       if (kind === 'preferences' && deps.workspaceDir) {
         const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-        return join(deps.workspaceDir, `infill-preferences-${stamp}.jsonl`)
+        return paths.check(join(deps.workspaceDir, `infill-preferences-${stamp}.jsonl`))
       }
       throw new Error('No file was named. Pick a file from the workspace list or type a name ending in .md.')
     }
     const picked = kind === 'open' ? await deps.dialogs.pickOpenPath(sender) : await deps.dialogs.pickSavePath(sender, kind)
-    if (picked) paths.grant(picked)
-    return picked
+    if (!picked) return null
+    await paths.grant(picked)
+    return paths.check(picked)
   }
 
   return {
@@ -52,39 +60,50 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     'doc:open': async ({ path }, sender) => {
       const chosen = await choose(path, sender, 'open')
       if (!chosen) return null
-      const doc = await readDocument(chosen)
-      paths.grant(chosen)
-      return doc
+      return readDocument(chosen)
     },
-    'doc:save': async ({ path, markdown, sidecar }, sender) => {
+    'doc:save': async ({ path, markdown, sidecar, ifExists }, sender) => {
+      // A native save dialog has already asked about replacing the file it returns.
+      const confirmedByDialog = path === undefined && deps.dialogs !== null
       const chosen = await choose(path, sender, 'document')
       if (!chosen) return null
-      const saved = await writeDocument(chosen, markdown, sidecar)
-      paths.grant(chosen)
-      return saved
+      return writeDocument(chosen, markdown, sidecar, { ifExists: confirmedByDialog ? 'replace' : (ifExists ?? 'fail') })
     },
     'doc:list': async () => (deps.workspaceDir ? listWorkspace(deps.workspaceDir) : []),
     'doc:setDirty': async ({ dirty, title }, sender) => {
       deps.onDirty?.(sender, dirty, title)
     },
     'recovery:write': async (entry) => deps.recovery.write(entry),
-    'recovery:list': async () => {
-      const entries = await deps.recovery.list()
-      for (const e of entries) if (e.path) paths.grant(e.path)
-      return entries
-    },
+    // An entry's path is data for the writer to see: it grants nothing (saving a recovered
+    // document outside the workspace goes through Save As).
+    'recovery:list': async () => deps.recovery.list(),
     'recovery:discard': async ({ documentId }) => deps.recovery.discard(documentId),
     'engine:state': async () => deps.engine.state(),
-    'engine:loadModel': async ({ dir }) => deps.engine.loadModel(dir),
+    'engine:loadModel': async ({ dir }) => deps.engine.loadModel(await deps.models.check(dir)),
     'engine:fill': async (request, sender) => {
-      const queued = deps.engine.fill(request, {
-        step: (e) => sender.emit('fill:step', e),
-        done: (r) => sender.emit('fill:done', r),
-        error: (e) => sender.emit('fill:error', e),
-      })
-      return { requestId: request.requestId, queued }
+      deps.fills.admit(sender.id, request.requestId, request.text.length)
+      const settle = (): void => deps.fills.settle(request.requestId)
+      try {
+        const queued = deps.engine.fill(request, {
+          step: (e) => sender.emit('fill:step', e),
+          done: (r) => {
+            settle()
+            sender.emit('fill:done', r)
+          },
+          error: (e) => {
+            settle()
+            sender.emit('fill:error', e)
+          },
+        })
+        return { requestId: request.requestId, queued }
+      } catch (err) {
+        settle()
+        throw err
+      }
     },
-    'engine:cancel': async ({ requestId }) => deps.engine.cancel(requestId),
+    'engine:cancel': async ({ requestId }, sender) => {
+      if (deps.fills.assertMayCancel(sender.id, requestId)) deps.engine.cancel(requestId)
+    },
     'prefs:log': async (decision) => {
       const result = deps.prefs.log(decision)
       return result.logged ? { id: result.id, logged: true } : { id: -1, logged: false, message: result.message }
@@ -94,10 +113,20 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     'prefs:stats': async () => deps.prefs.stats(),
     'prefs:setEnabled': async ({ enabled }) => deps.prefs.setEnabled(enabled),
     'prefs:clear': async ({ confirm }) => deps.prefs.clear(confirm),
-    'prefs:export': async ({ format, path }, sender) => {
+    'prefs:retract': async ({ id }) => deps.prefs.retract(id),
+    'prefs:delete': async ({ id }) => deps.prefs.delete(id),
+    'prefs:export': async ({ format, path, replace }, sender) => {
+      // A native save dialog has already asked about replacing the file it returns.
+      const confirmedByDialog = path === undefined && deps.dialogs !== null
       const chosen = await choose(path, sender, 'preferences')
       if (!chosen) return null
-      return deps.prefs.export(format, chosen)
+      if (extname(chosen).toLowerCase() !== '.jsonl') {
+        throw new Error(`Preference exports are JSON Lines files: "${basename(chosen)}" must end in .jsonl.`)
+      }
+      const existing = await fs.lstat(chosen).catch(() => null)
+      if (existing && !existing.isFile()) throw new Error(`"${basename(chosen)}" exists and is not a file; choose another name.`)
+      if (existing && !replace && !confirmedByDialog) return { status: 'exists', path: chosen, name: basename(chosen) }
+      return { status: 'exported', ...deps.prefs.export(format, chosen) }
     },
   }
 }

@@ -21,3 +21,8 @@ export function preferenceDbPath(userDataDir: string): string {
 export function recoveryDir(userDataDir: string): string {
   return join(userDataDir, 'recovery')
 }
+
+/** Models the writer installed (the model manager's folder); engine:loadModel may open anything under it. */
+export function userModelsDir(userDataDir: string): string {
+  return join(userDataDir, 'models')
+}

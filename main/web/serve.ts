@@ -3,7 +3,7 @@
  * (engine in a child process, preference log, documents) behind the local web host and
  * prints the address, which carries this run's token.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { homedir, platform } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util'
 import { forkWithNode } from '../engine/engine-client'
 import { createAppServices } from '../services/app-services'
 import { defaultUserDataDir } from '../services/user-data'
+import { writeUrlFile } from './url-file'
 import { startWebHost } from './web-host'
 
 const USAGE = `Usage: npm run serve -- [--port N] [--workspace DIR] [--user-data DIR] [--model DIR] [--url-file FILE]
@@ -65,10 +66,15 @@ async function main(): Promise<void> {
     spawnEngine: forkWithNode(),
     broadcast: (channel, payload) => host?.broadcast(channel, payload),
   })
-  host = await startWebHost({ rendererDir: join(appRoot, 'out/renderer'), handlers: services.handlers, port })
+  host = await startWebHost({
+    rendererDir: join(appRoot, 'out/renderer'),
+    handlers: services.handlers,
+    port,
+    onConnectionClosed: (senderId) => services.senderClosed(senderId),
+  })
   console.log(`Infill is running in browser mode at ${host.url}`)
   console.log(`Workspace: ${workspaceDir}   (platform ${platform()}; Ctrl+C stops it)`)
-  if (args['url-file']) writeFileSync(args['url-file'], host.url)
+  if (args['url-file']) writeUrlFile(args['url-file'], host.url)
 
   let stopping = false
   const stop = async (): Promise<void> => {

@@ -62,7 +62,7 @@ describe('browser-mode web host', () => {
   })
 
   it('refuses a foreign Origin', async () => {
-    const res = await get(host.port, '/', { Host: local(), Origin: 'http://evil.example', Cookie: `infill_token=${host.token}` })
+    const res = await get(host.port, '/', { Host: local(), Origin: 'http://evil.example', Cookie: `${host.cookieName}=${host.token}` })
     expect(res.status).toBe(403)
   })
 
@@ -70,7 +70,7 @@ describe('browser-mode web host', () => {
     const first = await get(host.port, `/?token=${host.token}`, { Host: local() })
     expect(first.status).toBe(303)
     const cookie = String(first.headers['set-cookie']).split(';')[0]
-    expect(cookie).toBe(`infill_token=${host.token}`)
+    expect(cookie).toBe(`${host.cookieName}=${host.token}`)
     expect(String(first.headers['set-cookie'])).toContain('HttpOnly')
     const page = await get(host.port, '/', { Host: local(), Cookie: cookie })
     expect(page.status).toBe(200)
@@ -79,7 +79,7 @@ describe('browser-mode web host', () => {
   })
 
   it('does not serve files outside the renderer folder', async () => {
-    const res = await get(host.port, '/..%2f..%2fetc%2fpasswd', { Host: local(), Cookie: `infill_token=${host.token}` })
+    const res = await get(host.port, '/..%2f..%2fetc%2fpasswd', { Host: local(), Cookie: `${host.cookieName}=${host.token}` })
     expect(res.status).toBe(404)
   })
 
@@ -93,7 +93,7 @@ describe('browser-mode web host', () => {
     })
     expect(badResult).toBe('status 403')
 
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`, { headers: { Origin: origin, Cookie: `infill_token=${host.token}` } })
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`, { headers: { Origin: origin, Cookie: `${host.cookieName}=${host.token}` } })
     await new Promise((r) => ws.on('open', r))
     const reply = new Promise<unknown>((r) => ws.on('message', (d) => r(JSON.parse(String(d)))))
     ws.send(JSON.stringify({ kind: 'invoke', id: 7, channel: 'host:info' }))

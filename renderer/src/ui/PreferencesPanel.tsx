@@ -29,6 +29,8 @@ export function PreferencesPanel({ session }: { session: Session }) {
   const [fileName, setFileName] = useState('')
   const [exported, setExported] = useState<string | null>(null)
   const [confirmClear, setConfirmClear] = useState(false)
+  /** An export target that already exists: the writer decides whether to replace it. */
+  const [confirmReplace, setConfirmReplace] = useState<{ path: string; name: string } | null>(null)
   const [busy, setBusy] = useState(false)
   const nativeDialogs = useStore(session.store, (x) => x.host?.nativeDialogs ?? false)
 
@@ -176,6 +178,7 @@ export function PreferencesPanel({ session }: { session: Session }) {
             void act(async () => {
               const name = nativeDialogs ? '' : fileName.trim()
               const res = await api.invoke('prefs:export', { format, ...(name ? { path: /\.jsonl$/.test(name) ? name : `${name}.jsonl` } : {}) })
+              if (res?.status === 'exists') return setConfirmReplace({ path: res.path, name: res.name })
               setExported(res ? `${res.lines} line${res.lines === 1 ? '' : 's'} written to ${res.path}` : null)
             })
           }
@@ -183,6 +186,27 @@ export function PreferencesPanel({ session }: { session: Session }) {
           Export
         </button>
       </div>
+      {confirmReplace && (
+        <div className="confirm" data-testid="prefs-confirm-replace">
+          <span>{confirmReplace.name} already exists. Replace it?</span>
+          <button className="tool" onClick={() => setConfirmReplace(null)}>
+            Keep
+          </button>
+          <button
+            className="tool danger"
+            data-testid="prefs-replace-confirm"
+            onClick={() =>
+              void act(async () => {
+                const res = await api.invoke('prefs:export', { format, path: confirmReplace.path, replace: true })
+                setConfirmReplace(null)
+                if (res?.status === 'exported') setExported(`${res.lines} line${res.lines === 1 ? '' : 's'} written to ${res.path}`)
+              })
+            }
+          >
+            Replace
+          </button>
+        </div>
+      )}
       {exported && (
         <p className="ok-text small" data-testid="prefs-exported">
           {exported}
