@@ -292,7 +292,12 @@ export const DecisionInput = z.object({
 })
 export type DecisionInput = z.infer<typeof DecisionInput>
 
-export const DecisionRecord = DecisionInput.extend({ id: z.number().int(), createdAt: z.string() })
+export const DecisionRecord = DecisionInput.extend({
+  id: z.number().int(),
+  createdAt: z.string(),
+  /** When an undo took the decision back (it no longer counts); absent while it stands. */
+  retractedAt: z.string().optional(),
+})
 export type DecisionRecord = z.infer<typeof DecisionRecord>
 
 export const PreferenceStats = z.object({
@@ -386,6 +391,10 @@ export const requests = {
   'prefs:stats': { payload: Void, result: PreferenceStats },
   'prefs:setEnabled': { payload: z.object({ enabled: z.boolean() }), result: PreferenceStats },
   'prefs:clear': { payload: z.object({ confirm: z.literal(true) }), result: PreferenceStats },
+  /** Takes back one decision the writer undid: it stays in the file, marked retracted, and leaves counts, pairs and exports. */
+  'prefs:retract': { payload: z.object({ id: z.number().int().min(1) }), result: PreferenceStats },
+  /** Deletes one decision (and so its pairs) from the log, as the writer asked in the panel. */
+  'prefs:delete': { payload: z.object({ id: z.number().int().min(1) }), result: PreferenceStats },
   'prefs:export': { payload: ExportRequest, result: ExportOutcome.nullable() },
 } as const
 

@@ -31,4 +31,4 @@ export interface EngineGateway {
 }
 
 /** The preference log as the handlers use it (implemented by main/store's PreferenceStore). */
-export type PreferenceGateway = Pick<PreferenceStore, 'log' | 'list' | 'pairs' | 'stats' | 'setEnabled' | 'clear' | 'export' | 'close'>
+export type PreferenceGateway = Pick<PreferenceStore, 'log' | 'list' | 'pairs' | 'stats' | 'setEnabled' | 'clear' | 'retract' | 'delete' | 'export' | 'close'>

@@ -115,6 +115,8 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     'prefs:clear': async ({ confirm }) => deps.prefs.clear(confirm),
     'prefs:retract': async ({ id }) => deps.prefs.retract(id),
     'prefs:delete': async ({ id }) => deps.prefs.delete(id),
+    'prefs:retract': async ({ id }) => deps.prefs.retract(id),
+    'prefs:delete': async ({ id }) => deps.prefs.delete(id),
     'prefs:export': async ({ format, path, replace }, sender) => {
       // A native save dialog has already asked about replacing the file it returns.
       const confirmedByDialog = path === undefined && deps.dialogs !== null

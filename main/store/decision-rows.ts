@@ -24,10 +24,11 @@ export interface DecisionRow {
   shown_at: string
   decided_at: string
   created_at: string
+  retracted_at: string | null
 }
 
 /** Named parameters of the INSERT statement (every column but id). */
-export type DecisionRowInput = Omit<DecisionRow, 'id'>
+export type DecisionRowInput = Omit<DecisionRow, 'id' | 'retracted_at'>
 
 /** The columns of a decision, in the order of INSERT_DECISION_SQL. */
 export const INSERT_DECISION_SQL = `
@@ -88,6 +89,7 @@ export function fromRow(row: DecisionRow, dbPath: string): DecisionRecord {
     shownAt: row.shown_at,
     decidedAt: row.decided_at,
     createdAt: row.created_at,
+    ...(row.retracted_at ? { retractedAt: row.retracted_at } : {}),
   })
   if (!parsed.success) throw unreadable(row.id, dbPath, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
   return parsed.data

@@ -14,6 +14,7 @@ export type PreferenceStoreErrorCode =
   | 'closed' // the store was closed
   | 'export-failed' // the export file could not be written (the old file, if any, is intact)
   | 'unreadable-row' // a stored row no longer matches the schema (edited outside Infill)
+  | 'not-found' // retract / delete of a decision id that is not in the log
 
 /** An error with a message that says what was wrong and what to do. */
 export class PreferenceStoreError extends Error {

@@ -13,13 +13,9 @@ describe('derivePairs', () => {
     ])
   })
 
-  it('accepted_edited: the final text over every candidate, the edited one included', () => {
+  it('accepted_edited: the final text over the candidate the writer accepted and edited', () => {
     const pairs = derivePairs(sampleDecision({ action: 'accepted_edited', candidates, chosenIndex: 1, finalText: 'trimmed the wicks' }))
-    expect(pairs).toEqual([
-      { chosen: 'trimmed the wicks', rejected: 'climbed the stairs' },
-      { chosen: 'trimmed the wicks', rejected: 'trimmed the wick' },
-      { chosen: 'trimmed the wicks', rejected: 'watched the sea' },
-    ])
+    expect(pairs).toEqual([{ chosen: 'trimmed the wicks', rejected: 'trimmed the wick' }])
   })
 
   it('rejected_all: the original span over every candidate', () => {
@@ -27,9 +23,10 @@ describe('derivePairs', () => {
     expect(pairs).toEqual(candidates.map((rejected) => ({ chosen: 'lit the lamp', rejected })))
   })
 
-  it('rejected_all at an insertion point: the empty original over every candidate', () => {
-    const pairs = derivePairs(sampleDecision({ action: 'rejected_all', candidates: ['x'], chosenIndex: null, spanOriginal: '', finalText: '' }))
-    expect(pairs).toEqual([{ chosen: '', rejected: 'x' }])
+  it('rejected_all at an insertion point: no pairs (nothing was chosen), the candidates labelled false', () => {
+    const d = sampleDecision({ action: 'rejected_all', candidates: ['x'], chosenIndex: null, spanOriginal: '', finalText: '' })
+    expect(derivePairs(d)).toEqual([])
+    expect(deriveLabelled(d)).toEqual([{ completion: 'x', label: false }])
   })
 
   it('regenerated: no pairs, since nothing was preferred', () => {
@@ -39,7 +36,9 @@ describe('derivePairs', () => {
   it('drops degenerate pairs and duplicate rejections', () => {
     // an edit that restored the model's text, and a candidate shown twice
     const restored = sampleDecision({ action: 'accepted_edited', candidates: ['a', 'b', 'b'], chosenIndex: 0, finalText: 'a' })
-    expect(derivePairs(restored)).toEqual([{ chosen: 'a', rejected: 'b' }])
+    expect(derivePairs(restored)).toEqual([])
+    const shownTwice = sampleDecision({ action: 'rejected_all', candidates: ['b', 'b'], chosenIndex: null, spanOriginal: 'a' })
+    expect(derivePairs(shownTwice)).toEqual([{ chosen: 'a', rejected: 'b' }])
     // the accepted text also appears at another index
     const twice = sampleDecision({ action: 'accepted', candidates: ['a', 'a'], chosenIndex: 1, finalText: 'a' })
     expect(derivePairs(twice)).toEqual([])

@@ -7,10 +7,14 @@
  *
  * | action          | chosen                          | rejected                                  |
  * |-----------------|---------------------------------|-------------------------------------------|
- * | accepted        | the accepted candidate          | every other candidate                     |
- * | accepted_edited | the writer's final text         | every candidate, the edited one included  |
- * | rejected_all    | the span's original text        | every candidate                           |
- * | regenerated     | none                            | every candidate of the discarded round    |
+ * | accepted        | the accepted candidate          | every other candidate shown               |
+ * | accepted_edited | the writer's final text         | the candidate they accepted and edited    |
+ * | rejected_all    | the original text, if not empty | every candidate shown                     |
+ * | regenerated     | none                            | every candidate shown in the discarded round |
+ *
+ * (`candidates` holds the candidates the writer was shown.) A rejected insertion point
+ * (empty original) yields no pairs: the writer wanted none of the fills, but "nothing" is
+ * not a text they chose; its candidates are labelled undesirable in the unpaired form.
  *
  * 'regenerated' yields no pairs: the writer discarded the round but kept neither the
  * original (they asked for something new) nor a candidate, so nothing is known to be better.
@@ -71,9 +75,9 @@ export function judgeDecision(d: DecisionJudged): PreferenceJudgement {
     case 'accepted':
       return judgement(d.candidates[index], d.candidates.filter((_, i) => i !== index))
     case 'accepted_edited':
-      return judgement(d.finalText, d.candidates)
+      return judgement(d.finalText, [d.candidates[index]])
     case 'rejected_all':
-      return judgement(d.spanOriginal, d.candidates)
+      return judgement(d.spanOriginal === '' ? null : d.spanOriginal, d.candidates)
     case 'regenerated':
       return judgement(null, d.candidates)
   }

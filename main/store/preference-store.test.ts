@@ -7,7 +7,7 @@ import type { DecisionInput, ExportFormat } from '../contract'
 import { PreferenceStoreError } from './errors'
 import { INFILL_PROMPT_TEMPLATE, PREFERENCE_LINE_SCHEMAS, infillPrompt } from './export-lines'
 import { LOGGING_OFF_MESSAGE, PreferenceStore } from './preference-store'
-import { APPLICATION_ID, SCHEMA_VERSION } from './schema'
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema'
 import { sampleDecision } from './test-fixtures/decisions'
 
 let dir: string
@@ -59,7 +59,6 @@ describe('PreferenceStore: log and export', () => {
     expect(lines.map((l) => [l.decision_id, l.chosen, l.rejected])).toEqual([
       [ids[0], 'A1', 'B1'],
       [ids[0], 'A1', 'C1'],
-      [ids[1], 'B2 edited', 'A2'],
       [ids[1], 'B2 edited', 'B2'],
       [ids[2], 'orig3', 'A3'],
       [ids[2], 'orig3', 'B3'],
@@ -99,7 +98,6 @@ describe('PreferenceStore: log and export', () => {
       ['accepted', 'B1', false],
       ['accepted', 'C1', false],
       ['accepted_edited', 'B2 edited', true],
-      ['accepted_edited', 'A2', false],
       ['accepted_edited', 'B2', false],
       ['rejected_all', 'orig3', true],
       ['rejected_all', 'A3', false],
@@ -188,7 +186,7 @@ describe('PreferenceStore: list, pairs, stats', () => {
     expect(previews.map((p) => [p.decisionId, p.chosen, p.rejected, p.action])).toEqual([
       [ids[2], 'orig3', 'A3', 'rejected_all'],
       [ids[2], 'orig3', 'B3', 'rejected_all'],
-      [ids[1], 'B2 edited', 'A2', 'accepted_edited'],
+      [ids[1], 'B2 edited', 'B2', 'accepted_edited'],
     ])
     expect(previews[0].prompt).toBe(infillPrompt(session[2].prefix, session[2].suffix))
   })
@@ -201,9 +199,52 @@ describe('PreferenceStore: list, pairs, stats', () => {
       enabled: true,
       total: 5,
       byAction: { accepted: 2, accepted_edited: 1, rejected_all: 1, regenerated: 1 },
-      pairs: 8,
+      pairs: 7,
       dbPath: join(dir, 'prefs.sqlite'),
     })
+  })
+})
+
+describe('PreferenceStore: retract and delete one decision', () => {
+  it('a retracted decision stays listed but leaves counts, pairs and exports', () => {
+    const s = openStore()
+    const ids = session.map((d) => s.log(d).id!)
+    const stats = s.retract(ids[0])
+    expect(stats).toMatchObject({ total: 3, pairs: 3, byAction: { accepted: 0, accepted_edited: 1, rejected_all: 1, regenerated: 1 } })
+    expect(s.list(10).find((d) => d.id === ids[0])?.retractedAt).toBe(fixedNow().toISOString())
+    expect(s.list(10).find((d) => d.id === ids[1])?.retractedAt).toBeUndefined()
+    expect((exportLines(s, 'standard') as { decision_id: number }[]).map((l) => l.decision_id)).not.toContain(ids[0])
+    expect(s.pairs(20).map((p) => p.decisionId)).not.toContain(ids[0])
+    // Retracting twice changes nothing; an unknown id is an error that says so.
+    expect(s.retract(ids[0]).total).toBe(3)
+    expect(() => s.retract(9999)).toThrow(expect.objectContaining({ code: 'not-found' }))
+  })
+
+  it('upgrades a version-1 log (no retracted column): its decisions survive and stand', () => {
+    const file = join(dir, 'v1.sqlite')
+    const db = new Database(file)
+    db.exec(MIGRATIONS[0].sql)
+    db.pragma('user_version = 1')
+    db.pragma(`application_id = ${APPLICATION_ID}`)
+    db.close()
+    const s1 = PreferenceStore.open(file, { now: fixedNow })
+    const id = s1.log(session[0]).id!
+    s1.close()
+    // Reopen: the migration ran once, the decision is there and counts.
+    const s2 = (store = PreferenceStore.open(file, { now: fixedNow }))
+    expect(s2.stats()).toMatchObject({ total: 1, pairs: 2 })
+    expect(s2.retract(id).total).toBe(0)
+  })
+
+  it('deletes one decision and its pairs, keeping the others', () => {
+    const s = openStore()
+    const ids = session.map((d) => s.log(d).id!)
+    const stats = s.delete(ids[2])
+    expect(stats).toMatchObject({ total: 3, pairs: 3, byAction: { accepted: 1, accepted_edited: 1, rejected_all: 0, regenerated: 1 } })
+    expect(s.list(10).map((d) => d.id)).toEqual([ids[3], ids[1], ids[0]])
+    expect(() => s.delete(ids[2])).toThrow(expect.objectContaining({ code: 'not-found' }))
+    const again = s.log(session[2]).id!
+    expect(again).toBeGreaterThan(ids[3]) // ids are never reused
   })
 })
 
@@ -317,7 +358,7 @@ describe('PreferenceStore: the file', () => {
     store = PreferenceStore.openReadOnly(join(dir, 'prefs.sqlite'))
     expect(store.readOnly).toBe(true)
     expect(store.stats().total).toBe(4)
-    expect(exportLines(store, 'standard')).toHaveLength(6)
+    expect(exportLines(store, 'standard')).toHaveLength(5)
     expect(() => store!.log(session[0])).toThrow(/opened read-only/)
     expect(() => store!.setEnabled(false)).toThrow(/opened read-only/)
   })

@@ -153,7 +153,7 @@ export class PreferenceStore {
     return { logged: true, id: Number(info.lastInsertRowid) }
   }
 
-  /** The most recent decisions, newest first. */
+  /** The most recent decisions, newest first (retracted ones included, with `retractedAt`). */
   list(limit: number): DecisionRecord[] {
     this.assertOpen()
     const rows = this.db.prepare('SELECT * FROM decisions ORDER BY id DESC LIMIT ?').all(positive(limit)) as DecisionRow[]
@@ -218,6 +218,32 @@ export class PreferenceStore {
   }
 
   /**
+   * Takes back one decision (the writer undid it): the row stays, marked retracted, and no
+   * longer counts in stats, pairs or exports. Throws 'not-found' for an unknown id.
+   */
+  retract(id: number): PreferenceStats {
+    this.assertWritable()
+    const info = this.db.prepare('UPDATE decisions SET retracted_at = ? WHERE id = ? AND retracted_at IS NULL').run(this.now().toISOString(), id)
+    if (info.changes === 0 && !this.db.prepare('SELECT 1 FROM decisions WHERE id = ?').get(id)) {
+      throw new PreferenceStoreError('not-found', `Decision ${id} is not in the preference log (it may have been deleted or the log cleared); nothing was changed.`)
+    }
+    return this.stats()
+  }
+
+  /**
+   * Deletes one decision, and so every pair it yields (the writer corrects the log). Freed
+   * pages are zeroed (secure_delete). Throws 'not-found' for an unknown id.
+   */
+  delete(id: number): PreferenceStats {
+    this.assertWritable()
+    const info = this.db.prepare('DELETE FROM decisions WHERE id = ?').run(id)
+    if (info.changes === 0) {
+      throw new PreferenceStoreError('not-found', `Decision ${id} is not in the preference log (it may already have been deleted); nothing was changed.`)
+    }
+    return this.stats()
+  }
+
+  /**
    * Writes every decision's lines in `format` to `outPath` as JSON Lines, atomically (a
    * failed export leaves any previous file intact). Returns the absolute path and the line count.
    */
@@ -260,9 +286,9 @@ export class PreferenceStore {
     this.db.close()
   }
 
-  /** Every decision, validated, in id order; one statement, so one consistent snapshot. */
+  /** Every standing (not retracted) decision, validated, in id order; one statement, so one consistent snapshot. */
   private *decisions(order: 'ASC' | 'DESC'): Generator<DecisionRecord> {
-    const rows = this.db.prepare(`SELECT * FROM decisions ORDER BY id ${order}`).iterate() as IterableIterator<DecisionRow>
+    const rows = this.db.prepare(`SELECT * FROM decisions WHERE retracted_at IS NULL ORDER BY id ${order}`).iterate() as IterableIterator<DecisionRow>
     for (const row of rows) yield fromRow(row, this.path)
   }
 

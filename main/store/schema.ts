@@ -51,6 +51,11 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO settings (key, value) VALUES ('logging_enabled', '1');
     `,
   },
+  {
+    version: 2,
+    description: 'retracted decisions (taken back by an undo)',
+    sql: `ALTER TABLE decisions ADD COLUMN retracted_at TEXT;`,
+  },
 ]
 
 /** The schema version this build writes. */

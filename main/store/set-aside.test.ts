@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { inspectDatabaseFile } from './database-check'
 import { PreferenceStoreError } from './errors'
 import { PreferenceStore } from './preference-store'
-import { APPLICATION_ID } from './schema'
+import { APPLICATION_ID, SCHEMA_VERSION } from './schema'
 import { sampleDecision } from './test-fixtures/decisions'
 
 let dir: string
@@ -166,6 +166,6 @@ describe('a corrupt or foreign file at open', () => {
     writeFileSync(path, '')
     expect(inspectDatabaseFile(path)).toEqual({ kind: 'ok', version: 0 })
     PreferenceStore.open(path).close()
-    expect(inspectDatabaseFile(path)).toEqual({ kind: 'ok', version: 1 })
+    expect(inspectDatabaseFile(path)).toEqual({ kind: 'ok', version: SCHEMA_VERSION })
   })
 })
