@@ -121,3 +121,15 @@ describe.skipIf(!modelDir)('manifests that lie', () => {
     expect(e.hint).toMatch(/max_position_embeddings/)
   })
 })
+
+describe.skipIf(!modelDir)('engine start is quiet', () => {
+  it('loading the model with the default providers prints no Vulkan/WebGPU warning', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const script = `import { loadModelDir } from './main/engine/model-dir.ts'; const m = await loadModelDir(${JSON.stringify(modelDir)}); console.log('provider', m.info.provider); await m.dispose()`
+    const env = { ...process.env }
+    delete env.INFILL_EXECUTION_PROVIDER
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env, timeout: 60_000 })
+    expect(r.stdout).toMatch(/provider \w+/)
+    expect(r.stderr).not.toMatch(/vulkan|webgpu|dawn/i)
+  })
+})

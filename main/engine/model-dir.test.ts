@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ModelDirError } from './errors'
 import { deriveManifest } from './manifest'
 import { checkGraph } from './model-dir'
-import { createSessionWithFallback, preferredProviders } from './providers'
+import { createSessionWithFallback, missingVulkan, preferredProviders } from './providers'
 import type * as ort from 'onnxruntime-node'
 
 describe('preferredProviders', () => {
@@ -11,6 +11,18 @@ describe('preferredProviders', () => {
     expect(preferredProviders('win32', 'x64', ['cpu', 'dml'])).toEqual(['dml', 'cpu'])
     expect(preferredProviders('darwin', 'arm64', ['cpu', 'coreml'])).toEqual(['coreml', 'cpu'])
     expect(preferredProviders('linux', 'arm64', ['cpu'])).toEqual(['cpu'])
+  })
+})
+
+describe('missingVulkan (WebGPU on Linux)', () => {
+  const has = (paths: string[]) => (p: string) => paths.includes(p)
+  it('needs the Vulkan loader and a driver manifest', () => {
+    expect(missingVulkan(has([]), {})).toMatch(/libvulkan\.so\.1/)
+    expect(missingVulkan(has(['/usr/lib/x86_64-linux-gnu/libvulkan.so.1']), {})).toMatch(/no Vulkan driver/)
+    expect(missingVulkan(has(['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/share/vulkan/icd.d']), {})).toBeUndefined()
+  })
+  it('honours LD_LIBRARY_PATH and the driver-list variables', () => {
+    expect(missingVulkan(has(['/opt/vk/libvulkan.so.1']), { LD_LIBRARY_PATH: '/opt/vk', VK_ICD_FILENAMES: '/opt/vk/nvidia.json' })).toBeUndefined()
   })
 })
 

@@ -29,9 +29,10 @@ export function listedBackends(): string[] {
 /**
  * Why a provider cannot work here without trying it, or undefined. The CUDA provider's
  * libraries are not part of the npm package (they are fetched by `npm run cuda:install`),
- * and trying without them only logs a loader error.
+ * and trying without them only logs a loader error; WebGPU on Linux needs Vulkan.
  */
 export function missingProviderLibraries(provider: string): string | undefined {
+  if (provider === 'webgpu' && process.platform === 'linux') return missingVulkan(existsSync, process.env)
   if (provider !== 'cuda' || process.platform !== 'linux') return undefined
   let binDir: string
   try {
@@ -42,6 +43,25 @@ export function missingProviderLibraries(provider: string): string | undefined {
   const missing = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'].filter((f) => !existsSync(join(binDir, f)))
   if (missing.length === 0) return undefined
   return 'the CUDA provider libraries are not installed (run `npm run cuda:install` on a networked Linux machine with an NVIDIA GPU and CUDA 12)'
+}
+
+/** Folders the Vulkan loader (libvulkan.so.1) is found in on common Linux distributions. */
+const VULKAN_LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/usr/local/lib']
+/** Folders holding Vulkan driver manifests (ICDs). */
+const VULKAN_ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d']
+
+/**
+ * Why the WebGPU provider cannot work on this Linux machine, or undefined. Its Dawn backend
+ * needs the Vulkan loader and a Vulkan driver; without them, trying only prints
+ * "Couldn't load Vulkan" at every engine start and then fails anyway. (Pure over `exists`
+ * and `env`, for tests.)
+ */
+export function missingVulkan(exists: (path: string) => boolean, env: NodeJS.ProcessEnv): string | undefined {
+  const libDirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...VULKAN_LIB_DIRS]
+  if (!libDirs.some((d) => exists(join(d, 'libvulkan.so.1')))) return 'no Vulkan loader (libvulkan.so.1) is installed, which WebGPU needs on Linux'
+  const icdListed = Boolean(env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES || env.VK_ADD_DRIVER_FILES)
+  if (!icdListed && !VULKAN_ICD_DIRS.some((d) => exists(d))) return 'no Vulkan driver (ICD) is installed, which WebGPU needs on Linux'
+  return undefined
 }
 
 /**
