@@ -70,7 +70,7 @@ describe('fills from the writer side', () => {
     await s.fills.settleAll()
     const logs = calls.filter((c) => c.channel === 'prefs:log').map((c) => DecisionInput.parse(c.payload))
     expect(logs.map((l) => [l.action, l.spanOriginal, l.chosenIndex, l.finalText, l.candidates])).toEqual([
-      ['rejected_all', 'climbed', null, 'climbed', ['ran', 'went']],
+      ['rejected_all', 'climbed', null, 'climbed', ['ran']], // only the candidate shown
       ['accepted', 'old', 1, 'tall', ['grey', 'tall']],
     ])
     expect(logs[1]).toMatchObject({ prefix: 'The ', model: { name: 'tiny', hash: 'h4sh' }, requestId: rid, spanId: 's1', documentId: s.store.get().documentId })

@@ -6,7 +6,7 @@
  */
 import { closeHistory } from 'prosemirror-history'
 import type { EditorView } from 'prosemirror-view'
-import type { DecisionAction, FillErrorEvent, FillResult, FillStepEvent, InfillApi } from '../../../main/contract'
+import type { DecisionInput, FillErrorEvent, FillResult, FillStepEvent, InfillApi } from '../../../main/contract'
 import {
   acceptTransaction,
   decisionContext,
@@ -14,8 +14,19 @@ import {
   regionsLeft,
   rejectTransaction,
   settleAccepted,
+  type AcceptMode,
 } from '../editor/decisions'
-import { currentSpan, fillInFlight, getFillState, setFillAction, type AcceptedRegion, type FillAction, type LiveSpan } from '../editor/fill-state'
+import {
+  currentSpan,
+  fillInFlight,
+  fillKey,
+  getFillState,
+  pendingAccepts,
+  setFillAction,
+  type Decision,
+  type FillAction,
+  type LiveSpan,
+} from '../editor/fill-state'
 import { buildFillRequest, type MaskedSpan } from '../editor/spans'
 import { REVEAL_PACE_MS, type Store } from './store'
 
@@ -28,6 +39,10 @@ export class FillController {
   private readonly results = new Map<string, FillResult>()
   private cancelFallback: ReturnType<typeof setTimeout> | null = null
   private readonly droppedSeen = new Set<string>()
+  /** Ids the log gave each decision sent (null: not logged), by decision id. */
+  private readonly logged = new Map<string, Promise<number | null>>()
+  /** The last fill event (undo / redo of a decision) acted on. */
+  private lastEvent = 0
 
   constructor(
     private readonly api: InfillApi,
@@ -85,7 +100,7 @@ export class FillController {
     const { from, to, empty } = v.state.selection
     const select = pick ?? (onlySelection && !empty ? (s: MaskedSpan) => s.from <= to && s.to >= from : undefined)
     const requestId = `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
-    const built = buildFillRequest(v.state.doc, requestId, this.store.get().sampling, select)
+    const built = buildFillRequest(v.state.doc, requestId, this.samplingForRequest(), select)
     if (!built) {
       this.store.toast('info', 'Nothing is masked. Select text and press Mod-M to mask it, or press Mod-M at the cursor for an empty slot.')
       return true
@@ -94,11 +109,19 @@ export class FillController {
     const fs = getFillState(v.state)
     for (const { span } of built.spans) {
       const old = fs.spans.find((s) => s.status === 'ready' && s.from === span.from && s.to === span.to)
-      if (old) this.logDecision(old, 'regenerated', old.original)
+      if (old) this.logRegenerated(old)
     }
+    // What the settings show is the seed of the latest fill: "keep seed" then reproduces it.
+    if (built.request.settings.seed !== this.store.get().sampling.seed) this.store.set({ sampling: { ...this.store.get().sampling, seed: built.request.settings.seed } })
     this.dispatch({ type: 'start', request: built.request, spans: built.spans })
     this.api.invoke('engine:fill', built.request).catch((e: Error) => this.onError({ requestId, message: e.message, cancelled: false }))
     return true
+  }
+
+  /** The settings of a new request: a fresh seed each time, unless the writer keeps the seed. */
+  private samplingForRequest() {
+    const { sampling, keepSeed } = this.store.get()
+    return keepSeed ? sampling : { ...sampling, seed: freshSeed() }
   }
 
   /** Stops the fill in flight ('engine:cancel'). */
@@ -168,34 +191,51 @@ export class FillController {
     return (v && getFillState(v.state).spans.find((s) => s.key === key)) ?? null
   }
 
-  accept(key: string, edit = false): void {
+  accept(key: string, mode: AcceptMode = 'accept'): boolean {
     const v = this.view()
     const span = this.span(key)
-    if (!v || !span || span.status !== 'ready') return
+    if (!v || !span || span.status !== 'ready') return false
     const fill = getFillState(v.state).fills[span.requestId]
-    const tr = fill && acceptTransaction(v.state, span, fill, span.current, edit)
-    if (!tr) return
+    const tr = fill && acceptTransaction(v.state, span, fill, span.current, mode)
+    if (!tr) return false
     const before = v.state
     v.dispatch(tr)
     if (v.state === before || this.span(key)) {
       this.store.toast('error', 'That fill would change locked text, so it was not applied.')
-      return
+      return false
     }
     // The next keystroke starts its own undo step, however soon it comes.
     v.dispatch(closeHistory(v.state.tr))
     v.focus()
+    return true
   }
 
   edit(key: string): void {
-    this.accept(key, true)
+    this.accept(key, 'edit')
+  }
+
+  /**
+   * Before the writer's own input (typing, deleting, pasting) lands: with the selection
+   * inside a span whose candidate is on show, that candidate is accepted for editing — the
+   * caret goes to its end and the input edits it ('accepted_edited'), instead of being
+   * dropped. True when it did.
+   */
+  beforeWriterInput(): boolean {
+    const v = this.view()
+    const s = v && currentSpan(v.state)
+    if (!s) return false
+    return this.accept(s.key, 'type')
   }
 
   reject(key: string): void {
     const v = this.view()
     const span = this.span(key)
     if (!v || !span) return
-    if (span.status === 'ready') this.logDecision(span, 'rejected_all', span.original)
-    v.dispatch(rejectTransaction(v.state, span))
+    const fill = getFillState(v.state).fills[span.requestId]
+    const tr = rejectTransaction(v.state, span, fill?.result ? fill : undefined)
+    const decision = (tr.getMeta(fillKey) as FillAction & { type: 'resolve' }).decision
+    v.dispatch(tr)
+    if (decision && fill?.result) this.sendDecision(decision.id, decisionInput(decision.context, fill.result, this.store.get().documentId, 'rejected_all', span.original))
     v.focus()
   }
 
@@ -244,46 +284,87 @@ export class FillController {
     return true
   }
 
-  private logDecision(span: LiveSpan, action: DecisionAction, finalText: string): void {
+  /** Logs that the candidates of `span` were turned down by asking again. */
+  private logRegenerated(span: LiveSpan): void {
     const v = this.view()
     const fill = v && getFillState(v.state).fills[span.requestId]
-    if (!fill?.result) return
-    const ctx = decisionContext(span, fill, action === 'regenerated' || action === 'rejected_all' ? null : span.current)
-    this.send(decisionInput(ctx, fill.result, this.store.get().documentId, action, finalText))
+    if (!v || !fill?.result) return
+    const ctx = decisionContext(v.state.doc, span, fill, span.from, span.to, null)
+    this.send(decisionInput(ctx, fill.result, this.store.get().documentId, 'regenerated', span.original))
   }
 
-  private send(input: ReturnType<typeof decisionInput>): void {
-    this.api.invoke('prefs:log', input).catch((e: Error) => this.store.toast('error', `The decision could not be logged: ${e.message}`))
+  private send(input: DecisionInput): Promise<number | null> {
+    return this.api.invoke('prefs:log', input).then(
+      (r) => (r.logged === false || r.id < 0 ? null : r.id),
+      (e: Error) => {
+        this.store.toast('error', `The decision could not be logged: ${e.message}`)
+        return null
+      },
+    )
   }
 
-  private settle(regions: readonly AcceptedRegion[]): Promise<unknown> {
+  private sendDecision(decisionId: string, input: DecisionInput): Promise<number | null> {
+    const sent = this.send(input)
+    this.logged.set(decisionId, sent)
+    return sent
+  }
+
+  /** Takes back a logged decision (an undo): the log marks it retracted, and exports leave it out. */
+  private retract(decisionId: string): void {
+    const sent = this.logged.get(decisionId)
+    if (!sent) return
+    this.logged.delete(decisionId)
+    void sent.then((id) => {
+      if (id === null) return
+      return this.api.invoke('prefs:retract', { id }).catch((e: Error) => this.store.toast('error', `An undone decision could not be taken back from the log: ${e.message}`))
+    })
+  }
+
+  private settle(decisions: readonly Decision[]): Promise<unknown> {
     const v = this.view()
-    if (!v || regions.length === 0) return Promise.resolve()
+    if (!v || decisions.length === 0) return Promise.resolve()
     const fs = getFillState(v.state)
     const sends: Promise<unknown>[] = []
-    for (const r of regions) {
-      const result = fs.fills[r.context.requestId]?.result ?? this.results.get(r.context.requestId)
+    for (const d of decisions) {
+      const result = fs.fills[d.context.requestId]?.result ?? this.results.get(d.context.requestId) ?? null
       if (!result) continue
-      const { action, finalText } = settleAccepted(v.state, r)
-      const input = decisionInput(r.context, result, this.store.get().documentId, action, finalText)
-      sends.push(this.api.invoke('prefs:log', input).catch((e: Error) => this.store.toast('error', `The decision could not be logged: ${e.message}`)))
+      const { action, finalText, context } = settleAccepted(v.state, d, result)
+      sends.push(this.sendDecision(d.id, decisionInput(context, result, this.store.get().documentId, action, finalText)))
     }
-    this.dispatch({ type: 'settle', keys: regions.map((r) => r.key) })
+    this.dispatch({ type: 'settle', ids: decisions.map((d) => d.id) })
     return Promise.all(sends)
   }
 
-  /** Logs every accepted region still being watched (at save, regenerate, switch, close, preferences). */
+  /** Logs every accept still pending (at save, regenerate, switch, close, preferences). */
   settleAll(): Promise<unknown> {
     const v = this.view()
-    return v ? this.settle(getFillState(v.state).accepted) : Promise.resolve()
+    return v ? this.settle(pendingAccepts(getFillState(v.state))) : Promise.resolve()
+  }
+
+  /** Acts on undo / redo of decisions: an undone logged decision is retracted, a redone reject logged again. */
+  private onHistoryEvents(): void {
+    const v = this.view()
+    if (!v) return
+    const fs = getFillState(v.state)
+    for (const e of fs.events) {
+      if (e.seq <= this.lastEvent) continue
+      this.lastEvent = e.seq
+      const d = fs.decisions.find((x) => x.id === e.decisionId)
+      if (e.type === 'undone') this.retract(e.decisionId)
+      else if (d && d.kind === 'reject') {
+        const result = fs.fills[d.context.requestId]?.result ?? this.results.get(d.context.requestId)
+        if (result) this.sendDecision(d.id, decisionInput(d.context, result, this.store.get().documentId, 'rejected_all', d.span.original))
+      }
+    }
   }
 
   /** After each transaction: log accepts the writer edited and has left; refresh progress. */
   afterTransaction(): void {
     const v = this.view()
     if (!v) return
+    this.onHistoryEvents()
     const fs = getFillState(v.state)
-    const left = regionsLeft(v.state, fs.accepted)
+    const left = regionsLeft(v.state, pendingAccepts(fs))
     if (left.length) void this.settle(left)
     const fill = fillInFlight(v.state)
     if (fill) {
@@ -314,4 +395,11 @@ export class FillController {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
   }
+}
+
+/** A fresh 32-bit seed for a request. */
+export function freshSeed(): number {
+  const a = new Uint32Array(1)
+  crypto.getRandomValues(a)
+  return a[0]
 }

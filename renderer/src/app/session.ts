@@ -33,6 +33,7 @@ export class Session {
     this.actions = {
       regenerate: () => f.regenerate(),
       acceptCurrent: () => f.acceptCurrent(),
+      beforeWriterInput: () => f.beforeWriterInput(),
       rejectCurrent: () => f.rejectCurrent(),
       cycleCurrent: (d) => f.cycleCurrent(d),
       slotLength: () => this.store.get().slotLength,

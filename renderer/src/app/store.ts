@@ -43,6 +43,8 @@ export interface AppState {
   title: string
   dirty: boolean
   sampling: SamplingSettings
+  /** Keep the seed in the settings for every fill (reproducible); otherwise each fill draws a fresh one. */
+  keepSeed: boolean
   slotLength: number
   revealPace: RevealPace
   fill: FillProgress | null
@@ -66,6 +68,7 @@ export function initialState(): AppState {
     title: 'Untitled',
     dirty: false,
     sampling: { ...DEFAULT_SAMPLING },
+    keepSeed: false,
     slotLength: DEFAULT_SLOT_COUNT,
     revealPace: 'natural',
     fill: null,

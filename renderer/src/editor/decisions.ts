@@ -1,23 +1,35 @@
 /**
  * The writer's decisions on a fill: the transactions that carry them out (accept, edit,
- * reject) and the DecisionInput each one is logged as.
+ * reject) and the DecisionInput each one is logged as. Every decision is recorded from the
+ * span's own state at the moment it is decided:
  *
- * - Accept replaces the span with the candidate, marked `generated` with its provenance:
- *   one transaction of model origin (so the lock guard checks it), one undo step.
- * - Reject removes the mask: the original text returns (writer text is locked again).
- * - When an accept is logged: not at once, because a writer who then edits inside the
- *   accepted text turns it into 'accepted_edited'. The accepted region is watched; it is
- *   logged when the writer has edited it and moves the cursor out of it, and otherwise at
- *   the next save, regenerate, document switch, close or preferences view (see
- *   `settleAccepted`). An accept that was undone whole is logged as accepted (undo is not
- *   a preference).
+ * - accepted: chosen = the candidate as shown (inserted verbatim), rejected = the other
+ *   candidates the writer was shown;
+ * - accepted_edited: chosen = the writer's final text within the accepted text's mapped
+ *   range, rejected = the candidate they accepted;
+ * - rejected_all: chosen = the original text (when there was one), rejected = every candidate shown;
+ * - regenerated: no chosen; the candidates shown are turned down.
+ *
+ * `prefix` and `suffix` are the document's plain text around the span at decision time, so
+ * prefix + chosen + suffix is the document then (within a window of about half a model).
+ * Candidates are normalised once, when shown (`normalizeCandidate`): no line breaks inside a
+ * paragraph, no doubled space at the span's edges, no space at a paragraph's edge — what is
+ * shown is what is inserted, saved and logged.
+ *
+ * When an accept is logged: not at once, because the writer may go on to edit the accepted
+ * text ('accepted_edited'). An edit counts as final, and the decision is logged, when the
+ * caret leaves the accepted text, or at the next save, regenerate, document switch, close
+ * or opening of the training-log panel (see `settleAccepted`). An undo of the accept before
+ * then logs nothing; an undo after it retracts the logged decision.
  */
+import type { Node as PMNode } from 'prosemirror-model'
 import { closeHistory } from 'prosemirror-history'
 import { TextSelection, type EditorState, type Transaction } from 'prosemirror-state'
-import type { DecisionAction, DecisionInput, FillResult } from '../../../main/contract'
+import type { DecisionAction, DecisionInput, FillResult, SpanCandidate } from '../../../main/contract'
 import { setOrigin } from './origin'
+import { plainText, posToChar } from './plain-text'
 import { schema } from './schema'
-import { setFillAction, type AcceptedRegion, type DecisionContext, type LiveFill, type LiveSpan } from './fill-state'
+import { setFillAction, type Decision, type DecisionContext, type LiveFill, type LiveSpan } from './fill-state'
 
 /** Characters of context on each side of a span that a decision keeps (about half a model window). */
 export function contextChars(result: FillResult | null): number {
@@ -25,18 +37,69 @@ export function contextChars(result: FillResult | null): number {
   return Math.max(64, Math.floor(maxLength / 2) * 4)
 }
 
-/** The context a decision on `span` records (prefix and suffix from the text the model saw). */
-export function decisionContext(span: LiveSpan, fill: LiveFill, chosenIndex: number | null): DecisionContext {
-  const text = fill.request.text
-  const w = contextChars(fill.result)
+/** The characters just outside [from, to] in its textblock: null at the block's edge. */
+export function spanNeighbours(doc: PMNode, from: number, to: number): { before: string | null; after: string | null } {
+  const $from = doc.resolve(from)
+  const $to = doc.resolve(to)
+  const before = $from.parentOffset > 0 ? $from.parent.textBetween($from.parentOffset - 1, $from.parentOffset, '\n', '\u0000') : null
+  const after = $to.parentOffset < $to.parent.content.size ? $to.parent.textBetween($to.parentOffset, $to.parentOffset + 1, '\n', '\u0000') : null
+  return { before: before || null, after: after || null }
+}
+
+/**
+ * A candidate as the editor shows and inserts it inside a paragraph: every run of
+ * whitespace holding a line break becomes one space (a span never crosses paragraphs, so a
+ * fill holds no hard break), and at each edge whitespace goes when the neighbour is
+ * already whitespace or the paragraph's edge (no doubled space, no space a Markdown file
+ * would drop).
+ */
+export function normalizeCandidate(text: string, before: string | null, after: string | null): string {
+  let t = text.replace(/[ \t]*[\r\n][\s]*/g, ' ')
+  if (before === null || /\s/.test(before)) t = t.replace(/^\s+/, '')
+  if (after === null || /\s/.test(after)) t = t.replace(/\s+$/, '')
+  return t
+}
+
+/** The candidates of a span, normalised for the place they are shown in. */
+export function normalizeCandidates(doc: PMNode, from: number, to: number, candidates: readonly SpanCandidate[]): SpanCandidate[] {
+  const { before, after } = spanNeighbours(doc, from, to)
+  return candidates.map((c) => {
+    const text = normalizeCandidate(c.text, before, after)
+    return text === c.text ? c : { ...c, text }
+  })
+}
+
+/** prefix / suffix: the document's plain text on either side of [from, to], `w` characters at most. */
+export function contextAround(doc: PMNode, from: number, to: number, w: number): { prefix: string; suffix: string } {
+  const pt = plainText(doc)
+  const a = posToChar(pt, from)
+  const b = Math.max(a, posToChar(pt, to))
+  return { prefix: pt.text.slice(Math.max(0, a - w), a), suffix: pt.text.slice(b, b + w) }
+}
+
+/** The candidates the writer has seen of `span`, and where `index` is among them. */
+export function seenCandidates(span: LiveSpan, index: number | null): { candidates: string[]; chosenIndex: number | null } {
+  const all = span.candidates ?? []
+  const seen = span.seen.filter((i) => i < all.length)
+  if (index !== null && !seen.includes(index)) seen.push(index)
+  return { candidates: seen.map((i) => all[i].text), chosenIndex: index === null ? null : seen.indexOf(index) }
+}
+
+/**
+ * The context of a decision on `span` taken now, its content lying at [from, to] of `doc`
+ * (after the decision): prefix and suffix from `doc`, the candidates shown.
+ */
+export function decisionContext(doc: PMNode, span: LiveSpan, fill: LiveFill, from: number, to: number, chosenIndex: number | null): DecisionContext {
+  const { prefix, suffix } = contextAround(doc, from, to, contextChars(fill.result))
+  const { candidates, chosenIndex: chosen } = seenCandidates(span, chosenIndex)
   return {
     requestId: span.requestId,
     spanId: span.spanId,
-    prefix: text.slice(Math.max(0, span.charFrom - w), span.charFrom),
-    suffix: text.slice(span.charTo, span.charTo + w),
+    prefix,
+    suffix,
     spanOriginal: span.original,
-    candidates: (span.candidates ?? []).map((c) => c.text),
-    chosenIndex,
+    candidates,
+    chosenIndex: chosen,
     shownAt: fill.shownAt ?? new Date().toISOString(),
   }
 }
@@ -68,6 +131,11 @@ export function decisionInput(
   }
 }
 
+let decisionCounter = 0
+function decisionId(key: string): string {
+  return `${key}#${++decisionCounter}`
+}
+
 /** Marks the accepted text keeps from the original (formatting), without Infill's own. */
 function carriedMarks(state: EditorState, span: LiveSpan) {
   const node = span.kind === 'text' ? state.doc.nodeAt(span.from) : null
@@ -76,10 +144,15 @@ function carriedMarks(state: EditorState, span: LiveSpan) {
 }
 
 /**
- * The transaction accepting candidate `index` of `span`. With `edit`, the accepted text is
- * selected so the writer can rework it (what they type becomes locked writer text).
+ * How an accept leaves the caret: 'accept' after the text; 'edit' (✎) with the text
+ * selected, to be typed over; 'type' after the text with the writer already editing it
+ * (typing inside a pending candidate: what follows joins the accepted text).
  */
-export function acceptTransaction(state: EditorState, span: LiveSpan, fill: LiveFill, index: number, edit = false): Transaction | null {
+export type AcceptMode = 'accept' | 'edit' | 'type'
+
+/** The transaction accepting candidate `index` of `span` (null when there is no such candidate). */
+export function acceptTransaction(state: EditorState, span: LiveSpan, fill: LiveFill, index: number, mode: AcceptMode | boolean = 'accept'): Transaction | null {
+  const how: AcceptMode = mode === true ? 'edit' : mode === false ? 'accept' : mode
   const cand = span.candidates?.[index]
   if (!cand || !fill.result) return null
   const text = cand.text
@@ -89,20 +162,35 @@ export function acceptTransaction(state: EditorState, span: LiveSpan, fill: Live
     strategy: fill.result.settings.strategy,
     requestId: fill.requestId,
   })
+  const before = state.doc.slice(span.from, span.to).content
   if (text.length > 0) tr.replaceWith(span.from, span.to, schema.text(text, [...carriedMarks(state, span), generated]))
   else tr.delete(span.from, span.to)
   const end = span.from + text.length
-  if (edit) tr.setSelection(TextSelection.create(tr.doc, span.from, end))
+  if (how === 'edit') tr.setSelection(TextSelection.create(tr.doc, span.from, end))
   else tr.setSelection(TextSelection.create(tr.doc, end))
-  const accepted: AcceptedRegion = { key: span.key, from: span.from, to: end, text, edited: false, context: decisionContext(span, fill, index) }
+  const decision: Decision = {
+    id: decisionId(span.key),
+    key: span.key,
+    kind: 'accept',
+    from: span.from,
+    to: end,
+    text,
+    edited: how === 'type',
+    status: 'pending',
+    context: decisionContext(tr.doc, span, fill, span.from, end, index),
+    span,
+    before,
+    after: tr.doc.slice(span.from, end).content,
+  }
   setOrigin(tr, 'model')
   closeHistory(tr)
-  return setFillAction(tr, { type: 'resolve', key: span.key, accepted }).scrollIntoView()
+  return setFillAction(tr, { type: 'resolve', key: span.key, decision }).scrollIntoView()
 }
 
 /** The transaction rejecting every candidate of `span`: the original text returns. */
-export function rejectTransaction(state: EditorState, span: LiveSpan): Transaction {
+export function rejectTransaction(state: EditorState, span: LiveSpan, fill?: LiveFill): Transaction {
   const tr = state.tr
+  const before = state.doc.slice(span.from, span.to).content
   if (span.kind === 'slot') {
     tr.delete(span.from, span.to)
   } else if (span.to > span.from) {
@@ -117,20 +205,39 @@ export function rejectTransaction(state: EditorState, span: LiveSpan): Transacti
   }
   setOrigin(tr, 'command')
   closeHistory(tr)
-  return setFillAction(tr, { type: 'resolve', key: span.key })
+  const to = span.kind === 'slot' ? span.from : span.to
+  const decision: Decision | undefined =
+    span.status === 'ready' && fill
+      ? {
+          id: decisionId(span.key),
+          key: span.key,
+          kind: 'reject',
+          from: span.from,
+          to,
+          text: '',
+          edited: false,
+          status: 'logged',
+          context: decisionContext(tr.doc, span, fill, span.from, to, null),
+          span,
+          before,
+          after: tr.doc.slice(span.from, to).content,
+        }
+      : undefined
+  return setFillAction(tr, { type: 'resolve', key: span.key, decision })
 }
 
-/** How an accepted region is logged now: its action and final text. */
-export function settleAccepted(state: EditorState, region: AcceptedRegion): { action: DecisionAction; finalText: string } {
-  const collapsed = region.to <= region.from && region.text.length > 0
-  if (collapsed) return { action: 'accepted', finalText: region.text }
-  const finalText = state.doc.textBetween(region.from, region.to, '\n\n', '')
-  if (region.edited && finalText !== region.text) return { action: 'accepted_edited', finalText }
-  return { action: 'accepted', finalText: region.text }
+/** How an accept is logged now: its action, final text and context. */
+export function settleAccepted(state: EditorState, d: Decision, result: FillResult | null = null): { action: DecisionAction; finalText: string; context: DecisionContext } {
+  const finalText = state.doc.textBetween(d.from, d.to, '\n\n', '')
+  if (d.edited && finalText !== d.text) {
+    const { prefix, suffix } = contextAround(state.doc, d.from, d.to, contextChars(result))
+    return { action: 'accepted_edited', finalText, context: { ...d.context, prefix, suffix } }
+  }
+  return { action: 'accepted', finalText: d.text, context: d.context }
 }
 
-/** Accepted regions the writer edited and has since left (ready to log as accepted_edited). */
-export function regionsLeft(state: EditorState, regions: readonly AcceptedRegion[]): AcceptedRegion[] {
+/** Pending accepts the writer edited and has since left (their edit is final: log them). */
+export function regionsLeft(state: EditorState, regions: readonly Decision[]): Decision[] {
   const { from, to } = state.selection
-  return regions.filter((r) => r.edited && (to < r.from || from > r.to))
+  return regions.filter((r) => r.status === 'pending' && (to < r.from || from > r.to))
 }

@@ -10,6 +10,7 @@ const span = (over: Partial<LiveSpan> = {}): LiveSpan => ({
   kind: 'text',
   from: 1,
   to: 5,
+  seen: [0],
   original: 'dark',
   charFrom: 0,
   charTo: 4,

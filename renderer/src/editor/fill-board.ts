@@ -39,6 +39,16 @@ function confidence(c: number): string {
   return String(Math.max(0, Math.min(1, c)).toFixed(3))
 }
 
+/** What a key pressed on a candidate bar does. */
+export function boardKey(e: Pick<KeyboardEvent, 'key' | 'code' | 'altKey' | 'ctrlKey' | 'metaKey' | 'shiftKey'>): 'accept' | 'reject' | 'prev' | 'next' | null {
+  if (e.ctrlKey || e.metaKey) return null
+  if (e.key === 'Tab' && !e.shiftKey && !e.altKey) return 'accept'
+  if (e.key === 'Escape') return 'reject'
+  if (e.altKey && e.code === 'BracketLeft') return 'prev'
+  if (e.altKey && e.code === 'BracketRight') return 'next'
+  return null
+}
+
 export class FillBoard {
   readonly dom: HTMLElement
   private mode: 'filling' | 'ready' | 'dropped' | null = null
@@ -55,6 +65,17 @@ export class FillBoard {
     this.dom = el('span', 'board', { contenteditable: 'false', 'data-testid': 'fill-board', 'data-span-key': key })
     this.dom.addEventListener('mousedown', (e) => {
       if ((e.target as HTMLElement).closest('button')) e.preventDefault()
+    })
+    // With focus on the candidate bar (a button of it), the keys act on this span.
+    this.dom.addEventListener('keydown', (e) => {
+      if (this.mode !== 'ready') return
+      const act = boardKey(e)
+      if (!act) return
+      e.preventDefault()
+      e.stopPropagation()
+      if (act === 'accept') this.handlers.accept(this.key)
+      else if (act === 'reject') this.handlers.reject(this.key)
+      else this.handlers.cycle(this.key, act === 'prev' ? -1 : 1)
     })
   }
 

@@ -8,13 +8,20 @@
  *   go on.
  * - `step` records revealed slots; `done` attaches each span's candidates; `error` ends a
  *   fill (cancelled or failed).
- * - `resolve` removes a span once the writer accepted, rejected or regenerated it; an
- *   accepted span leaves behind an `AcceptedRegion` that is watched for the writer's edits
- *   until its decision is logged (`settle`).
+ * - `resolve` removes a span once the writer accepted, rejected or regenerated it. An accept
+ *   or reject leaves behind a `Decision` holding the span as it was on offer: an accepted one
+ *   is watched for the writer's edits until its decision is logged (`settle`), and any
+ *   decision is watched for undo — when an undo brings the span's content back, the span
+ *   returns with the candidates that were on offer, and a redo takes the decision again.
+ *   Each of these is reported in `events` (read by the fill controller, which logs and
+ *   retracts).
  */
 import { isHistoryTransaction } from 'prosemirror-history'
+import type { Fragment, Node as PMNode } from 'prosemirror-model'
 import { Plugin, PluginKey, type EditorState, type Transaction } from 'prosemirror-state'
 import type { FillErrorEvent, FillRequest, FillResult, FillStepEvent, SpanCandidate } from '../../../main/contract'
+import { normalizeCandidates } from './decisions'
+import { originOf } from './origin'
 import { trackRange } from './span-tracking'
 import type { RequestSpan } from './spans'
 
@@ -51,6 +58,8 @@ export interface LiveSpan {
   candidates: SpanCandidate[] | null
   /** Index of the candidate on show. */
   current: number
+  /** Indexes of the candidates the writer has been shown, in the order first shown. */
+  seen: number[]
   note: string | null
 }
 
@@ -73,26 +82,57 @@ export interface DecisionContext {
   prefix: string
   suffix: string
   spanOriginal: string
+  /** The candidates the writer was shown (in the order first shown). */
   candidates: string[]
   chosenIndex: number | null
   shownAt: string
 }
 
-/** Text the writer accepted, watched until its decision is logged. */
-export interface AcceptedRegion {
+/**
+ * A decision on a span: an accept (watched for the writer's edits until it is logged) or a
+ * reject. It keeps the span as it was on offer, so an undo can bring the candidates back.
+ */
+export interface Decision {
+  /** Unique per decision: `${spanKey}#${n}`. */
+  id: string
+  /** The span's key. */
   key: string
+  kind: 'accept' | 'reject'
+  /** Where the decision's content is now (accept: the accepted text, mapped through every edit). */
   from: number
   to: number
-  /** The candidate as accepted. */
+  /** The candidate as accepted ('' for a reject). */
   text: string
+  /** Accept: the writer edited the accepted text. */
   edited: boolean
+  /** 'pending': an accept not logged yet; 'logged': sent to the log; 'undone': taken back by an undo. */
+  status: 'pending' | 'logged' | 'undone'
   context: DecisionContext
+  /** The span as it was on offer when decided. */
+  span: LiveSpan
+  /** The span's content before the decision and right after it (how undo and redo are recognised). */
+  before: Fragment
+  after: Fragment
+}
+
+/** Kept for compatibility with callers that speak of accepted regions. */
+export type AcceptedRegion = Decision
+
+/** Something the fill controller must act on (log or retract), numbered in order. */
+export interface FillEvent {
+  seq: number
+  type: 'undone' | 'redone'
+  decisionId: string
 }
 
 export interface FillState {
   fills: Record<string, LiveFill>
   spans: LiveSpan[]
-  accepted: AcceptedRegion[]
+  /** Recent decisions (pending accepts, and those an undo may still take back), oldest first. */
+  decisions: Decision[]
+  /** Undo / redo of decisions, for the controller (the last few). */
+  events: FillEvent[]
+  seq: number
 }
 
 export type FillAction =
@@ -101,15 +141,21 @@ export type FillAction =
   | { type: 'done'; result: FillResult; at: string }
   | { type: 'error'; event: FillErrorEvent }
   | { type: 'cycle'; key: string; delta: number }
-  | { type: 'resolve'; key: string; accepted?: AcceptedRegion }
+  | { type: 'resolve'; key: string; decision?: Decision }
   | { type: 'dismiss'; key: string }
-  | { type: 'settle'; keys: string[] }
+  /** Decisions now logged (by id). */
+  | { type: 'settle'; ids: string[] }
+  /** The writer is editing this accepted text (typing inside a pending candidate). */
+  | { type: 'editing'; id: string }
 
 export const fillKey = new PluginKey<FillState>('infill-fill')
 
 export const DROPPED_NOTE = 'You edited this span while it was being filled, so its fill was dropped.'
 
-const EMPTY: FillState = { fills: {}, spans: [], accepted: [] }
+const EMPTY: FillState = { fills: {}, spans: [], decisions: [], events: [], seq: 0 }
+
+/** Decisions kept for undo once logged (history depth is larger, but older undos are rare). */
+const KEEP_DECISIONS = 64
 
 export function setFillAction(tr: Transaction, action: FillAction): Transaction {
   return tr.setMeta(fillKey, action)
@@ -119,9 +165,10 @@ export function getFillState(state: EditorState): FillState {
   return fillKey.getState(state) ?? EMPTY
 }
 
-/** Maps spans and accepted regions through a document change. */
+/** Maps spans and decisions through a document change. */
 function mapThrough(state: FillState, tr: Transaction, exempt: string | null): FillState {
-  if (state.spans.length === 0 && state.accepted.length === 0) return state
+  if (state.spans.length === 0 && state.decisions.length === 0) return state
+  const history = isHistoryTransaction(tr)
   const spans = state.spans.map((s) => {
     const { range, touched } = trackRange(tr, s)
     const next = { ...s, from: range.from, to: range.to }
@@ -131,13 +178,64 @@ function mapThrough(state: FillState, tr: Transaction, exempt: string | null): F
     }
     return next
   })
-  // Undo and redo move an accept in and out; they are not the writer editing the text.
-  const writerEdit = !isHistoryTransaction(tr)
-  const accepted = state.accepted.map((a) => {
-    const { range, touched } = trackRange(tr, a, a.edited ? 'always' : writerEdit ? 'touched' : 'never')
-    return { ...a, from: range.from, to: range.to, edited: a.edited || (touched && writerEdit && a.key !== exempt) }
+  // Only the writer's own edits count as editing accepted text: not undo/redo, not another
+  // span's accept or reject (model / command transactions), not auto-lock.
+  const writerEdit = !history && originOf(tr) === null && !tr.getMeta('appendedTransaction')
+  const decisions = state.decisions.map((d) => {
+    if (d.status === 'undone') {
+      const { range } = trackRange(tr, d)
+      return { ...d, from: range.from, to: range.to }
+    }
+    const grow = d.kind === 'accept' && d.status === 'pending' && writerEdit ? (d.edited ? 'always' : 'touched') : 'never'
+    const { range, touched } = trackRange(tr, d, grow)
+    const edited = d.edited || (d.kind === 'accept' && d.status === 'pending' && touched && writerEdit && d.key !== exempt)
+    return { ...d, from: range.from, to: range.to, edited }
   })
-  return { ...state, spans, accepted }
+  return { ...state, spans, decisions }
+}
+
+/** The range `d` covers after `tr`, taking in content inserted at either edge (how an undo or redo puts content back). */
+function wideRange(tr: Transaction, d: { from: number; to: number }): { from: number; to: number } {
+  const from = tr.mapping.map(d.from, -1)
+  return { from, to: Math.max(from, tr.mapping.map(d.to, 1)) }
+}
+
+function contentAt(tr: Transaction, r: { from: number; to: number }): Fragment | null {
+  if (r.to > tr.doc.content.size) return null
+  return tr.doc.slice(r.from, r.to).content
+}
+
+/**
+ * After an undo or redo: a decision whose span content is back as it was before the
+ * decision was taken back (its span returns, with the candidates on offer); one taken back
+ * whose content is again as right after the decision was taken again.
+ */
+function applyHistory(before: FillState, state: FillState, tr: Transaction): FillState {
+  let { spans, seq } = state
+  const events = state.events.slice(-16)
+  let changed = false
+  const decisions = state.decisions.map((d) => {
+    const old = before.decisions.find((o) => o.id === d.id)
+    if (!old) return d
+    const wide = wideRange(tr, old)
+    const content = contentAt(tr, wide)
+    if (!content) return d
+    if (d.status !== 'undone' && content.eq(d.before)) {
+      changed = true
+      spans = [...spans.filter((s) => s.key !== d.key), { ...d.span, from: wide.from, to: wide.to, status: 'ready', note: null }]
+      events.push({ seq: ++seq, type: 'undone', decisionId: d.id })
+      return { ...d, from: wide.from, to: wide.to, status: 'undone' as const }
+    }
+    if (d.status === 'undone' && content.eq(d.after)) {
+      changed = true
+      spans = spans.filter((s) => s.key !== d.key)
+      events.push({ seq: ++seq, type: 'redone', decisionId: d.id })
+      // A redone accept is watched again from scratch; a redone reject is logged again.
+      return { ...d, from: wide.from, to: wide.to, status: d.kind === 'accept' ? ('pending' as const) : ('logged' as const), edited: false }
+    }
+    return d
+  })
+  return changed ? { ...state, spans, decisions, events, seq } : state
 }
 
 function applyStep(state: FillState, ev: FillStepEvent): FillState {
@@ -162,7 +260,7 @@ function applyStep(state: FillState, ev: FillStepEvent): FillState {
   return { ...state, spans, fills: { ...state.fills, [ev.requestId]: { ...fill, step: ev.step, totalSteps: ev.totalSteps } } }
 }
 
-function applyDone(state: FillState, result: FillResult, at: string): FillState {
+function applyDone(state: FillState, result: FillResult, at: string, doc: PMNode): FillState {
   const fill = state.fills[result.requestId]
   if (!fill) return state
   const byId = new Map(result.spans.map((s) => [s.spanId, s]))
@@ -170,7 +268,7 @@ function applyDone(state: FillState, result: FillResult, at: string): FillState 
     if (s.requestId !== result.requestId || s.status !== 'filling') return s
     const sf = byId.get(s.spanId)
     if (!sf) return { ...s, status: 'dropped' as const, note: 'The engine returned no fill for this span.' }
-    return { ...s, status: 'ready' as const, candidates: sf.candidates, current: 0, slots: sf.slots, original: sf.original }
+    return { ...s, status: 'ready' as const, candidates: normalizeCandidates(doc, s.from, s.to, sf.candidates), current: 0, seen: [0], slots: sf.slots, original: sf.original }
   })
   return {
     ...state,
@@ -192,7 +290,7 @@ function applyError(state: FillState, ev: FillErrorEvent): FillState {
 
 /** Drops fills nothing refers to any more (keeps the latest for the status line). */
 function prune(state: FillState): FillState {
-  const live = new Set([...state.spans.map((s) => s.requestId), ...state.accepted.map((a) => a.context.requestId)])
+  const live = new Set([...state.spans.map((s) => s.requestId), ...state.decisions.map((a) => a.context.requestId)])
   const ids = Object.keys(state.fills)
   const last = ids[ids.length - 1]
   const fills: Record<string, LiveFill> = {}
@@ -205,6 +303,7 @@ export function reduceFill(state: FillState, tr: Transaction): FillState {
   const action = tr.getMeta(fillKey) as FillAction | undefined
   let next = state
   if (tr.docChanged) next = mapThrough(next, tr, action?.type === 'resolve' ? action.key : null)
+  if (tr.docChanged && isHistoryTransaction(tr)) next = applyHistory(state, next, tr)
   if (!action) return next
   switch (action.type) {
     case 'start': {
@@ -236,6 +335,7 @@ export function reduceFill(state: FillState, tr: Transaction): FillState {
         status: 'filling',
         candidates: null,
         current: 0,
+        seen: [],
         note: null,
       }))
       // A new fill replaces spans on the same range and clears old notes.
@@ -245,7 +345,7 @@ export function reduceFill(state: FillState, tr: Transaction): FillState {
     case 'step':
       return applyStep(next, action.event)
     case 'done':
-      return applyDone(next, action.result, action.at)
+      return applyDone(next, action.result, action.at, tr.doc)
     case 'error':
       return applyError(next, action.event)
     case 'cycle':
@@ -254,20 +354,42 @@ export function reduceFill(state: FillState, tr: Transaction): FillState {
         spans: next.spans.map((s) => {
           if (s.key !== action.key || !s.candidates) return s
           const n = s.candidates.length
-          return { ...s, current: (((s.current + action.delta) % n) + n) % n }
+          const current = (((s.current + action.delta) % n) + n) % n
+          return { ...s, current, seen: s.seen.includes(current) ? s.seen : [...s.seen, current] }
         }),
       }
-    case 'resolve':
+    case 'resolve': {
+      // A new decision on a span ends any earlier one an undo had taken back (its redo is gone).
+      const kept = next.decisions.filter((d) => !(d.key === action.key && d.status === 'undone'))
       return prune({
         ...next,
         spans: next.spans.filter((s) => s.key !== action.key),
-        accepted: action.accepted ? [...next.accepted.filter((a) => a.key !== action.key), action.accepted] : next.accepted,
+        decisions: trimDecisions(action.decision ? [...kept, action.decision] : kept),
       })
+    }
     case 'dismiss':
       return { ...next, spans: next.spans.filter((s) => s.key !== action.key) }
     case 'settle':
-      return prune({ ...next, accepted: next.accepted.filter((a) => !action.keys.includes(a.key)) })
+      return prune({
+        ...next,
+        decisions: next.decisions.map((d) => (action.ids.includes(d.id) && d.status === 'pending' ? { ...d, status: 'logged' as const } : d)),
+      })
+    case 'editing':
+      return { ...next, decisions: next.decisions.map((d) => (d.id === action.id ? { ...d, edited: true } : d)) }
   }
+}
+
+/** Keeps every pending decision and the latest others. */
+function trimDecisions(decisions: Decision[]): Decision[] {
+  if (decisions.length <= KEEP_DECISIONS) return decisions
+  const drop = decisions.length - KEEP_DECISIONS
+  let dropped = 0
+  return decisions.filter((d) => d.status === 'pending' || dropped++ >= drop)
+}
+
+/** The accepts not logged yet. */
+export function pendingAccepts(fs: FillState): Decision[] {
+  return fs.decisions.filter((d) => d.kind === 'accept' && d.status === 'pending')
 }
 
 /** The plugin holding the fill state (decorations come from fill-view.ts). */
@@ -281,11 +403,14 @@ export function fillStatePlugin(): Plugin<FillState> {
   })
 }
 
-/** The live span the writer is working on: the one holding the cursor, else the first on offer. */
+/**
+ * The live span under the caret (the caret anywhere from its start to its end), or null.
+ * Keys act on this span only: a decision never comes from a key pressed with no candidate
+ * under the caret.
+ */
 export function currentSpan(state: EditorState, statuses: SpanStatus[] = ['ready']): LiveSpan | null {
-  const spans = getFillState(state).spans.filter((s) => statuses.includes(s.status)).sort((a, b) => a.from - b.from)
-  const head = state.selection.head
-  return spans.find((s) => head >= s.from && head <= s.to) ?? spans[0] ?? null
+  const { from, to } = state.selection
+  return getFillState(state).spans.find((s) => statuses.includes(s.status) && from >= s.from && to <= s.to) ?? null
 }
 
 /** The fill in flight, if any. */

@@ -170,15 +170,15 @@ describe('accepted text the writer edits', () => {
     let { state } = startFill(base())
     state = state.apply(setFillAction(state.tr, { type: 'done', result: result('r1', [{ id: 's1', original: 'dark', cands: ['stormy', 'cold'] }, { id: 's2', original: 'climbed', cands: ['ran', 'went'] }]), at: 'now' }))
     state = state.apply(acceptTransaction(state, spans(state)[0], getFillState(state).fills.r1, 0, true)!)
-    let region = getFillState(state).accepted[0]
-    expect(settleAccepted(state, region)).toEqual({ action: 'accepted', finalText: 'stormy' })
+    let region = getFillState(state).decisions[0]
+    expect(settleAccepted(state, region)).toMatchObject({ action: 'accepted', finalText: 'stormy' })
     // Edit mode selects the text; the writer types over it, then keeps typing.
     state = state.apply(state.tr.insertText('wild'))
     state = state.apply(state.tr.insertText(' wet'))
-    region = getFillState(state).accepted[0]
+    region = getFillState(state).decisions[0]
     expect(region.edited).toBe(true)
     expect(regionsLeft(state, [region])).toEqual([])
-    expect(settleAccepted(state, region)).toEqual({ action: 'accepted_edited', finalText: 'wild wet' })
+    expect(settleAccepted(state, region)).toMatchObject({ action: 'accepted_edited', finalText: 'wild wet' })
     const typed = state.doc.nodeAt(find(state.doc, 'wild'))!
     expect(typed.marks.map((m) => m.type.name)).toEqual(['locked'])
   })
@@ -188,24 +188,44 @@ describe('accepted text the writer edits', () => {
     state = state.apply(setFillAction(state.tr, { type: 'done', result: result('r1', [{ id: 's1', original: 'dark', cands: ['stormy'] }, { id: 's2', original: 'climbed', cands: ['ran'] }]), at: 'now' }))
     state = state.apply(acceptTransaction(state, spans(state)[0], getFillState(state).fills.r1, 0)!)
     state = state.apply(state.tr.insertText(', windy'))
-    const region = getFillState(state).accepted[0]
+    const region = getFillState(state).decisions[0]
     expect(region.edited).toBe(false)
-    expect(settleAccepted(state, region)).toEqual({ action: 'accepted', finalText: 'stormy' })
+    expect(settleAccepted(state, region)).toMatchObject({ action: 'accepted', finalText: 'stormy' })
   })
 })
 
 describe('undo and redo of an accept', () => {
-  it('do not count as the writer editing the accepted text', () => {
+  it('undo brings back the candidates that were on offer; redo accepts the same candidate again', () => {
     let { state } = startFill(base())
     state = state.apply(setFillAction(state.tr, { type: 'done', result: result('r1', [{ id: 's1', original: 'dark', cands: ['stormy', 'cold'] }, { id: 's2', original: 'climbed', cands: ['ran', 'went'] }]), at: 'now' }))
+    state = state.apply(setFillAction(state.tr, { type: 'cycle', key: 'r1/s1', delta: 1 }))
     state = state.apply(acceptTransaction(state, spans(state)[0], getFillState(state).fills.r1, 1)!)
+    expect(spans(state).map((s) => s.key)).toEqual(['r1/s2'])
     undo(state, (tr) => (state = state.apply(tr)))
-    let region = getFillState(state).accepted[0]
-    expect(region.edited).toBe(false)
-    expect(settleAccepted(state, region)).toEqual({ action: 'accepted', finalText: 'cold' })
+    const back = spans(state).find((s) => s.key === 'r1/s1')!
+    expect(back).toMatchObject({ status: 'ready', current: 1, seen: [0, 1] })
+    expect(back.candidates!.map((c) => c.text)).toEqual(['stormy', 'cold'])
+    expect(state.doc.textBetween(back.from, back.to)).toBe('dark')
+    const fs = getFillState(state)
+    expect(fs.decisions[0].status).toBe('undone')
+    expect(fs.events.map((e) => e.type)).toEqual(['undone'])
     redo(state, (tr) => (state = state.apply(tr)))
-    region = getFillState(state).accepted[0]
+    const region = getFillState(state).decisions[0]
+    expect(region.status).toBe('pending')
+    expect(spans(state).map((s) => s.key)).toEqual(['r1/s2'])
     expect(state.doc.textBetween(region.from, region.to)).toBe('cold')
-    expect(settleAccepted(state, region)).toEqual({ action: 'accepted', finalText: 'cold' })
+    expect(settleAccepted(state, region)).toMatchObject({ action: 'accepted', finalText: 'cold' })
+    expect(getFillState(state).events.map((e) => e.type)).toEqual(['undone', 'redone'])
+  })
+
+  it('undo of a reject brings the candidates back too', () => {
+    let { state } = startFill(base())
+    state = state.apply(setFillAction(state.tr, { type: 'done', result: result('r1', [{ id: 's1', original: 'dark', cands: ['stormy', 'cold'] }, { id: 's2', original: 'climbed', cands: ['ran', 'went'] }]), at: 'now' }))
+    state = state.apply(rejectTransaction(state, spans(state)[1], getFillState(state).fills.r1))
+    expect(spans(state).map((s) => s.key)).toEqual(['r1/s1'])
+    undo(state, (tr) => (state = state.apply(tr)))
+    expect(spans(state).map((s) => [s.key, s.status])).toEqual([['r1/s1', 'ready'], ['r1/s2', 'ready']])
+    redo(state, (tr) => (state = state.apply(tr)))
+    expect(spans(state).map((s) => s.key)).toEqual(['r1/s1'])
   })
 })

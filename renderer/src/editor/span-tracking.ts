@@ -47,8 +47,9 @@ export function trackRange(
   tr.steps.forEach((step) => {
     if (!touched && stepTouches(step, cur)) touched = true
     const map = step.getMap()
-    const from = map.map(cur.from, 1)
-    const to = Math.max(from, map.map(cur.to, growEnd === 'always' || (growEnd === 'touched' && touched) ? 1 : -1))
+    const grow = growEnd === 'always' || (growEnd === 'touched' && touched)
+    const from = map.map(cur.from, grow && cur.from === cur.to ? -1 : 1)
+    const to = Math.max(from, map.map(cur.to, grow ? 1 : -1))
     cur = { from, to }
   })
   return { range: cur, touched }
