@@ -93,6 +93,11 @@ export const EngineState = z.object({
   message: z.string().optional(),
   /** Requests waiting behind the running one. */
   queued: z.number().int().min(0),
+  /**
+   * Set while the engine runs without the model it had (reloading it after crashes kept
+   * stopping the engine): why, and that model's directory. The UI offers to load a model.
+   */
+  noModel: z.object({ reason: z.string(), dir: z.string().nullable() }).optional(),
 })
 export type EngineState = z.infer<typeof EngineState>
 

@@ -146,3 +146,31 @@ describe.skipIf(!modelDir)('EngineClient with a real engine process', () => {
     expect(client.state()).toMatchObject({ status: 'ready', model: { dir: modelDir } })
   })
 })
+
+describe.skipIf(!modelDir)('crash storm on a real engine process', () => {
+  it('8 SIGKILLs in quick succession (each as soon as the new process is up): the engine comes back with the model and fills', async () => {
+    const client = new EngineClient(forkWithNode({ env: { ...process.env, INFILL_EXECUTION_PROVIDER: 'cpu' } }), { backoffMs: 200, maxBackoffMs: 1000 })
+    try {
+      client.start()
+      await client.loadModel(modelDir!)
+      const pids = new Set<number>()
+      for (let i = 0; i < 8; i++) {
+        const until = Date.now() + 30_000
+        while (client.pid() === undefined || pids.has(client.pid()!)) {
+          if (Date.now() > until) throw new Error(`no new engine process after kill ${i}`)
+          await new Promise((r) => setTimeout(r, 5))
+        }
+        const pid = client.pid()!
+        pids.add(pid)
+        process.kill(pid, 'SIGKILL')
+      }
+      expect(pids.size).toBe(8)
+      const r = await client.fill(shortFill('after-storm')).result
+      expect(r.requestId).toBe('after-storm')
+      expect(client.state()).toMatchObject({ status: 'ready', model: { dir: modelDir } })
+      expect(client.state().noModel).toBeUndefined()
+    } finally {
+      await client.dispose()
+    }
+  })
+})

@@ -33,8 +33,8 @@ class FakeEngine implements EngineChannel {
   emit(m: FromEngine): void {
     this.onMsg(m)
   }
-  crash(): void {
-    this.onExitFn('signal SIGKILL')
+  crash(description = 'signal SIGKILL'): void {
+    this.onExitFn(description)
   }
   finish(requestId: string): void {
     this.emit({ type: 'done', result: { requestId, spans: [], forwardPasses: 1, ms: 1, model: INFO, settings: DEFAULT_SAMPLING } })
@@ -122,14 +122,68 @@ describe('EngineClient (fake engine)', () => {
     await expect(waiting.result).resolves.toMatchObject({ requestId: 'w' })
   })
 
-  it('stops restarting after too many crashes and says so', async () => {
-    const { client, engines } = setup({ maxCrashes: 2 })
+  it('a crash storm (8 crashes at once) never leaves it without the model: restarts back off, the model is reloaded, a fill succeeds', async () => {
+    const { client, engines } = setup({ maxCrashes: 3, backoffMs: 5, maxBackoffMs: 20 })
+    const messages: string[] = []
+    client.onState((s) => s.message && messages.push(s.message))
     await client.loadModel('/m')
-    for (let i = 0; i < 3; i++) {
-      engines[engines.length - 1].crash()
-      await flush()
+    for (let i = 0; i < 8; i++) {
+      await waitFor(() => engines.length === i + 1)
+      engines[i].crash()
     }
-    expect(engines).toHaveLength(3)
-    expect(client.state()).toMatchObject({ status: 'error', message: expect.stringMatching(/keeps stopping/) })
+    await waitFor(() => engines.length === 9)
+    const r = client.fill(request('after'))
+    await waitFor(() => engines[8].received.some((m) => m.type === 'fill'))
+    expect(engines[8].received[0]).toEqual({ type: 'load', dir: '/m' })
+    engines[8].finish('after')
+    await expect(r.result).resolves.toMatchObject({ requestId: 'after' })
+    expect(client.state()).toMatchObject({ status: 'ready', model: { dir: '/m' } })
+    expect(client.state().noModel).toBeUndefined()
+    expect(messages.some((m) => /restarting in \d/.test(m))).toBe(true)
+  })
+
+  it('when reloading the model keeps crashing the engine, it runs without it and says so (noModel); a new load clears that', async () => {
+    const { client, engines } = setup({ maxReloadCrashes: 2 })
+    await client.loadModel('/m')
+    engines[0].crash() // engine 1 starts and reloads /m ...
+    engines[1].crash('signal SIGSEGV') // ... and dies during that reload
+    engines[2].crash('signal SIGSEGV') // twice in a row: /m is given up
+    await flush()
+    expect(client.state().noModel).toMatchObject({ dir: '/m', reason: expect.stringMatching(/stopped the engine 2 times in a row[\s\S]*Load a model/) })
+    expect(engines[3].received.filter((m) => m.type === 'load')).toEqual([])
+    const refused = client.fill(request('x'))
+    await expect(refused.result).rejects.toThrow(/Load a model/)
+    await client.loadModel('/other')
+    expect(client.state().noModel).toBeUndefined()
+    expect(client.state().model).toMatchObject({ dir: '/other' })
+  })
+
+  it('kills from outside during the reload (SIGKILL) never make it give the model up', async () => {
+    const { client, engines } = setup({ maxReloadCrashes: 2, maxCrashes: 100 })
+    await client.loadModel('/m')
+    for (let i = 0; i < 8; i++) engines[i].crash() // each one while the reload is in flight
+    await flush()
+    expect(client.state().noModel).toBeUndefined()
+    expect(client.state().model).toMatchObject({ dir: '/m' })
+  })
+
+  it('a load that crashes the engine brings back the last good model', async () => {
+    const { client, engines } = setup()
+    await client.loadModel('/good')
+    const bad = client.loadModel('/crasher')
+    engines[0].crash()
+    await expect(bad).rejects.toThrow(/stopped/)
+    await flush()
+    expect(engines[1].received[0]).toEqual({ type: 'load', dir: '/good' })
+    expect(client.state().model).toMatchObject({ dir: '/good' })
   })
 })
+
+/** Polls until `ok()` holds (the client restarts on timers during a backoff). */
+async function waitFor(ok: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms
+  while (!ok()) {
+    if (Date.now() > until) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 2))
+  }
+}

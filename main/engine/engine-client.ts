@@ -1,7 +1,10 @@
 /**
  * The host side of the engine process: starts it, queues requests (one runs at a time),
- * relays step/done/error events, cancels, and restarts the process after a crash,
- * reloading the model it had. Knows nothing of Electron: the host passes a `spawn`
+ * relays step/done/error events, cancels, and restarts the process after any crash,
+ * reloading the last model that loaded. Crashes in quick succession slow the restarts down
+ * (backoff) but never stop them; when reloading the model itself keeps crashing the engine,
+ * the client stops reloading it and says so in the engine state (`noModel`), so the UI can
+ * offer to load another. Knows nothing of Electron: the host passes a `spawn`
  * function (Electron: utilityProcess.fork wrapped by `utilityProcessChannel`; browser
  * mode and tests: `forkWithNode()`).
  */
@@ -97,16 +100,28 @@ export class FillFailed extends Error {
 }
 
 type Job =
-  | { kind: 'load'; dir: string; resolve: (m: ModelInfo) => void; reject: (e: Error) => void }
+  /** `auto`: the client's own reload of the last good model after a crash. */
+  | { kind: 'load'; dir: string; auto?: boolean; resolve: (m: ModelInfo) => void; reject: (e: Error) => void }
   | { kind: 'fill'; request: FillRequest; listeners: FillListeners; resolve: (r: FillResult) => void; reject: (e: Error) => void }
 
 export interface EngineClientOptions {
-  /** Crashes tolerated within `crashWindowMs` before the client stops restarting. */
+  /** Crashes within `crashWindowMs` restarted at once (default 5 in 60 s); beyond that, restarts back off. */
   maxCrashes?: number
   crashWindowMs?: number
+  /** First backoff delay, doubled per further crash in the window, up to `maxBackoffMs` (defaults 500 ms, 30 s). */
+  backoffMs?: number
+  maxBackoffMs?: number
+  /**
+   * Crashes in a row while reloading the last model (a segfault or abort, not a kill from
+   * outside) before the client gives that model up (default 2).
+   */
+  maxReloadCrashes?: number
 }
 
 type Listener<T> = (value: T) => void
+
+/** Exit descriptions of a process stopped from outside rather than crashed by what it ran. */
+const EXTERNAL_STOP = /signal SIG(KILL|TERM|INT|HUP)\b/
 
 /** Talks to one engine process at a time, restarting it after a crash. */
 export class EngineClient {
@@ -117,6 +132,12 @@ export class EngineClient {
   /** The directory of the model in use, reloaded after a crash. */
   private modelDir: string | null = null
   private crashes: number[] = []
+  /** Crashes in a row during the automatic reload of modelDir. */
+  private reloadCrashes = 0
+  /** Why the engine runs without the model it had (see EngineState.noModel). */
+  private noModel: { reason: string; dir: string | null } | null = null
+  /** A restart waiting out its backoff delay. */
+  private restartTimer: NodeJS.Timeout | null = null
   private disposed = false
   private readonly listeners = {
     state: new Set<Listener<EngineState>>(),
@@ -132,7 +153,7 @@ export class EngineClient {
 
   /** Starts the engine process (idempotent). */
   start(): void {
-    if (this.channel || this.disposed) return
+    if (this.channel || this.disposed || this.restartTimer) return
     const channel = this.spawn()
     this.channel = channel
     channel.onMessage((raw) => {
@@ -171,6 +192,12 @@ export class EngineClient {
       const requestId = typeof request?.requestId === 'string' ? request.requestId : ''
       this.failFill(job, { requestId, message: `Invalid fill request: ${z.prettifyError(valid.error)}`, cancelled: false })
       return { requestId, queued: 0, result }
+    }
+    // The model was given up after crashes and nothing will load one before this fill.
+    const loadComing = this.current?.kind === 'load' || this.queue.some((j) => j.kind === 'load')
+    if (this.noModel && !this.modelDir && !loadComing) {
+      this.failFill(job, { requestId: request.requestId, message: this.noModel.reason, cancelled: false })
+      return { requestId: request.requestId, queued: 0, result }
     }
     this.enqueue(job)
     return { requestId: request.requestId, queued, result }
@@ -214,6 +241,8 @@ export class EngineClient {
   /** Stops the engine process and fails everything still queued. */
   async dispose(): Promise<void> {
     this.disposed = true
+    if (this.restartTimer) clearTimeout(this.restartTimer)
+    this.restartTimer = null
     const channel = this.channel
     this.channel = null
     const pending = [...(this.current ? [this.current] : []), ...this.queue]
@@ -248,7 +277,10 @@ export class EngineClient {
   }
 
   private publishState(next: Partial<EngineState>): void {
-    this.engineState = { ...this.engineState, ...next, queued: this.queue.length }
+    const state: EngineState = { ...this.engineState, ...next, queued: this.queue.length }
+    if (this.noModel) state.noModel = this.noModel
+    else delete state.noModel
+    this.engineState = state
     this.emit(this.listeners.state, this.engineState)
   }
 
@@ -307,12 +339,22 @@ export class EngineClient {
         break
       case 'loaded':
         this.modelDir = msg.dir
+        this.reloadCrashes = 0
+        if (this.noModel) {
+          this.noModel = null
+          this.publishState({})
+        }
         if (job?.kind === 'load') {
           job.resolve(msg.model)
           this.finish()
         }
         break
       case 'loadError':
+        if (job?.kind === 'load' && job.auto && this.modelDir === job.dir) {
+          this.noModel = { dir: job.dir, reason: `The engine restarted but could not reload the model in ${job.dir} (${msg.message}). Load a model to fill.` }
+          this.modelDir = null
+          this.publishState({})
+        }
         if (job?.kind === 'load') {
           job.reject(new EngineError(msg.message))
           this.finish()
@@ -339,33 +381,54 @@ export class EngineClient {
     }
   }
 
-  /** The process exited unexpectedly: fail the running job, report, restart, reload. */
+  /**
+   * The process exited unexpectedly: fail the running job, report, restart (at once, or
+   * after a backoff delay when crashes come fast), and reload the last good model first.
+   */
   private crashed(description: string): void {
     this.channel = null
     if (this.disposed) return
     const job = this.current
     this.current = null
-    const message = `The engine process stopped (${description}); it is being restarted.`
-    if (job?.kind === 'fill') this.failFill(job, { requestId: job.request.requestId, message: `${message} This fill was lost; run it again.`, cancelled: false })
-    else if (job?.kind === 'load') job.reject(new EngineError(message))
+    const restarting = `The engine process stopped (${description}); it is being restarted.`
+    if (job?.kind === 'fill') this.failFill(job, { requestId: job.request.requestId, message: `${restarting} This fill was lost; run it again.`, cancelled: false })
+    else if (job?.kind === 'load') job.reject(new EngineError(restarting))
+
+    // Reloading the last model is what keeps crashing it: give that model up, say so. A
+    // process killed from outside (SIGKILL, SIGTERM...) says nothing about the model.
+    if (job?.kind === 'load' && job.auto && !EXTERNAL_STOP.test(description)) this.reloadCrashes++
+    const maxReload = this.options.maxReloadCrashes ?? 2
+    if (this.modelDir && this.reloadCrashes >= maxReload) {
+      this.noModel = {
+        dir: this.modelDir,
+        reason: `Reloading the model in ${this.modelDir} stopped the engine ${this.reloadCrashes} times in a row (${description}), so the engine now runs without a model. Load a model (this one again, or another) to fill.`,
+      }
+      this.modelDir = null
+      this.reloadCrashes = 0
+    }
 
     const now = Date.now()
     const windowMs = this.options.crashWindowMs ?? 60_000
     this.crashes = [...this.crashes.filter((t) => now - t < windowMs), now]
-    if (this.crashes.length > (this.options.maxCrashes ?? 5)) {
-      this.publishState({ status: 'error', message: `The engine process keeps stopping (${description}); restart the app.` })
-      const pending = this.queue
-      this.queue = []
-      for (const p of pending) {
-        if (p.kind === 'fill') this.failFill(p, { requestId: p.request.requestId, message: 'The engine is not running.', cancelled: false })
-        else p.reject(new EngineError('The engine is not running.'))
-      }
+    const excess = this.crashes.length - (this.options.maxCrashes ?? 5)
+    const delay = excess <= 0 ? 0 : Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.backoffMs ?? 500) * 2 ** (excess - 1))
+    const message =
+      delay === 0
+        ? restarting
+        : `The engine process stopped (${description}), ${this.crashes.length} times in ${Math.round(windowMs / 1000)} s; restarting in ${(delay / 1000).toFixed(1)} s.`
+    this.publishState({ status: 'crashed', message })
+    // Reload the model we had before anything else runs (a load the writer asked for runs
+    // after it, and replaces it only if that one loads).
+    const head = this.queue[0]
+    if (this.modelDir && !(head?.kind === 'load' && head.auto))
+      this.queue.unshift({ kind: 'load', dir: this.modelDir, auto: true, resolve: () => {}, reject: () => {} })
+    if (delay === 0) {
+      this.start()
       return
     }
-    this.publishState({ status: 'crashed', message })
-    // Reload the model we had before anything else runs.
-    if (this.modelDir && !(this.queue[0]?.kind === 'load'))
-      this.queue.unshift({ kind: 'load', dir: this.modelDir, resolve: () => {}, reject: () => {} })
-    this.start()
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null
+      this.start()
+    }, delay)
   }
 }
