@@ -32,6 +32,7 @@ export function StatusBar({ session }: { session: Session }) {
         {STATUS_LABEL[status]}
         {engine.message && (engine.status === 'error' || engine.status === 'crashed') ? `: ${engine.message}` : ''}
       </span>
+      {engine.noModel && <NoModelOffer session={session} noModel={engine.noModel} />}
       {m && (
         <>
           <span className="status-sep">·</span>
@@ -73,6 +74,31 @@ export function StatusBar({ session }: { session: Session }) {
         {help && <Shortcuts onClose={() => setHelp(false)} />}
       </span>
     </footer>
+  )
+}
+
+/** The engine runs without the model it had (crashes while reloading it): say why, offer to load it again. */
+function NoModelOffer({ session, noModel }: { session: Session; noModel: { reason: string; dir: string | null } }) {
+  const [busy, setBusy] = useState(false)
+  const dir = noModel.dir
+  const load = () => {
+    if (!dir) return
+    setBusy(true)
+    session.api
+      .invoke('engine:loadModel', { dir })
+      .catch((e: Error) => session.store.toast('error', `The model could not be loaded: ${e.message}`))
+      .finally(() => setBusy(false))
+  }
+  return (
+    <span className="no-model" data-testid="engine-no-model" title={noModel.reason}>
+      <span className="status-sep">·</span>
+      No model
+      {dir && (
+        <button className="tool mini" data-testid="btn-reload-model" disabled={busy} onClick={load} title={`Load ${dir} again`}>
+          {busy ? 'Loading…' : 'Load it again'}
+        </button>
+      )}
+    </span>
   )
 }
 
