@@ -1,0 +1,43 @@
+/**
+ * The model manager's own small file in the user-data folder (models.json): folders the
+ * writer added and the model chosen as active, so the next start loads it. Written
+ * atomically (temporary file + rename); an unreadable file is treated as empty and
+ * replaced on the next change, never crashes the app.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { z } from 'zod'
+
+export const ModelRegistryFile = z.object({
+  version: z.literal(1),
+  added: z.array(z.string()),
+  active: z.string().nullable(),
+})
+export type ModelRegistryFile = z.infer<typeof ModelRegistryFile>
+
+const EMPTY: ModelRegistryFile = { version: 1, added: [], active: null }
+
+export function registryPath(userDataDir: string): string {
+  return join(userDataDir, 'models.json')
+}
+
+/** The user-data folder's models/: where downloads are installed. */
+export function userModelsDir(userDataDir: string): string {
+  return join(userDataDir, 'models')
+}
+
+export async function readRegistry(path: string): Promise<ModelRegistryFile> {
+  try {
+    const parsed = ModelRegistryFile.safeParse(JSON.parse(await readFile(path, 'utf8')))
+    return parsed.success ? parsed.data : { ...EMPTY }
+  } catch {
+    return { ...EMPTY }
+  }
+}
+
+export async function writeRegistry(path: string, registry: ModelRegistryFile): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, `${JSON.stringify(registry, null, 2)}\n`)
+  await rename(tmp, path)
+}
