@@ -1,4 +1,4 @@
-/** The infill and eval commands, run as a user runs them, on the test model. */
+/** The infill command, run as a user runs it, on the test model (eval: eval.int.test.ts). */
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -63,26 +63,5 @@ describe.skipIf(!modelDir)('npm run infill', () => {
     expect(r.stderr).toMatch(/no span to fill/)
     const bad = await cli('infill.ts', ['--model', modelDir!, '--text', 'a [[b]]', '--strategy', 'best'])
     expect(bad.stderr).toMatch(/invalid sampling options[\s\S]*strategy/)
-  })
-})
-
-describe.skipIf(!modelDir)('npm run eval', () => {
-  it('scores a file; the last stdout line is one JSON object with the figures', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'infill-eval-'))
-    try {
-      const file = join(dir, 'sample.txt')
-      const lines = Array.from({ length: 120 }, (_, i) => `The ${['farmer', 'captain', 'teacher'][i % 3]} walked to the river on day ${i} and looked at the water.`)
-      await writeFile(file, lines.join('\n'))
-      const { stdout, stderr, code } = await cli('eval.ts', ['--model', modelDir!, '--file', file, '--limit', '2', '--elbo-samples', '2', '--seed', '3'])
-      expect(code).toBe(0)
-      expect(stderr).toMatch(/2 windows/)
-      const last = JSON.parse(stdout.trim().split('\n').pop()!)
-      expect(last).toMatchObject({ windows: 2, seed: 3, strategy: 'low_confidence', spanTokens: 16, spanLength: 8 })
-      for (const k of ['maskedTokenAccuracy', 'spanInfillAccuracy', 'unigramAccuracy']) expect(last[k]).toBeGreaterThanOrEqual(0)
-      expect(last.elboPerplexity).toBeGreaterThan(1)
-      expect(last.maskedTokens).toBeGreaterThan(0)
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
   })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SAMPLING } from '../contract'
-import { elboPerplexity, maskedTokenAccuracy, mostFrequentToken, spanInfillAccuracy, tokenChunks, type EvalModel } from './evaluation'
+import { bitsPerChar, elboBound, maskedTokenAccuracy, spanInfillAccuracy, tokenChunks, wholeWordAccuracy, type EvalModel } from './evaluation'
+import { spanPlan, tokenMaskPlan, wordMaskPlan, wordPositions, wordSpans } from './evaluation-plans'
 import type { Denoise } from './reverse-process'
 
 const VOCAB = 10
@@ -25,35 +26,101 @@ function model(denoise: Denoise): EvalModel {
 
 const tokens = Array.from({ length: 200 }, (_, i) => truthAt(i))
 const chunks = tokenChunks(tokens, 50)
+const greedy = { ...DEFAULT_SAMPLING, strategy: 'low_confidence' as const, steps: 8, temperature: 0 }
 
-describe('evaluation', () => {
+/** Token texts of a toy vocabulary: 4..8 read " w4".." w8" except 5, a word continuation "-x"; 9 is a newline. */
+const toyText = (id: number) => (id === 5 ? '-x' : id === 9 ? '\n' : ` w${id}`)
+const wordText = (ids: readonly number[]) => ids.map(toyText).join('').trim()
+
+describe('evaluation plans', () => {
   it('cuts non-overlapping chunks, capped by limit', () => {
     expect(chunks).toHaveLength(4)
     expect(tokenChunks(tokens, 50, 2)).toHaveLength(2)
     expect(tokenChunks([1, 2, 3], 50)).toEqual([[1, 2, 3]])
   })
 
-  it('finds the most frequent token', () => {
-    expect(mostFrequentToken([1, 2, 2, 3, 2])).toEqual({ token: 2, share: 0.6 })
+  it('draws the same positions for the same seed, round(ratio · length) per chunk', () => {
+    const plan = tokenMaskPlan(chunks, 0.15, 1)
+    expect(plan.map((p) => p.length)).toEqual([8, 8, 8, 8])
+    expect(tokenMaskPlan(chunks, 0.15, 1)).toEqual(plan)
+    expect(tokenMaskPlan(chunks, 0.15, 2)).not.toEqual(plan)
+    for (const p of plan) expect(new Set(p).size).toBe(p.length)
+    const spans = spanPlan(chunks, 8, 1)
+    for (const s of spans) expect(s.start + s.length).toBeLessThanOrEqual(50)
   })
 
-  it('an oracle scores 100% and a perplexity bound near 1', async () => {
-    const acc = await maskedTokenAccuracy(model(oracle), chunks, { ratio: 0.15, seed: 1, unigramToken: 4 })
-    expect(acc.total).toBe(4 * 8)
-    expect(acc.correct).toBe(acc.total)
-    expect(acc.unigramCorrect).toBeGreaterThan(0)
-    expect(acc.unigramCorrect).toBeLessThan(acc.total)
-    const span = await spanInfillAccuracy(model(oracle), chunks, { spanLength: 8, settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 8 } })
+  it('finds whitespace-delimited words in token space, dropping words cut by the chunk edges', () => {
+    // " w4 w6-x-x w7\n w8 w4" : words [w4] [w6-x-x] [w7] [w8] [w4]; the first and last touch the edges.
+    const chunk = [4, 6, 5, 5, 7, 9, 8, 4]
+    expect(wordSpans(chunk, toyText)).toEqual([
+      { start: 1, end: 4 },
+      { start: 4, end: 5 },
+      { start: 6, end: 7 },
+    ])
+    // a continuation after a newline starts a new word
+    expect(wordSpans([4, 9, 5, 5, 6, 4], toyText)).toEqual([
+      { start: 2, end: 4 },
+      { start: 4, end: 5 },
+    ])
+  })
+
+  it('masks whole words: every token of each chosen word', () => {
+    const words = [wordSpans([4, 6, 5, 5, 7, 9, 8, 4], toyText)]
+    const plan = wordMaskPlan(words, 0.5, 1)
+    expect(plan[0]).toHaveLength(2) // round(0.5 · 3)
+    const positions = wordPositions(plan[0])
+    for (const w of plan[0]) for (let p = w.start; p < w.end; p++) expect(positions).toContain(p)
+    expect(positions).toHaveLength(plan[0].reduce((n, w) => n + w.end - w.start, 0))
+    expect(wordMaskPlan([[]], 0.5, 1)).toEqual([[]])
+  })
+})
+
+describe('evaluation', () => {
+  it('an oracle scores 100% and a bound near 0 nats', async () => {
+    const acc = await maskedTokenAccuracy(model(oracle), chunks, { plan: tokenMaskPlan(chunks, 0.15, 1) })
+    expect(acc).toEqual({ correct: 32, total: 32 })
+    const span = await spanInfillAccuracy(model(oracle), chunks, { plan: spanPlan(chunks, 8, 1), settings: greedy })
     expect(span).toMatchObject({ correct: 32, total: 32, forwardPasses: 32 })
-    const elbo = await elboPerplexity(model(oracle), chunks, { samples: 4, seed: 1 })
+    const plan = wordMaskPlan(chunks.map((c) => wordSpans(c, toyText)), 0.15, 1)
+    const words = await wholeWordAccuracy(model(oracle), chunks, { plan, settings: greedy, wordText })
+    expect(words.total).toBe(plan.flat().length)
+    expect(words.correct).toBe(words.total)
+    const elbo = await elboBound(model(oracle), chunks, { samples: 4, seed: 1 })
     expect(elbo.perplexity).toBeLessThan(1.001)
   })
 
   it('a uniform model bounds perplexity near the vocabulary size (mask excluded)', async () => {
-    const elbo = await elboPerplexity(model(uniform), chunks, { samples: 100, seed: 2 })
+    const elbo = await elboBound(model(uniform), chunks, { samples: 100, seed: 2 })
     expect(elbo.perplexity).toBeGreaterThan(7.5)
     expect(elbo.perplexity).toBeLessThan(11)
-    const span = await spanInfillAccuracy(model(uniform), chunks, { spanLength: 8, settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 8, temperature: 0 } })
+    const span = await spanInfillAccuracy(model(uniform), chunks, { plan: spanPlan(chunks, 8, 1), settings: greedy })
     expect(span.correct).toBeLessThan(span.total)
+    const plan = wordMaskPlan(chunks.map((c) => wordSpans(c, toyText)), 0.15, 1)
+    const words = await wholeWordAccuracy(model(uniform), chunks, { plan, settings: greedy, wordText })
+    expect(words.correct).toBeLessThan(words.total)
+  })
+
+  it('ELBO: a draw that masks no token adds 0 and runs no forward pass', async () => {
+    // One-token chunks: a draw at ratio t masks the token with probability t, so many draws mask nothing.
+    // Unbiased: E[(1/t) · 1{masked} · nll] = nll = ln 9 for the uniform model. Forcing a mask would
+    // give nll · E[1/t] ≈ 6.9 · nll instead.
+    const single = Array.from({ length: 400 }, () => [4])
+    let rowsRun = 0
+    const counting: Denoise = async (ids, batch, length) => {
+      rowsRun += batch
+      for (let i = 0; i < ids.length; i++) expect(ids[i]).toBe(BigInt(MASK))
+      return uniform(ids, batch, length)
+    }
+    const elbo = await elboBound(model(counting), single, { samples: 8, seed: 5, batchSize: 16 })
+    expect(elbo.emptyDraws).toBeGreaterThan(1000)
+    expect(rowsRun).toBe(400 * 8 - elbo.emptyDraws)
+    expect(elbo.nllPerToken).toBeGreaterThan(Math.log(9) * 0.85)
+    expect(elbo.nllPerToken).toBeLessThan(Math.log(9) * 1.15)
+  })
+
+  it('bits per character: nats over characters over ln 2', () => {
+    expect(bitsPerChar(Math.LN2 * 300, 100)).toBeCloseTo(3, 12)
+    expect(bitsPerChar(Math.log(9) * 50, 200)).toBeCloseTo((50 * Math.log2(9)) / 200, 12)
+    expect(() => bitsPerChar(1, 0)).toThrow(/positive character count/)
   })
 })

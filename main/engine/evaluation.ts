@@ -1,10 +1,12 @@
 /**
- * Scoring a model on plain text (used by `npm run eval`): masked-token accuracy at a fixed
- * masking ratio, span infill accuracy through the reverse process, the ELBO perplexity
- * bound, and the unigram baseline. Works over any `Denoise` (unit tests use fakes).
+ * Scoring a model on plain text (used by `npm run eval`): masked-token accuracy, span
+ * infill accuracy and whole-word accuracy through the reverse process, at positions drawn
+ * by evaluation-plans.ts (so the baselines score the same ones), and the ELBO bound on the
+ * text's likelihood. Works over any `Denoise` (unit tests use fakes).
  */
 import type { SamplingSettings } from '../contract'
-import type { Rng } from './rng'
+import type { WordSpan } from './evaluation-plans'
+import { wordPositions } from './evaluation-plans'
 import { runReverseProcess, type Denoise } from './reverse-process'
 import { rngStream } from './rng'
 
@@ -29,36 +31,10 @@ export function tokenChunks(tokens: readonly number[], size: number, limit = Inf
   return chunks
 }
 
-/** The most frequent token and its share of `tokens`. */
-export function mostFrequentToken(tokens: readonly number[]): { token: number; share: number } {
-  const counts = new Map<number, number>()
-  let best = -1
-  let bestCount = 0
-  for (const t of tokens) {
-    const c = (counts.get(t) ?? 0) + 1
-    counts.set(t, c)
-    if (c > bestCount) {
-      best = t
-      bestCount = c
-    }
-  }
-  return { token: best, share: tokens.length ? bestCount / tokens.length : 0 }
-}
-
 /** The model input for a chunk: wrap + chunk ids; `offset` is where the chunk starts. */
 function windowIds(model: EvalModel, chunk: readonly number[]): { ids: Int32Array; offset: number } {
   const ids = Int32Array.from([...model.wrap.prefix, ...chunk, ...model.wrap.suffix])
   return { ids, offset: model.wrap.prefix.length }
-}
-
-/** `count` distinct positions in [0, n), drawn with `rng`. */
-function choosePositions(n: number, count: number, rng: Rng): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i)
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(rng() * (n - i))
-    ;[idx[i], idx[j]] = [idx[j], idx[i]]
-  }
-  return idx.slice(0, count).sort((a, b) => a - b)
 }
 
 /** Logits offset of position `pos` in row `row` (shifted models read pos - 1). */
@@ -91,93 +67,102 @@ async function forBatches(
   }
 }
 
-export interface MaskedAccuracy {
-  correct: number
-  total: number
-  /** How often the most frequent token would have been right at the same positions. */
-  unigramCorrect: number
-}
-
-/** Top-1 accuracy at `ratio` random masking: one forward pass per chunk predicts every masked token. */
+/** Top-1 accuracy at the masked positions of `plan` (chunk positions): one forward pass per chunk predicts every masked token. */
 export async function maskedTokenAccuracy(
   model: EvalModel,
   chunks: readonly number[][],
-  opts: { ratio: number; seed: number; unigramToken: number; batchSize?: number },
-): Promise<MaskedAccuracy> {
-  const rng = rngStream(opts.seed, 101)
+  opts: { plan: readonly (readonly number[])[]; batchSize?: number },
+): Promise<{ correct: number; total: number }> {
   const rows: Int32Array[] = []
   const masked: number[][] = []
-  for (const chunk of chunks) {
+  chunks.forEach((chunk, c) => {
     const { ids, offset } = windowIds(model, chunk)
-    const positions = choosePositions(chunk.length, Math.max(1, Math.round(chunk.length * opts.ratio)), rng).map((p) => p + offset)
+    const positions = opts.plan[c].map((p) => p + offset)
     for (const p of positions) ids[p] = model.maskId
     rows.push(ids)
     masked.push(positions)
-  }
+  })
   let correct = 0
   let total = 0
-  let unigramCorrect = 0
   await forBatches(model, rows, opts.batchSize ?? 8, (logits, row, b, n) => {
     const { offset } = windowIds(model, [])
     for (const p of masked[row]) {
-      const truth = chunks[row][p - offset]
-      const base = logitsAt(model, b, n, p)
-      let best = -1
-      let max = -Infinity
-      for (let v = 0; v < model.vocab; v++) {
-        if (model.banned[v]) continue
-        if (logits[base + v] > max) {
-          max = logits[base + v]
-          best = v
-        }
-      }
       total++
-      if (best === truth) correct++
-      if (truth === opts.unigramToken) unigramCorrect++
+      if (argmaxAllowed(model, logits, logitsAt(model, b, n, p)) === chunks[row][p - offset]) correct++
     }
   })
-  return { correct, total, unigramCorrect }
+  return { correct, total }
+}
+
+/** The highest-scoring id the model may predict, from the logits at `base`. */
+function argmaxAllowed(model: EvalModel, logits: Float32Array, base: number): number {
+  let best = -1
+  let max = -Infinity
+  for (let v = 0; v < model.vocab; v++) {
+    if (model.banned[v]) continue
+    if (logits[base + v] > max) {
+      max = logits[base + v]
+      best = v
+    }
+  }
+  return best
+}
+
+/** Fills `slots` of one window (mask ids there) with the reverse process; `spanOf` groups slots into spans for the pad rule. */
+async function fillSlots(
+  model: EvalModel,
+  ids: Int32Array,
+  slots: Int32Array,
+  spanOf: Int32Array,
+  settings: SamplingSettings,
+  stream: number,
+  padOrder: boolean,
+): Promise<{ tokens: number[]; forwardPasses: number }> {
+  const out = await runReverseProcess(
+    {
+      ids,
+      slots,
+      vocab: model.vocab,
+      banned: model.banned,
+      shiftedLogits: model.shiftedLogits,
+      settings,
+      rngs: [rngStream(settings.seed, stream)],
+      padOrder: padOrder && model.padId !== undefined ? { padId: model.padId, spanOf } : undefined,
+    },
+    model.denoise,
+  )
+  return { tokens: Array.from(out.tokens), forwardPasses: out.forwardPasses }
 }
 
 /**
- * Span infill accuracy: in each chunk one contiguous span of `spanLength` tokens is masked
- * and filled by the reverse process with `settings`; each slot counts as right when it
- * equals the original token at that position. The budget is the true length, so a pad is
- * always wrong; `emptySpans` counts fills that came back all pad. `padOrder` (default on,
- * as in the app) applies the pad-as-suffix rule of the reverse process.
+ * Span infill accuracy: in each chunk the span of `plan` is masked and filled by the
+ * reverse process with `settings`; each slot counts as right when it equals the original
+ * token at that position. The budget is the true length, so a pad is always wrong;
+ * `emptySpans` counts fills that came back all pad. `padOrder` (default on, as in the app)
+ * applies the pad-as-suffix rule of the reverse process.
  */
 export async function spanInfillAccuracy(
   model: EvalModel,
   chunks: readonly number[][],
-  opts: { spanLength: number; settings: SamplingSettings; padOrder?: boolean; onProgress?: (done: number, total: number) => void },
+  opts: {
+    plan: readonly { start: number; length: number }[]
+    settings: SamplingSettings
+    padOrder?: boolean
+    onProgress?: (done: number, total: number) => void
+  },
 ): Promise<{ correct: number; total: number; forwardPasses: number; spans: number; emptySpans: number }> {
   const settings = { ...opts.settings, candidates: 1 }
-  const rng = rngStream(settings.seed, 202)
   let correct = 0
   let total = 0
   let forwardPasses = 0
   let done = 0
   let emptySpans = 0
-  const padOrder = (opts.padOrder ?? true) && model.padId !== undefined
-  for (const chunk of chunks) {
-    const len = Math.min(opts.spanLength, chunk.length)
-    const start = Math.floor(rng() * (chunk.length - len + 1))
+  for (const [c, chunk] of chunks.entries()) {
+    const { start, length: len } = opts.plan[c]
     const { ids, offset } = windowIds(model, chunk)
     const slots = Int32Array.from({ length: len }, (_, k) => offset + start + k)
     for (const p of slots) ids[p] = model.maskId
-    const out = await runReverseProcess(
-      {
-        ids,
-        slots,
-        vocab: model.vocab,
-        banned: model.banned,
-        shiftedLogits: model.shiftedLogits,
-        settings,
-        rngs: [rngStream(settings.seed, total)],
-        padOrder: padOrder ? { padId: model.padId!, spanOf: new Int32Array(len) } : undefined,
-      },
-      model.denoise,
-    )
+    const out = await fillSlots(model, ids, slots, new Int32Array(len), settings, total, opts.padOrder ?? true)
     forwardPasses += out.forwardPasses
     if (model.padId !== undefined && out.tokens.every((t) => t === model.padId)) emptySpans++
     for (let k = 0; k < len; k++) {
@@ -190,28 +175,89 @@ export async function spanInfillAccuracy(
 }
 
 /**
- * ELBO perplexity bound (MDLM, log-linear schedule): for t ~ U(eps, 1) mask each token with
- * probability t (at least one), and NLL_t = (1/t) Σ_masked -log p(x_i | x_t). The mean of
- * NLL_t over samples, divided by the tokens, bounds the per-token NLL; exp of it bounds
- * perplexity. Only the mask token is excluded from p here (SUBS), so every text token has
- * a finite likelihood.
+ * Whole-word accuracy: every token of the words in `plan` is masked (a chunk's words
+ * together), the reverse process fills them with `settings` (each word a span, its true
+ * length as budget), and a word counts as right when its text (`wordText`) equals the
+ * original word's. Steps = masked tokens (one reveal per step, as the span infill uses).
  */
-export async function elboPerplexity(
+export async function wholeWordAccuracy(
+  model: EvalModel,
+  chunks: readonly number[][],
+  opts: {
+    plan: readonly (readonly WordSpan[])[]
+    settings: SamplingSettings
+    wordText: (ids: readonly number[]) => string
+    padOrder?: boolean
+    onProgress?: (done: number, total: number) => void
+  },
+): Promise<{ correct: number; total: number; forwardPasses: number }> {
+  let correct = 0
+  let total = 0
+  let forwardPasses = 0
+  let done = 0
+  for (const [c, chunk] of chunks.entries()) {
+    const words = opts.plan[c]
+    if (words.length === 0) continue
+    const positions = wordPositions(words)
+    const { ids, offset } = windowIds(model, chunk)
+    const slots = Int32Array.from(positions, (p) => p + offset)
+    const spanOf = Int32Array.from(words.flatMap((w, k) => Array.from({ length: w.end - w.start }, () => k)))
+    for (const p of slots) ids[p] = model.maskId
+    const settings = { ...opts.settings, candidates: 1, steps: positions.length }
+    const out = await fillSlots(model, ids, slots, spanOf, settings, c, opts.padOrder ?? true)
+    forwardPasses += out.forwardPasses
+    const filled = chunk.slice()
+    positions.forEach((p, k) => (filled[p] = out.tokens[k]))
+    for (const w of words) {
+      total++
+      if (opts.wordText(filled.slice(w.start, w.end)) === opts.wordText(chunk.slice(w.start, w.end))) correct++
+    }
+    opts.onProgress?.(++done, chunks.length)
+  }
+  return { correct, total, forwardPasses }
+}
+
+/** What the ELBO bound came to over the chunks. */
+export interface ElboEstimate {
+  /** The bound on −ln P of all the chunks' tokens, in nats. */
+  nats: number
+  nllPerToken: number
+  perplexity: number
+  tokens: number
+  /** Draws that masked no token (they add 0 and need no forward pass). */
+  emptyDraws: number
+}
+
+/**
+ * ELBO bound (MDLM, linear schedule α_t = 1 − t): for t in (eps, 1) mask each token with
+ * probability t and take NLL_t = (1/t) Σ_masked −ln p(x_i | x_t); its mean over t bounds
+ * −ln P of the chunk. A draw that masks nothing contributes 0 (that is its NLL_t, not a
+ * reason to mask one token). The `samples` values of t per chunk are stratified
+ * (t_s = eps + (1 − eps)(u + s)/samples, one uniform u per chunk: MDLM's low-discrepancy
+ * sampler), which keeps the estimate unbiased and lowers its spread. Only the mask token
+ * is excluded from p (SUBS), so every text token has a finite likelihood.
+ */
+export async function elboBound(
   model: EvalModel,
   chunks: readonly number[][],
   opts: { samples: number; seed: number; batchSize?: number },
-): Promise<{ nllPerToken: number; perplexity: number; tokens: number }> {
+): Promise<ElboEstimate> {
   const rng = rngStream(opts.seed, 303)
   const eps = 1e-3
   const rows: Int32Array[] = []
   const meta: { chunk: number; t: number; masked: number[] }[] = []
+  let emptyDraws = 0
   for (let c = 0; c < chunks.length; c++) {
+    const u = rng()
     for (let s = 0; s < opts.samples; s++) {
-      const t = eps + (1 - eps) * rng()
+      const t = eps + ((1 - eps) * (u + s)) / opts.samples
       const { ids, offset } = windowIds(model, chunks[c])
-      let masked: number[] = []
+      const masked: number[] = []
       for (let i = 0; i < chunks[c].length; i++) if (rng() < t) masked.push(offset + i)
-      if (masked.length === 0) masked = [offset + Math.floor(rng() * chunks[c].length)]
+      if (masked.length === 0) {
+        emptyDraws++
+        continue
+      }
       for (const p of masked) ids[p] = model.maskId
       rows.push(ids)
       meta.push({ chunk: c, t, masked })
@@ -233,6 +279,13 @@ export async function elboPerplexity(
     weighted += nll / t
   })
   const tokens = chunks.reduce((n, c) => n + c.length, 0)
-  const nllPerToken = weighted / opts.samples / tokens
-  return { nllPerToken, perplexity: Math.exp(nllPerToken), tokens }
+  const nats = weighted / opts.samples
+  const nllPerToken = tokens ? nats / tokens : 0
+  return { nats, nllPerToken, perplexity: Math.exp(nllPerToken), tokens, emptyDraws }
+}
+
+/** Bits per character of `nats` spread over `chars` characters. */
+export function bitsPerChar(nats: number, chars: number): number {
+  if (!(chars > 0)) throw new Error(`bits per character needs a positive character count, got ${chars}`)
+  return nats / chars / Math.LN2
 }
