@@ -1,0 +1,83 @@
+/**
+ * `npm run model:tune -- --prefs FILE.jsonl --from MODEL_DIR --out DIR [--method vrpo|kto]
+ *   [--beta B] [--samples N] [--epochs N] [--lr LR] [--heldout-share S] [--nll-weight W] ...`
+ *
+ * Finds a Python with torch (as npm run model:train does), tokenizes the export's decisions
+ * with the model's tokenizer and the engine's canvas, then runs models/train/tune.py with the
+ * same arguments (tune.py's argparse checks them all; `--help` lists them).
+ */
+import { spawnSync } from 'node:child_process'
+import { realpathSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { findTrainingPython, TUNE_INSTALL_COMMAND } from './python-tools'
+import { TuneDataError } from './tune-data'
+import { DEFAULT_TUNE_CONTEXT, prepareTune, tuneScript } from './tune-run'
+
+const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+/** Runs the command; returns the exit status. */
+export function runTuneCommand(args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const python = findTrainingPython(env)
+  if (!python) {
+    console.error(`model:tune: no Python with torch, sentencepiece and numpy found (tried $INFILL_PYTHON, /usr/bin/python3, python3).\nInstall them with:\n  ${TUNE_INSTALL_COMMAND}`)
+    return 1
+  }
+  const script = tuneScript(appRoot)
+  const childEnv = { ...env, OMP_NUM_THREADS: env.OMP_NUM_THREADS ?? '2' }
+  if (args.includes('--help') || args.includes('-h')) {
+    return spawnSync(python, [script, '--help'], { stdio: 'inherit', env: childEnv }).status ?? 1
+  }
+  let values: { prefs?: string; from?: string; out?: string; context?: string }
+  try {
+    ;({ values } = parseArgs({
+      args,
+      options: { prefs: { type: 'string' }, from: { type: 'string' }, out: { type: 'string' }, context: { type: 'string' } },
+      strict: false,
+    }) as { values: typeof values })
+  } catch (e) {
+    console.error(`model:tune: ${(e as Error).message}`)
+    return 2
+  }
+  if (!values.prefs || !values.from || !values.out) {
+    console.error('model:tune: --prefs FILE.jsonl, --from MODEL_DIR and --out DIR are required (npm run model:tune -- --help lists every option)')
+    return 2
+  }
+  const context = values.context === undefined ? DEFAULT_TUNE_CONTEXT : Number(values.context)
+  let prepared
+  try {
+    prepared = prepareTune(values.prefs, values.from, context)
+  } catch (e) {
+    if (e instanceof TuneDataError) {
+      console.error(`model:tune: ${e.message}`)
+      return 1
+    }
+    throw e
+  }
+  try {
+    const { encoded } = prepared
+    const pairs = encoded.decisions.reduce((n, d) => n + d.pairs.length, 0)
+    console.log(`model:tune: ${encoded.source.lines} lines -> ${encoded.decisions.length} decisions, ${pairs} pairs` + (encoded.skipped.length ? ` (${encoded.skipped.length} skipped: ${encoded.skipped[0].reason})` : ''))
+    const r = spawnSync(python, [script, ...args, '--encoded', prepared.encodedPath], { stdio: 'inherit', cwd: appRoot, env: childEnv })
+    if (r.error) {
+      console.error(`model:tune: could not run ${python}: ${r.error.message}`)
+      return 1
+    }
+    return r.status ?? 1
+  } finally {
+    prepared.cleanup()
+  }
+}
+
+function isMainModule(): boolean {
+  const script = process.argv[1]
+  if (!script) return false
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href
+  } catch {
+    return false
+  }
+}
+
+if (isMainModule()) process.exitCode = runTuneCommand(process.argv.slice(2))

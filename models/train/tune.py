@@ -1,0 +1,523 @@
+"""Preference tuning of an exported model on the writer's decisions: VRPO (LLaDA 1.5) or
+ELBO-KTO, on the infilled span.
+
+Run through `npm run model:tune -- --prefs FILE.jsonl --from MODEL_DIR --out DIR` (main/tune/
+tune-cli.ts reads the export, tokenizes every text exactly as the engine's canvas does, and
+hands this script the encoded decisions with `--encoded`).
+
+The estimator. The context is visible; a decision's texts (chosen and rejected fills) are
+the sequences whose ELBO is estimated. Every text of a decision gets the same slot budget L
+(the longest text's token count); shorter texts end in pad tokens, as the model was trained
+(pad-as-suffix). For sample k a count l_k of the L slots is drawn (stratified over the n
+samples: l_k = 1 + floor(L (k + r) / n)), l_k slots are masked and
+
+    B(y) = 1/n sum_k (L / l_k) sum_{j masked in k} log p(y_j | context, unmasked slots)
+
+(LLaDA's low-variance form of the MDLM bound). The masks come from a fixed seed per decision
+and are SHARED by all texts of the decision and by the policy and the reference model
+(antithetic sampling, VRPO), so the reference ELBOs are computed once, before training.
+
+VRPO loss per pair: -log sigmoid(beta [(B_pol(w) - B_ref(w)) - (B_pol(l) - B_ref(l))]),
+plus --nll-weight times the chosen text's per-slot negative ELBO (keeps its likelihood from
+collapsing). ELBO-KTO per labelled text: r = B_pol - B_ref, z0 = max(0, batch mean of r)
+(detached); desirable 1 - sigmoid(beta (r - z0)), undesirable 1 - sigmoid(beta (z0 - r)).
+
+Decisions are split into train and held-out by a hash of their id; training stops early when
+the held-out pair accuracy (B_pol(chosen) > B_pol(rejected)) has not improved for
+--patience evaluations, and the best weights are kept. The output is a model directory the
+engine loads; its manifest.json records the lineage and the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import shutil
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import export  # noqa: E402
+import weights  # noqa: E402
+from model import Denoiser, ModelConfig, count_parameters  # noqa: E402
+from train import evaluate, fixed_eval_set  # noqa: E402
+
+ENCODED_FORMAT = "infill-tune-set/1"
+DEFAULT_VALID_IDS = os.path.join(HERE, "work", "valid_ids.npy")
+
+
+class TuneError(Exception):
+    """A problem with the input: the message says what is wrong and what to do."""
+
+
+def args_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="npm run model:tune --", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--prefs", required=True, help="the exported preference log (JSON Lines, any format of prefs:export)")
+    p.add_argument("--from", dest="base", required=True, metavar="MODEL_DIR", help="the model to tune (a directory this project exported)")
+    p.add_argument("--out", required=True, help="the model directory to write")
+    p.add_argument("--encoded", required=True, help="the decisions as tokens (written by main/tune/tune-cli.ts)")
+    p.add_argument("--method", choices=["vrpo", "kto"], default="vrpo")
+    p.add_argument("--beta", type=float, default=0.1, help="strength of the preference (DPO/KTO beta, default 0.1)")
+    p.add_argument("--samples", type=int, default=8, help="Monte-Carlo samples per ELBO estimate (default 8)")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--train-layers", type=int, default=2,
+                   help="tune only the top N transformer blocks and the final norm (embeddings and lower blocks frozen: "
+                        "cheaper and less forgetting); 0 tunes every weight (default 2)")
+    p.add_argument("--batch", type=int, default=4, help="decisions per optimizer step")
+    p.add_argument("--heldout-share", type=float, default=0.2, help="share of decisions held out for early stopping and the figures")
+    p.add_argument("--nll-weight", type=float, default=0.1, help="weight of the chosen text's NLL term (VRPO; 0 turns it off)")
+    p.add_argument("--patience", type=int, default=2, help="evaluations without a better held-out accuracy before stopping")
+    p.add_argument("--evals-per-epoch", type=int, default=2)
+    p.add_argument("--context", type=int, default=64, help="tokens per training window, span included (the encoder's cut; recorded)")
+    p.add_argument("--valid-ids", default=DEFAULT_VALID_IDS,
+                   help="validation token stream (valid_ids.npy of the training pipeline) for the forgetting guard; 'none' skips it")
+    p.add_argument("--guard-docs", type=int, help="use only the first K documents of the validation stream for the guard")
+    p.add_argument("--guard-windows", type=int, default=96, help="validation windows of the guard (15%% masked, as the pipeline's eval)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--name", help="name of the tuned model (default: base name + '-tuned')")
+    p.add_argument("--json-progress", action="store_true", help="print progress as JSON lines (for the app)")
+    return p
+
+
+# ---------------------------------------------------------------------------------------
+# data
+
+class Text:
+    """One text of a decision: its window (slots hold the mask id), where the slots start, its tokens (pad-filled to L)."""
+
+    def __init__(self, raw: dict, budget: int, where: str):
+        self.ids = np.asarray(raw["ids"], dtype=np.int64)
+        self.offset = int(raw["offset"])
+        self.tokens = np.asarray(raw["tokens"], dtype=np.int64)
+        self.label = bool(raw["label"])
+        if len(self.tokens) != budget or self.offset + budget > len(self.ids):
+            raise TuneError(f"{where}: {len(self.tokens)} tokens for a budget of {budget} at offset {self.offset} "
+                            f"in a window of {len(self.ids)}; re-run through npm run model:tune")
+
+
+class Decision:
+    def __init__(self, raw: dict, index: int):
+        self.group = str(raw["group"])
+        self.budget = int(raw["budget"])
+        self.texts = [Text(t, self.budget, f"decision {self.group} text {i}") for i, t in enumerate(raw["texts"])]
+        self.pairs = [(int(a), int(b)) for a, b in raw["pairs"]]
+        self.index = index
+        self.masks: np.ndarray | None = None  # [n, L] bool
+        self.weights: np.ndarray | None = None  # [n]
+        self.ref: np.ndarray | None = None  # reference ELBO per text
+
+
+def heldout(group: str, share: float, seed: int) -> bool:
+    h = hashlib.sha256(f"{seed}:{group}".encode()).digest()
+    return int.from_bytes(h[:8], "big") / 2 ** 64 < share
+
+
+def draw_masks(budget: int, n: int, seed: int, index: int) -> tuple[np.ndarray, np.ndarray]:
+    """n masks over `budget` slots, stratified mask counts; returns (masks [n, L], weights L/l)."""
+    rng = np.random.default_rng([seed, index])
+    u = (np.arange(n) + rng.random()) / n
+    counts = np.minimum(budget, 1 + np.floor(u * budget)).astype(np.int64)
+    masks = np.zeros((n, budget), dtype=bool)
+    for k, c in enumerate(counts):
+        masks[k, rng.choice(budget, size=int(c), replace=False)] = True
+    return masks, budget / counts.astype(np.float64)
+
+
+def hidden(model: Denoiser, ids: torch.Tensor) -> torch.Tensor:
+    """model.hidden, with the frozen lower blocks (and the embedding) run without autograd."""
+    frozen = getattr(model, "frozen_blocks", 0)
+    t = ids.shape[1]
+    cos, sin = model.rope_cos[:t], model.rope_sin[:t]
+    with torch.no_grad():
+        x = model.embed(ids)
+        for blk in model.blocks[:frozen]:
+            x = blk(x, cos, sin)
+    for blk in model.blocks[frozen:]:
+        x = blk(x, cos, sin)
+    return model.norm(x)
+
+
+def freeze(model: Denoiser, train_layers: int) -> list[torch.nn.Parameter]:
+    """Trains only the top `train_layers` blocks and the final norm (0: every weight); returns the trained parameters."""
+    n = len(model.blocks)
+    k = n - train_layers if 0 < train_layers < n else 0
+    model.frozen_blocks = k
+    if k > 0:
+        for p in model.embed.parameters():
+            p.requires_grad_(False)
+        for blk in model.blocks[:k]:
+            for p in blk.parameters():
+                p.requires_grad_(False)
+    return [p for p in model.parameters() if p.requires_grad]
+
+
+def elbos(model: Denoiser, d: Decision, mask_id: int) -> torch.Tensor:
+    """ELBO estimate of every text of a decision (same masks for all), as a tensor [texts]."""
+    n = d.masks.shape[0]
+    L = d.budget
+    masks = torch.from_numpy(d.masks)
+    w = torch.from_numpy(d.weights).float()
+    out = []
+    # texts whose windows have the same length go through the model together
+    by_len: dict[int, list[int]] = {}
+    for i, t in enumerate(d.texts):
+        by_len.setdefault(len(t.ids), []).append(i)
+    values: dict[int, torch.Tensor] = {}
+    for idx in by_len.values():
+        rows, targets, offsets = [], [], []
+        for i in idx:
+            t = d.texts[i]
+            ids = torch.from_numpy(t.ids).unsqueeze(0).repeat(n, 1)
+            tok = torch.from_numpy(t.tokens).unsqueeze(0).expand(n, L)
+            ids[:, t.offset:t.offset + L] = torch.where(masks, torch.full_like(tok, mask_id), tok)
+            rows.append(ids)
+            targets.append(tok)
+            offsets.append(t.offset)
+        batch = torch.cat(rows)
+        h = hidden(model, batch)
+        for j, i in enumerate(idx):
+            off = offsets[j]
+            hs = h[j * n:(j + 1) * n, off:off + L]  # [n, L, d]
+            hm = hs[masks]  # [M, d]
+            logp = F.log_softmax(model.project(hm).float(), dim=-1)
+            tl = logp.gather(1, targets[j][masks].unsqueeze(1)).squeeze(1)
+            row = torch.arange(n).unsqueeze(1).expand(n, L)[masks]
+            per_sample = torch.zeros(n).index_add(0, row, tl)
+            values[i] = (per_sample * w).mean()
+    for i in range(len(d.texts)):
+        out.append(values[i])
+    return torch.stack(out)
+
+
+# ---------------------------------------------------------------------------------------
+# losses and figures
+
+def vrpo_loss(pol: torch.Tensor, d: Decision, beta: float, nll_weight: float) -> tuple[torch.Tensor, int]:
+    ref = torch.from_numpy(d.ref).float()
+    r = pol - ref
+    total = torch.zeros(())
+    for c, l in d.pairs:
+        total = total - F.logsigmoid(beta * (r[c] - r[l]))
+        if nll_weight > 0:
+            total = total + nll_weight * (-pol[c] / d.budget)
+    return total, len(d.pairs)
+
+
+def kto_loss(pols: list[torch.Tensor], ds: list[Decision], beta: float) -> tuple[torch.Tensor, int]:
+    rs = [p - torch.from_numpy(d.ref).float() for p, d in zip(pols, ds)]
+    allr = torch.cat(rs)
+    z0 = torch.clamp(allr.mean().detach(), min=0.0)
+    total = torch.zeros(())
+    count = 0
+    for r, d in zip(rs, ds):
+        for i, t in enumerate(d.texts):
+            if t.label:
+                total = total + (1 - torch.sigmoid(beta * (r[i] - z0)))
+            else:
+                total = total + (1 - torch.sigmoid(beta * (z0 - r[i])))
+            count += 1
+    return total, count
+
+
+@torch.no_grad()
+def pair_figures(model: Denoiser, ds: list[Decision], mask_id: int) -> dict:
+    """Held-out pair accuracy (ELBO of chosen above rejected), mean margin, and the DPO reward accuracy."""
+    model.eval()
+    hits = reward_hits = pairs = 0
+    margin = 0.0
+    for d in ds:
+        b = elbos(model, d, mask_id).numpy()
+        r = b - d.ref
+        for c, l in d.pairs:
+            pairs += 1
+            hits += int(b[c] > b[l])
+            reward_hits += int(r[c] > r[l])
+            margin += float(b[c] - b[l])
+    model.train()
+    if pairs == 0:
+        return {"pairs": 0, "accuracy": None, "meanMargin": None, "rewardAccuracy": None}
+    return {"pairs": pairs, "accuracy": hits / pairs, "meanMargin": margin / pairs, "rewardAccuracy": reward_hits / pairs}
+
+
+# ---------------------------------------------------------------------------------------
+# model in and out
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_base(base: str) -> tuple[Denoiser, dict]:
+    manifest_path = os.path.join(base, "manifest.json")
+    onnx_path = os.path.join(base, "model.onnx")
+    for p in (onnx_path, manifest_path):
+        if not os.path.exists(p):
+            raise TuneError(f"--from {base}: {os.path.basename(p)} is missing; give a model directory (model.onnx, tokenizer.json, manifest.json)")
+    with open(manifest_path) as f:
+        manifest = json.load(f)
+    foreign = (f"--from {base}: tuning needs the model's source weights, and this model.onnx was not exported by "
+               "Infill's training pipeline ({why}). Tune it with its own training code from its original weights "
+               "(and export it again), or tune a model this project trained (models/default, or one from npm run model:train).")
+    try:
+        cfg_dict = weights.config_from_manifest(manifest)
+    except (ValueError, KeyError) as e:
+        raise TuneError(foreign.format(why=f"manifest.json has no architecture of this pipeline: {e}"))
+    cfg = ModelConfig(**cfg_dict, mask_id=int(manifest["tokens"]["mask"]))
+    if manifest.get("shiftedLogits"):
+        raise TuneError(foreign.format(why="its logits are shifted (an autoregressive adaptation)"))
+    try:
+        init = weights.read_onnx_initializers(onnx_path)
+    except (ValueError, IndexError) as e:
+        raise TuneError(f"--from {base}: model.onnx cannot be read ({e}); export or copy it again")
+    model = Denoiser(cfg)
+    own = model.state_dict()
+    missing = [k for k in own if k not in init or tuple(init[k].shape) != tuple(own[k].shape)]
+    if missing:
+        raise TuneError(foreign.format(why=f"its graph lacks the weights {missing[:3]}{'...' if len(missing) > 3 else ''} by name"))
+    model.load_state_dict({k: torch.as_tensor(init[k]) for k in own})
+    return model, manifest
+
+
+def check_out(out: str, base: str) -> None:
+    """--out must be new, empty, or an earlier tuned model (never the base or another folder)."""
+    if os.path.realpath(out) == os.path.realpath(base):
+        raise TuneError(f"--out {out} is the base model's directory; write the tuned model to a new directory")
+    if not os.path.exists(out) or (os.path.isdir(out) and not os.listdir(out)):
+        return
+    manifest = os.path.join(out, "manifest.json")
+    try:
+        with open(manifest) as f:
+            tuned = "tuning" in json.load(f)
+    except (OSError, ValueError):
+        tuned = False
+    if not tuned:
+        raise TuneError(f"--out {out} exists and is not an earlier tuned model; choose a new directory (nothing was changed)")
+
+
+def guard_set(path: str | None, guard_docs: int | None, windows: int, cfg: ModelConfig, base: str, seed: int, eos_id: int):
+    """The forgetting guard's fixed eval set (15% masked windows of the validation stream), or (None, why not)."""
+    if not path or path == "none":
+        return None, "skipped (--valid-ids none)"
+    if not os.path.exists(path):
+        return None, f"skipped: {path} does not exist (the training pipeline's validation split)"
+    tok_here = os.path.join(os.path.dirname(path), "tok", "tokenizer.json")
+    tok_base = os.path.join(base, "tokenizer.json")
+    if os.path.exists(tok_here) and sha256_file(tok_here) != sha256_file(tok_base):
+        return None, f"skipped: {path} was tokenized with another tokenizer than {base}"
+    stream = np.load(path).astype(np.int64)
+    if stream.max() >= cfg.vocab_size:
+        return None, f"skipped: {path} holds ids beyond the model's vocabulary"
+    if guard_docs is not None:
+        ends = np.flatnonzero(stream == eos_id)
+        if guard_docs < 1 or guard_docs > len(ends):
+            raise TuneError(f"--guard-docs {guard_docs}: the validation stream has {len(ends)} documents")
+        stream = stream[:ends[guard_docs - 1] + 1]
+    return fixed_eval_set(stream, windows, cfg.max_length, 0.15, seed), None
+
+
+# ---------------------------------------------------------------------------------------
+
+def main(argv: list[str]) -> int:
+    a = args_parser().parse_args(argv)
+    try:
+        return run(a)
+    except TuneError as e:
+        print(f"model:tune: {e}", file=sys.stderr)
+        return 1
+
+
+def run(a) -> int:
+    t_start = time.time()
+    cpu_start = time.process_time()
+    torch.set_num_threads(a.threads)
+    torch.set_flush_denormal(True)
+    torch.manual_seed(a.seed)
+
+    def emit(event: str, **fields) -> None:
+        if a.json_progress:
+            print(json.dumps({"event": event, **fields}), flush=True)
+        else:
+            extra = " ".join(f"{k}={round(v, 4) if isinstance(v, float) else v}" for k, v in fields.items())
+            print(f"{dt.datetime.now(dt.timezone.utc).strftime('%H:%M:%S')} {event} {extra}", flush=True)
+
+    for name, v, lo in (("--samples", a.samples, 1), ("--epochs", a.epochs, 1), ("--batch", a.batch, 1)):
+        if v < lo:
+            raise TuneError(f"{name} {v}: expected at least {lo}")
+    if not 0 <= a.heldout_share < 1:
+        raise TuneError(f"--heldout-share {a.heldout_share}: expected a share from 0 up to below 1")
+
+    check_out(a.out, a.base)
+    with open(a.encoded) as f:
+        enc = json.load(f)
+    if enc.get("format") != ENCODED_FORMAT:
+        raise TuneError(f"--encoded {a.encoded}: not an {ENCODED_FORMAT} file; run through npm run model:tune")
+    model, base_manifest = load_base(a.base)
+    cfg = model.cfg
+    mask_id = cfg.mask_id
+    decisions = [Decision(raw, i) for i, raw in enumerate(enc["decisions"])]
+    if a.method == "vrpo":
+        decisions = [d for d in decisions if d.pairs]
+        if not decisions:
+            raise TuneError(f"{a.prefs}: no preference pairs in the export (only decisions without a preferred text); "
+                            "use --method kto, or log more decisions first")
+    if not decisions:
+        raise TuneError(f"{a.prefs}: no decisions to tune on")
+    for d in decisions:
+        d.masks, d.weights = draw_masks(d.budget, a.samples, a.seed, d.index)
+    train_set = [d for d in decisions if not heldout(d.group, a.heldout_share, a.seed)]
+    held_set = [d for d in decisions if heldout(d.group, a.heldout_share, a.seed)]
+    if not train_set:
+        raise TuneError(f"all {len(decisions)} decisions fell in the held-out share {a.heldout_share}; lower --heldout-share or log more decisions")
+    n_pairs = sum(len(d.pairs) for d in decisions)
+    n_texts = sum(len(d.texts) for d in decisions)
+    emit("data", decisions=len(decisions), train=len(train_set), heldout=len(held_set), pairs=n_pairs, texts=n_texts)
+
+    # reference ELBOs, once, with the masks the policy will see
+    model.eval()
+    with torch.no_grad():
+        for i, d in enumerate(decisions):
+            d.ref = elbos(model, d, mask_id).numpy().astype(np.float64)
+            if (i + 1) % 50 == 0 or i + 1 == len(decisions):
+                emit("reference", done=i + 1, total=len(decisions))
+    guard, guard_note = guard_set(a.valid_ids, a.guard_docs, a.guard_windows, cfg, a.base, a.seed,
+                                  int(base_manifest["tokens"].get("eos") or 2))
+    before_valid = evaluate(model, guard) if guard is not None else None
+    before_pairs = pair_figures(model, held_set, mask_id)
+    emit("before", heldout=before_pairs, valid=before_valid)
+
+    model.train()
+    trained = freeze(model, a.train_layers)
+    opt = torch.optim.AdamW(trained, lr=a.lr, betas=(0.9, 0.98), eps=1e-8, weight_decay=0.0)
+    emit("model", parameters=count_parameters(model), trained=sum(p.numel() for p in trained),
+         frozenBlocks=model.frozen_blocks)
+    rng = np.random.default_rng(a.seed)
+    steps_per_epoch = math.ceil(len(train_set) / a.batch)
+    total_steps = steps_per_epoch * a.epochs
+    eval_at = {max(1, round(steps_per_epoch * (k + 1) / a.evals_per_epoch)) for k in range(a.evals_per_epoch)}
+
+    def score(fig: dict) -> tuple:
+        return (fig["accuracy"] if fig["accuracy"] is not None else 0.0, fig["meanMargin"] or 0.0)
+
+    best_state = copy.deepcopy(model.state_dict())
+    best_fig = before_pairs
+    best_at = {"epoch": 0, "step": 0}
+    stale = 0
+    step = 0
+    history = []
+    stopped = "epochs done"
+    loss_acc, n_acc = 0.0, 0
+    for epoch in range(1, a.epochs + 1):
+        order = rng.permutation(len(train_set))
+        for s in range(steps_per_epoch):
+            batch = [train_set[i] for i in order[s * a.batch:(s + 1) * a.batch]]
+            opt.zero_grad(set_to_none=True)
+            if a.method == "vrpo":
+                count = sum(len(d.pairs) for d in batch)
+                for d in batch:  # gradient accumulation, one decision at a time
+                    loss, _ = vrpo_loss(elbos(model, d, mask_id), d, a.beta, a.nll_weight)
+                    (loss / count).backward()
+                    loss_acc += float(loss)
+                n_acc += count
+            else:
+                pols = [elbos(model, d, mask_id) for d in batch]
+                loss, count = kto_loss(pols, batch, a.beta)
+                (loss / count).backward()
+                loss_acc += float(loss)
+                n_acc += count
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            emit("step", epoch=epoch, step=step, total=total_steps, loss=loss_acc / max(1, n_acc))
+            if (s + 1) in eval_at:
+                fig = pair_figures(model, held_set, mask_id) if held_set else None
+                rec = {"epoch": epoch, "step": step, "trainLoss": loss_acc / max(1, n_acc), "heldout": fig}
+                history.append(rec)
+                loss_acc, n_acc = 0.0, 0
+                emit("eval", **rec)
+                if fig is None:  # nothing held out: the last weights are the result
+                    best_state, best_at = copy.deepcopy(model.state_dict()), {"epoch": epoch, "step": step}
+                elif score(fig) > score(best_fig):
+                    best_state, best_fig, best_at, stale = copy.deepcopy(model.state_dict()), fig, {"epoch": epoch, "step": step}, 0
+                else:
+                    stale += 1
+                    if stale >= a.patience:
+                        stopped = f"early stop: held-out accuracy not better for {a.patience} evaluations"
+                        break
+        if stopped.startswith("early"):
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    after_pairs = pair_figures(model, held_set, mask_id)
+    after_valid = evaluate(model, guard) if guard is not None else None
+    wall = time.time() - t_start
+    cpu = time.process_time() - cpu_start
+    emit("after", heldout=after_pairs, valid=after_valid, kept=best_at, stopped=stopped)
+
+    figures = {
+        "heldoutPairs": after_pairs["pairs"],
+        "heldoutPairAccuracyBefore": before_pairs["accuracy"], "heldoutPairAccuracyAfter": after_pairs["accuracy"],
+        "heldoutMeanMarginBefore": before_pairs["meanMargin"], "heldoutMeanMarginAfter": after_pairs["meanMargin"],
+        "heldoutRewardAccuracyAfter": after_pairs["rewardAccuracy"],
+        "validMaskedTokenAccuracy15Before": before_valid["accuracy"] if before_valid else None,
+        "validMaskedTokenAccuracy15After": after_valid["accuracy"] if after_valid else None,
+        "validMaskedTokens": before_valid["masked_tokens"] if before_valid else None,
+        "validGuard": guard_note or (f"first {a.guard_docs} documents of {os.path.relpath(a.valid_ids, ROOT)}" if a.guard_docs
+                                     else os.path.relpath(a.valid_ids, ROOT)),
+        "wallSeconds": round(wall, 1), "cpuSeconds": round(cpu, 1),
+    }
+    with open(a.prefs, "rb") as f:
+        data_hash = hashlib.sha256(f.read()).hexdigest()
+    tuning = {
+        "method": a.method,
+        "base": {"name": base_manifest.get("name"), "dir": os.path.abspath(a.base),
+                 "hash": sha256_file(os.path.join(a.base, "model.onnx"))},
+        "data": {"file": os.path.abspath(a.prefs), "sha256": data_hash, "lines": enc["source"]["lines"],
+                 "forms": enc["source"]["forms"], "decisions": len(decisions), "pairs": n_pairs, "texts": n_texts,
+                 "trainDecisions": len(train_set), "heldoutDecisions": len(held_set)},
+        "hyperParameters": {"beta": a.beta, "samples": a.samples, "epochs": a.epochs, "lr": a.lr, "batch": a.batch,
+                            "trainLayers": a.train_layers, "heldoutShare": a.heldout_share, "nllWeight": a.nll_weight, "patience": a.patience,
+                            "context": enc.get("contextLength"), "seed": a.seed, "threads": a.threads},
+        "estimator": "ELBO over the span's slots (pad-as-suffix budget), stratified mask counts, masks shared by "
+                     "chosen/rejected and policy/reference; reference ELBOs computed once",
+        "kept": best_at, "stopped": stopped, "history": history, "figures": figures,
+        "tunedAt": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "hardware": f"CPU, {a.threads} threads (torch {torch.__version__})",
+    }
+    out_manifest = dict(base_manifest)
+    out_manifest["name"] = a.name or f"{base_manifest.get('name', 'model')}-tuned"
+    out_manifest["description"] = (f"{base_manifest.get('name', 'The base model')} tuned with "
+                                   f"{'VRPO' if a.method == 'vrpo' else 'ELBO-KTO'} on {len(decisions)} of the writer's decisions.")
+    out_manifest["tuning"] = tuning
+    out_manifest["eval"] = {"source": "models/train/tune.py (forgetting guard on the validation split)",
+                            "maskedTokenAccuracy15": round(after_valid["accuracy"], 4) if after_valid else None,
+                            "maskedTokenNll15": round(after_valid["nll"], 4) if after_valid else None}
+    model_tmp = a.out.rstrip("/") + ".partial"
+    if os.path.exists(model_tmp):
+        shutil.rmtree(model_tmp)
+    export.write_model_dir(model, a.base, model_tmp, out_manifest)
+    if os.path.exists(a.out):
+        shutil.rmtree(a.out)  # a tuned model directory (checked before training)
+    os.replace(model_tmp, a.out)
+    emit("done", out=a.out, parameters=count_parameters(model), **{k: v for k, v in figures.items() if v is not None})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
