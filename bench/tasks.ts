@@ -27,7 +27,7 @@ export interface BenchTask {
   id: string
   config: TaskConfig
   text: string
-  spans: Required<SpanSpec>[]
+  spans: Required<Omit<SpanSpec, 'length'>>[]
 }
 
 /** Name of a grid cell, e.g. "b32×1 @256". */
@@ -66,7 +66,7 @@ function drawTask(docs: readonly TokenizedDoc[], config: TaskConfig, rng: Rng, i
   if (end > doc.ids.length) return null
   const seg = Math.floor(textTokens / k)
   const base = doc.starts[w] + (doc.text.charCodeAt(doc.starts[w]) === 32 ? 1 : 0)
-  const spans: Required<SpanSpec>[] = []
+  const spans: Required<Omit<SpanSpec, 'length'>>[] = []
   for (let i = 0; i < k; i++) {
     const lo = w + i * seg + 1
     const segEnd = i === k - 1 ? end : w + (i + 1) * seg

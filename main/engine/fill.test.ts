@@ -1,8 +1,9 @@
 /** runFill with a hand-made tokenizer and a fake denoiser (no model needed). */
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SAMPLING, type FillStepEvent } from '../contract'
-import { applyFills } from './canvas'
+import { applyFills, buildCanvas } from './canvas'
 import { runFill, type FillModel } from './fill'
+import { applyBorderedFills } from './span-borders'
 import { TokenizerCodec } from './text-codec'
 import { unigramTokenizerJson } from './test-fixtures'
 
@@ -48,12 +49,13 @@ describe('runFill (fake model)', () => {
     const text = 'the cat sat on the mat'
     const spans = [{ id: 'cat', from: 4, to: 7, slots: 3 }]
     const steps: FillStepEvent[] = []
-    const r = await runFill(model, { requestId: 'r', text, spans, locked: [], settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 3, temperature: 0, candidates: 2 } }, { onStep: (e) => steps.push(e) })
-    // "dog" first; then the pad after it, which pads the rest of the span in the same step
+    const r = await runFill(model, { requestId: 'r', text, spans, locked: [], settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 3, temperature: 0.5, candidates: 2 } }, { onStep: (e) => steps.push(e) })
+    // the pad at slot 1 first (surest, and text-then-pad still possible), padding the rest
+    // of the span in the same step; then "dog"
     expect(r.forwardPasses).toBe(2)
     expect(model.calls).toBe(2)
     expect(steps.map((s) => s.step)).toEqual([1, 2])
-    expect(steps.map((s) => s.remaining.cat)).toEqual([4, 0])
+    expect(steps.map((s) => s.remaining.cat)).toEqual([2, 0])
     expect(r.spans[0].candidates[0]).toMatchObject({ text: 'dog', tokenIds: [DOG] })
     const revealed = steps.flatMap((s) => s.revealed).filter((x) => x.candidate === 0)
     expect(revealed.find((x) => x.slot === 0)).toMatchObject({ tokenId: DOG, text: ' dog', pad: false })
@@ -73,5 +75,106 @@ describe('runFill (fake model)', () => {
       }),
     ).rejects.toThrow('stop')
     expect(model.calls).toBe(1)
+  })
+})
+
+/** A fake model that predicts `first` at the first slot of a masked run, `rest` after it, pad after that; records its inputs. */
+function scriptedModel(first: number, rest: number, maxLength = 64): FillModel & { inputs: number[][] } {
+  const banned = new Uint8Array(V)
+  for (const id of [1, 2, 3]) banned[id] = 1
+  const inputs: number[][] = []
+  return {
+    inputs,
+    info: { name: 'fake', family: 'mdlm' as const, dir: '/fake', maxLength, vocabSize: V, hash: '0'.repeat(64), provider: 'cpu' },
+    codec,
+    maskId: MASK,
+    padId: PAD,
+    shiftedLogits: false,
+    vocab: V,
+    banned,
+    denoise: async (ids: BigInt64Array, batch: number, length: number) => {
+      for (let r = 0; r < batch; r++) inputs.push(Array.from(ids.subarray(r * length, (r + 1) * length), Number))
+      const out = new Float32Array(batch * length * V).fill(-20)
+      for (let r = 0; r < batch; r++)
+        for (let p = 0; p < length; p++) {
+          const id = (q: number) => (q >= 0 ? Number(ids[r * length + q]) : -1)
+          const runStart = id(p - 1) !== MASK && id(p - 1) !== first && id(p - 1) !== rest && id(p - 1) !== PAD
+          const base = (r * length + p) * V
+          if (runStart) out[base + first] = 4
+          else if (id(p - 2) !== MASK && id(p - 2) !== first && id(p - 2) !== rest) out[base + rest] = 3
+          else out[base + PAD] = 2
+          // a weaker second choice everywhere, so greedy candidates can be diversified
+          out[base + DOG] = Math.max(out[base + DOG], 1)
+        }
+      return out
+    },
+  }
+}
+
+describe('runFill: borders, length targets, windows, greedy candidates (fake model)', () => {
+  const greedy = { ...DEFAULT_SAMPLING, strategy: 'low_confidence' as const, steps: 64, temperature: 0, candidates: 1 }
+
+  it("a fill starting with a token that has no leading space joins the word before it (\"The man's\")", async () => {
+    const model = scriptedModel(codec.idOf("'")!, codec.idOf('s')!)
+    const text = 'The man is here'
+    const spans = [{ id: 's', from: 8, to: 10, slots: 4 }]
+    const r = await runFill(model, { requestId: 'b', text, spans, locked: [], settings: greedy })
+    const c = r.spans[0].candidates[0]
+    expect(c).toMatchObject({ text: "'s", trimBefore: 1 })
+    expect(applyBorderedFills(text, spans, new Map([['s', { text: c.text, trimBefore: c.trimBefore ?? 0 }]]))).toBe("The man's here")
+  })
+
+  it("a length target sizes the budget from the span's words: longer grows past the original, and the fill may not end before the minimum", async () => {
+    const model = scriptedModel(codec.idOf('▁dog')!, codec.idOf('▁ran')!)
+    const text = 'the cat sat on the mat and the dog ran'
+    const spans = [{ id: 's', from: 4, to: 14, length: 'longer' as const }] // "cat sat on": 3 words
+    const r = await runFill(model, { requestId: 'l', text, spans, locked: [], settings: greedy })
+    const span = r.spans[0]
+    expect(span.slots).toBeGreaterThan(3)
+    // the model wants pad from the third slot, but 'longer' asks for at least 5 words
+    expect(span.candidates[0].tokenIds.length).toBeGreaterThanOrEqual(5)
+    const range = await runFill(model, { requestId: 'r', text, spans: [{ ...spans[0], length: { minWords: 2, maxWords: 2 } }], locked: [], settings: greedy })
+    expect(range.spans[0].candidates[0].text).toBe('dog ran')
+  })
+
+  it('a later window sees the earlier windows’ fills, each candidate its own', async () => {
+    const text = Array.from({ length: 8 }, () => 'the cat sat').join(' ') // 24 tokens
+    const a = { id: 'a', from: 'the cat sat the '.length, to: 'the cat sat the cat'.length, slots: 2 }
+    const bFrom = text.length - 'cat sat'.length
+    const b = { id: 'b', from: bFrom, to: bFrom + 3, slots: 2 }
+    // two windows of 24; the second (shifted left by the document's end) reaches span a
+    const canvas = buildCanvas(text, [a, b], [], codec, { maxLength: 24, maskId: MASK })
+    expect(canvas.windows.length).toBe(2)
+    const w2 = canvas.windows[1]
+    const from2 = canvas.spans[1].start - w2.spans[0].offset
+    const aPos = [0, 1].map((k) => canvas.spans[0].start + k - from2)
+    expect(aPos.every((p) => p >= 0 && w2.ids[p] === MASK)).toBe(true)
+    const firstRowsOfWindow2 = (inputs: number[][]) => inputs.filter((row) => row.every((t, i) => aPos.includes(i) || t === w2.ids[i])).slice(0, 2)
+    const settings = { ...DEFAULT_SAMPLING, strategy: 'low_confidence' as const, steps: 8, temperature: 0, candidates: 2 }
+
+    const model = scriptedModel(codec.idOf('▁dog')!, codec.idOf('▁ran')!, 24)
+    const r = await runFill(model, { requestId: 'w', text, spans: [a, b], locked: [], settings })
+    const rows = firstRowsOfWindow2(model.inputs)
+    expect(rows.length).toBe(2)
+    for (const c of [0, 1]) expect(aPos.map((p) => rows[c][p])).toEqual(r.spans[0].candidates[c].tokenIds)
+    // greedy candidates are diversified, so the two rows see different fills of span a
+    expect(r.spans[0].candidates[0].tokenIds).not.toEqual(r.spans[0].candidates[1].tokenIds)
+
+    // without cross-window conditioning the second window sees span a as masks
+    const off = scriptedModel(codec.idOf('▁dog')!, codec.idOf('▁ran')!, 24)
+    await runFill(off, { requestId: 'w', text, spans: [a, b], locked: [], settings }, {}, { crossWindow: false })
+    const offRows = firstRowsOfWindow2(off.inputs)
+    expect(offRows.length).toBe(2)
+    for (const row of offRows) expect(aPos.map((p) => row[p])).toEqual([MASK, MASK])
+  })
+
+  it('greedy candidates are diversified, not copies', async () => {
+    const model = scriptedModel(codec.idOf('▁cat')!, codec.idOf('▁sat')!)
+    const text = 'the cat sat on the mat'
+    const spans = [{ id: 's', from: 4, to: 7, slots: 3 }]
+    const r = await runFill(model, { requestId: 'd', text, spans, locked: [], settings: { ...greedy, candidates: 3 } })
+    const texts = r.spans[0].candidates.map((c) => c.text)
+    expect(new Set(texts).size).toBe(3)
+    expect(r.spans[0].candidates.length).toBe(3)
   })
 })

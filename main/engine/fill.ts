@@ -1,14 +1,24 @@
 /**
- * One fill request from start to result: build the canvas, run the reverse process on
- * each window (candidates through the batch dimension), stream a FillStepEvent per step,
- * and map each span's slot tokens back to text. Host-agnostic: the engine process, the
- * CLI and the tests all call `runFill`.
+ * One fill request from start to result: size each span's slot budget (its length target
+ * in words, else its original's tokens), build the canvas, run the reverse process on each
+ * window (candidates through the batch dimension), stream a FillStepEvent per step, and map
+ * each span's slot tokens back to text with its border spaces fitted (span-borders.ts).
+ *
+ * - Windows are filled left to right and a later window sees the fills of earlier windows'
+ *   spans (candidate c sees candidate c's fills), as LLaDA's semi-autoregressive blocks see
+ *   what was revealed before them; spans not filled yet stay masks.
+ * - Greedy decoding with a ranked strategy is deterministic, so N candidates would be N
+ *   copies: they are diversified instead (candidate c starts from the c-th most likely token
+ *   at its first revealed slot; see ReverseProcessInput.diversify).
+ * Host-agnostic: the engine process, the CLI and the tests all call `runFill`.
  */
-import type { FillRequest, FillResult, FillStepEvent, ModelInfo, RevealedSlot, SpanFill } from '../contract'
-import { buildCanvasCancellable, spanFillText, type Canvas } from './canvas'
+import type { FillRequest, FillResult, FillStepEvent, ModelInfo, RevealedSlot, SamplingSettings, SpanFill, SpanSpec } from '../contract'
+import { buildCanvasCancellable, type Canvas } from './canvas'
+import { slotPlan, spanTokensPerWord, wordCount, wordRange } from './length-target'
 import type { LoadedModel } from './model-dir'
-import { plannedSteps, runReverseProcess, type Denoise } from './reverse-process'
+import { plannedSteps, runReverseProcess, type Denoise, type PadRule } from './reverse-process'
 import { rngStream } from './rng'
+import { spanFill } from './span-borders'
 import type { TextCodec } from './text-codec'
 
 /** What a fill needs from a model (a LoadedModel, or a fake one in unit tests). */
@@ -46,21 +56,50 @@ export interface FillHooks {
 export interface FillOptions {
   /** Slots of an empty span without explicit slots (default 8). */
   emptySpanSlots?: number
+  /** Where a pad may be revealed (default 'suffix'; the length bench compares both). */
+  padRule?: PadRule
+  /** Windows see earlier windows' fills (default true; false for comparison only). */
+  crossWindow?: boolean
+}
+
+/** Greedy decoding that gives every candidate the same fill unless diversified. */
+export function deterministicDecoding(settings: SamplingSettings): boolean {
+  if (settings.temperature > 0) return false
+  if (settings.strategy === 'random' || settings.strategy === 'origin') return false
+  const dream = settings.strategy === 'maskgit_plus' || settings.strategy === 'topk_margin' || settings.strategy === 'entropy'
+  return !(dream && (settings.algTemp ?? 0) > 0)
+}
+
+/** Each span's slot budget and minimum from its length target (spans without one are left out). */
+export function lengthPlans(request: Pick<FillRequest, 'text' | 'spans'>, codec: TextCodec, maxSlots: number): Map<string, { slots: number; minSlots: number }> {
+  const plans = new Map<string, { slots: number; minSlots: number }>()
+  for (const s of request.spans) {
+    if (s.length === undefined) continue
+    const range = wordRange(s.length, wordCount(request.text.slice(s.from, s.to)))
+    plans.set(s.id, slotPlan(range, spanTokensPerWord(codec, request.text, s.from, s.to), maxSlots))
+  }
+  return plans
 }
 
 /** Runs a fill request to completion (or until a checkpoint throws). */
 export async function runFill(model: FillModel, request: FillRequest, hooks: FillHooks = {}, options: FillOptions = {}): Promise<FillResult> {
   const started = performance.now()
   const { settings } = request
+  const room = model.info.maxLength - model.codec.wrap.prefix.length - model.codec.wrap.suffix.length
+  const plans = lengthPlans(request, model.codec, Math.max(1, room - 16))
+  const specs: SpanSpec[] = request.spans.map((s) => (plans.has(s.id) ? { ...s, slots: plans.get(s.id)!.slots } : s))
   // Tokenizing a long document yields to the checkpoint between chunks, so it can be cancelled.
   const canvas = await buildCanvasCancellable(
     request.text,
-    request.spans,
+    specs,
     request.locked,
     model.codec,
     { maxLength: model.info.maxLength, maskId: model.maskId, emptySpanSlots: options.emptySpanSlots },
     hooks.checkpoint ?? (() => {}),
   )
+  const minSlots = canvas.spans.map((s) => plans.get(s.id)?.minSlots ?? 1)
+  const crossWindow = options.crossWindow ?? true
+  const filled = new Uint8Array(canvas.spans.length)
   const C = settings.candidates
   const rngs = Array.from({ length: C }, (_, c) => rngStream(settings.seed, c))
   const windowSlots = canvas.windows.map((w) => w.spans.reduce((n, s) => n + canvas.spans[s.span].slots, 0))
@@ -86,13 +125,20 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
     const out = await runReverseProcess(
       {
         ids: window.ids,
+        candidateIds: crossWindow ? candidateWindowIds(canvas, window, spanTokens, filled, C, model.codec.wrap.prefix.length) : undefined,
         slots: Int32Array.from(positions),
         vocab: model.vocab,
         banned: model.banned,
         shiftedLogits: model.shiftedLogits,
         settings,
         rngs,
-        padOrder: { padId: model.padId, spanOf: Int32Array.from(owner, (o) => o.span) },
+        padOrder: {
+          padId: model.padId,
+          spanOf: Int32Array.from(owner, (o) => o.span),
+          rule: options.padRule ?? 'suffix',
+          mayPad: Uint8Array.from(owner, (o) => (o.slot >= minSlots[o.span] ? 1 : 0)),
+        },
+        diversify: C > 1 && deterministicDecoding(settings),
       },
       model.denoise,
       {
@@ -126,6 +172,7 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
         spanTokens[o.span][c * n + o.slot] = out.tokens[c * S + j]
         spanProbs[o.span][c * n + o.slot] = out.probs[c * S + j]
       }
+    for (const ws of window.spans) filled[ws.span] = 1
   }
 
   return {
@@ -138,6 +185,36 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
   }
 }
 
+/**
+ * Each candidate's ids for a window: the window's ids with the slots of spans filled by
+ * earlier windows replaced by that candidate's tokens (pads included: the model was trained
+ * on pad-terminated spans). Undefined when no earlier fill reaches into the window.
+ */
+export function candidateWindowIds(
+  canvas: Canvas,
+  window: Canvas['windows'][number],
+  spanTokens: readonly Int32Array[],
+  filled: Uint8Array,
+  candidates: number,
+  prefixLength: number,
+): Int32Array[] | undefined {
+  // The window's first canvas position, from one of its own spans' offsets.
+  const own = window.spans[0]
+  const from = canvas.spans[own.span].start - (own.offset - prefixLength)
+  const rows = Array.from({ length: candidates }, () => Int32Array.from(window.ids))
+  let any = false
+  canvas.spans.forEach((span, i) => {
+    if (!filled[i]) return
+    for (let k = 0; k < span.slots; k++) {
+      const at = prefixLength + span.start + k - from
+      if (at < prefixLength || at >= window.ids.length) continue
+      any = true
+      for (let c = 0; c < candidates; c++) rows[c][at] = spanTokens[i][c * span.slots + k]
+    }
+  })
+  return any ? rows : undefined
+}
+
 /** SpanFill per span, in the order the request listed them. */
 function spanFills(canvas: Canvas, request: FillRequest, model: FillModel, tokens: Int32Array[], probs: Float32Array[]): SpanFill[] {
   const index = new Map(canvas.spans.map((s, i) => [s.id, i]))
@@ -145,12 +222,21 @@ function spanFills(canvas: Canvas, request: FillRequest, model: FillModel, token
     const i = index.get(spec.id)!
     const span = canvas.spans[i]
     const n = span.slots
+    const prevTo = i > 0 ? canvas.spans[i - 1].to : 0
+    const borders = {
+      leadingSpace: span.leadingSpace,
+      trailingSpace: span.trailingSpace,
+      before: request.text.slice(Math.max(0, span.from - 200), span.from),
+      after: request.text.slice(span.to, span.to + 200),
+      insertion: span.from === span.to,
+      trimmable: Math.max(0, Math.min(span.leadingSpace.length, span.from - prevTo)),
+    }
     const candidates = Array.from({ length: request.settings.candidates }, (_, c) => {
       const ids = Array.from(tokens[i].subarray(c * n, (c + 1) * n))
-      const { text, kept } = spanFillText(span, ids, model.padId, model.codec)
+      const { text, kept, trimBefore } = spanFill(ids, model.padId, model.codec, borders)
       let sum = 0
       for (let k = 0; k < n; k++) sum += probs[i][c * n + k]
-      return { text, tokenIds: kept, confidence: sum / n }
+      return { text, tokenIds: kept, confidence: sum / n, ...(trimBefore > 0 ? { trimBefore } : {}) }
     })
     return { spanId: span.id, original: span.original, slots: n, candidates }
   })

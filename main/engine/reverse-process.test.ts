@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SAMPLING, type SamplingSettings } from '../contract'
-import { planBlocks, plannedSteps, runReverseProcess, selectReveals, stepCounts, type Denoise, type Reveal } from './reverse-process'
+import {
+  dreamRevealCount,
+  dreamRevealShare,
+  planBlocks,
+  plannedSteps,
+  runReverseProcess,
+  sampleReveals,
+  selectReveals,
+  stepCounts,
+  type Denoise,
+  type PadRule,
+  type Reveal,
+} from './reverse-process'
 import { rngStream } from './rng'
 
 const MASK = 3
@@ -225,7 +237,14 @@ describe('pad-as-suffix decoding (padOrder)', () => {
     }
   }
 
-  async function fill(probs: Record<number, number>[], slots: number[], spanOf: number[] | null, s: Partial<SamplingSettings> = {}) {
+  async function fill(
+    probs: Record<number, number>[],
+    slots: number[],
+    spanOf: number[] | null,
+    s: Partial<SamplingSettings> = {},
+    rule: PadRule = 'after-text',
+    mayPad?: number[],
+  ) {
     const st = settings({ strategy: 'low_confidence', steps: slots.length, ...s })
     const steps: Reveal[][] = []
     const out = await runReverseProcess(
@@ -237,7 +256,7 @@ describe('pad-as-suffix decoding (padOrder)', () => {
         shiftedLogits: false,
         settings: st,
         rngs: [rngStream(1, 0)],
-        padOrder: spanOf ? { padId: PAD, spanOf: Int32Array.from(spanOf) } : undefined,
+        padOrder: spanOf ? { padId: PAD, spanOf: Int32Array.from(spanOf), rule, mayPad: mayPad ? Uint8Array.from(mayPad) : undefined } : undefined,
       },
       tableDenoiser(probs),
       { onStep: (_s, r) => steps.push(r) },
@@ -302,5 +321,197 @@ describe('pad-as-suffix decoding (padOrder)', () => {
       tableDenoiser([{ [PAD]: 0.9, 4: 0.06 }, { [PAD]: 0.9, 4: 0.06 }]),
     )
     expect(Array.from(out.tokens)).toEqual([4, 4])
+  })
+})
+
+describe("pad rule 'suffix' (the default): pads win where the model prefers them", () => {
+  const PAD = 0
+  function tableDenoiser(probs: Record<number, number>[], calls: bigint[][] = []): Denoise {
+    return async (ids, batch, length) => {
+      for (let r = 0; r < batch; r++) calls.push(Array.from(ids.subarray(r * length, (r + 1) * length)))
+      const out = new Float32Array(batch * length * VOCAB)
+      for (let r = 0; r < batch; r++)
+        for (let p = 0; p < length; p++) {
+          const given = probs[p] ?? {}
+          const named = Object.keys(given).map(Number)
+          const mass = named.reduce((m, t) => m + given[t], 0)
+          const rest = (1 - mass) / (VOCAB - 1 - named.length)
+          for (let v = 0; v < VOCAB; v++) out[(r * length + p) * VOCAB + v] = Math.log(given[v] ?? rest)
+          out[(r * length + p) * VOCAB + MASK] = 10
+        }
+      return out
+    }
+  }
+  async function fill(probs: Record<number, number>[], s: Partial<SamplingSettings>, padOrder: { rule?: PadRule; mayPad?: number[] } = {}) {
+    const n = probs.length
+    const steps: Reveal[][] = []
+    const out = await runReverseProcess(
+      {
+        ids: new Int32Array(n).fill(MASK),
+        slots: Int32Array.from({ length: n }, (_, i) => i),
+        vocab: VOCAB,
+        banned,
+        shiftedLogits: false,
+        settings: settings({ strategy: 'low_confidence', steps: n, ...s }),
+        rngs: [rngStream(1, 0)],
+        padOrder: { padId: PAD, spanOf: new Int32Array(n), rule: padOrder.rule, mayPad: padOrder.mayPad ? Uint8Array.from(padOrder.mayPad) : undefined },
+      },
+      tableDenoiser(probs),
+      { onStep: (_s, r) => steps.push(r) },
+    )
+    return { tokens: Array.from(out.tokens), steps }
+  }
+
+  // The case: the last slot (next to the right context) is the surest, and the model
+  // thinks it empty; the text slots are less sure.
+  const tailPad: Record<number, number>[] = [{ 4: 0.4 }, { 5: 0.38 }, { [PAD]: 0.3, 6: 0.2 }, { [PAD]: 0.5, 6: 0.45 }]
+
+  it('reveals the last slot as pad first and ends the fill early (after-text would keep the whole budget)', async () => {
+    const suffix = await fill(tailPad, {})
+    expect(suffix.steps[0]).toEqual([{ candidate: 0, slot: 3, token: PAD, prob: expect.closeTo(0.5, 5) }])
+    expect(suffix.tokens).toEqual([4, 5, PAD, PAD])
+    // after-text: the last slot may not be pad yet, its text is the surest, and the fill keeps its budget
+    const afterText = await fill(tailPad, {}, { rule: 'after-text' })
+    expect(afterText.steps[0].map((r) => [r.slot, r.token])).toEqual([[3, 6]])
+    expect(afterText.tokens).not.toContain(PAD)
+  })
+
+  it('never reveals pad before the minimum (mayPad), so a fill can be held to a length', async () => {
+    const { tokens } = await fill(tailPad, {}, { mayPad: [0, 0, 0, 1] })
+    expect(tokens).toEqual([4, 5, 6, PAD])
+    const all = await fill(Array.from({ length: 4 }, () => ({ [PAD]: 0.9, 4: 0.05 })), {}, { mayPad: [0, 0, 1, 1] })
+    expect(all.tokens).toEqual([4, 4, PAD, PAD])
+  })
+
+  it('keeps text-then-pad when a text slot to the right wins in the same step (threshold)', async () => {
+    // slot 3 text at 0.97 and slot 2 pad at 0.96, both above the threshold; the pad would sit before text
+    const probs: Record<number, number>[] = [{ 4: 0.5 }, { 5: 0.5 }, { [PAD]: 0.96, 6: 0.02 }, { 7: 0.97 }]
+    const { tokens, steps } = await fill(probs, { strategy: 'threshold', threshold: 0.9 })
+    expect(steps[0].map((r) => r.slot)).toEqual([3])
+    expect(tokens[3]).toBe(7)
+    expect(tokens).not.toContain(PAD)
+  })
+
+  it('a pad-happy model still gets a one-slot fill, never an empty one', async () => {
+    const { tokens } = await fill(Array.from({ length: 5 }, () => ({ [PAD]: 0.9, 4: 0.05 })), {})
+    expect(tokens).toEqual([4, PAD, PAD, PAD, PAD])
+  })
+})
+
+describe("Dream's schedule and options", () => {
+  it('reveal share 1 - s/t on linspace(1, 1e-3, steps + 1), everything at the last step', () => {
+    const t = (i: number) => 1 - (0.999 * i) / 4
+    expect(dreamRevealShare(0, 4)).toBeCloseTo(1 - t(1) / t(0), 12)
+    expect(dreamRevealShare(2, 4)).toBeCloseTo(1 - t(3) / t(2), 12)
+    expect(dreamRevealShare(3, 4)).toBe(1)
+    // 10 masks over 4 steps: int(10·0.2497)=2, int(8·0.3329)=2, int(6·0.4990)=2, then the last 4
+    expect([dreamRevealCount(10, 0, 4), dreamRevealCount(8, 1, 4), dreamRevealCount(6, 2, 4), dreamRevealCount(4, 3, 4)]).toEqual([2, 2, 2, 4])
+    // fewer masks than steps: the early steps reveal nothing
+    expect(dreamRevealCount(3, 0, 8)).toBe(0)
+  })
+
+  const top = [4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 0, 0]
+  const conf = [0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.2]
+  const slots = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+
+  it('maskgit_plus follows the Dream counts, not LLaDA’s, and reuses the logits of a step that revealed nothing', async () => {
+    const { steps, out, calls } = await run(settings({ strategy: 'maskgit_plus', steps: 4 }), top, conf, slots)
+    expect(steps.map((r) => r.length)).toEqual([2, 2, 2, 4])
+    expect(steps[0].map((r) => r.slot)).toEqual([0, 1])
+    expect(plannedSteps(10, settings({ strategy: 'maskgit_plus', steps: 4 }))).toBe(4)
+    expect(out.forwardPasses).toBe(4)
+    const sparse = await run(settings({ strategy: 'entropy', steps: 8 }), top.slice(0, 4), conf.slice(0, 4), [0, 1, 2])
+    expect(sparse.steps.length).toBe(8)
+    expect(sparse.steps.slice(0, 2).every((r) => r.length === 0)).toBe(true)
+    expect(sparse.out.forwardPasses).toBeLessThan(8)
+    expect(sparse.calls.length).toBe(sparse.out.forwardPasses)
+  })
+
+  it("origin reveals each masked slot with probability 1 - s/t: seeded, all slots by the last step", async () => {
+    const a = await run(settings({ strategy: 'origin', steps: 5, seed: 3 }), top, conf, slots)
+    const b = await run(settings({ strategy: 'origin', steps: 5, seed: 3 }), top, conf, slots)
+    const c = await run(settings({ strategy: 'origin', steps: 5, seed: 4 }), top, conf, slots)
+    expect(a.steps.length).toBe(5)
+    expect(a.steps.flat().length).toBe(10)
+    expect(a.steps.map((r) => r.map((x) => x.slot))).toEqual(b.steps.map((r) => r.map((x) => x.slot)))
+    expect(a.steps.map((r) => r.map((x) => x.slot))).not.toEqual(c.steps.map((r) => r.map((x) => x.slot)))
+  })
+
+  it('alg_temp draws the slots to reveal from softmax(confidence / alg_temp)', async () => {
+    const cold = await run(settings({ strategy: 'maskgit_plus', steps: 4, algTemp: 1e-6 }), top, conf, slots)
+    expect(cold.steps[0].map((r) => r.slot).sort()).toEqual([0, 1])
+    const orders = new Set<string>()
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const hot = await run(settings({ strategy: 'maskgit_plus', steps: 4, algTemp: 5, seed }), top, conf, slots)
+      expect(hot.steps.map((r) => r.length)).toEqual([2, 2, 2, 4])
+      orders.add(JSON.stringify(hot.steps[0].map((r) => r.slot).sort()))
+    }
+    expect(orders.size).toBeGreaterThan(1)
+  })
+
+  it('sampleReveals draws distinct indices, the likelier ones more often', () => {
+    const rng = rngStream(9, 0)
+    const counts = [0, 0, 0]
+    for (let i = 0; i < 2000; i++) {
+      const [a, b] = sampleReveals([2, 1, 0], 2, 1, rng)
+      expect(a).not.toBe(b)
+      counts[a]++
+    }
+    expect(counts[0]).toBeGreaterThan(counts[1])
+    expect(counts[1]).toBeGreaterThan(counts[2])
+  })
+})
+
+describe('candidates', () => {
+  it('each candidate starts from its own ids (a later window sees its own earlier fills)', async () => {
+    const calls: { batch: number; ids: bigint[] }[] = []
+    await runReverseProcess(
+      {
+        ids: Int32Array.from([5, MASK, 5]),
+        candidateIds: [Int32Array.from([6, MASK, 5]), Int32Array.from([7, MASK, 5])],
+        slots: Int32Array.from([1]),
+        vocab: VOCAB,
+        banned,
+        shiftedLogits: false,
+        settings: settings({ candidates: 2, strategy: 'low_confidence', steps: 1 }),
+        rngs: [rngStream(1, 0), rngStream(1, 1)],
+      },
+      fakeDenoiser([4, 4, 4], [0.9, 0.9, 0.9], calls),
+    )
+    expect(calls[0].ids.map(Number)).toEqual([6, MASK, 5, 7, MASK, 5])
+  })
+
+  it('greedy with diversify: candidate c starts from the c-th most likely token, so the candidates differ', async () => {
+    const input = (diversify: boolean) => ({
+      ids: Int32Array.from([MASK, MASK, 5]),
+      slots: Int32Array.from([0, 1]),
+      vocab: VOCAB,
+      banned,
+      shiftedLogits: false,
+      settings: settings({ candidates: 3, strategy: 'low_confidence', steps: 2 }),
+      rngs: [0, 1, 2].map((c) => rngStream(1, c)),
+      diversify,
+    })
+    // position 0: 4 (0.5) > 6 (0.3) > 7 (0.1); position 1: 5 (0.9)
+    const denoise: Denoise = async (_ids, batch, length) => {
+      const out = new Float32Array(batch * length * VOCAB).fill(Math.log(0.01))
+      for (let r = 0; r < batch; r++) {
+        const b = r * length * VOCAB
+        out[b + 4] = Math.log(0.5)
+        out[b + 6] = Math.log(0.3)
+        out[b + 7] = Math.log(0.1)
+        out[b + VOCAB + 5] = Math.log(0.9)
+        out[b + VOCAB + 4] = Math.log(0.05)
+      }
+      return out
+    }
+    const copies = await runReverseProcess(input(false), denoise)
+    expect(Array.from(copies.tokens)).toEqual([4, 5, 4, 5, 4, 5])
+    const diverse = await runReverseProcess(input(true), denoise)
+    // the most confident slot (position 1) takes the c-th token there: 5, then 4, then the third
+    const firsts = [0, 1, 2].map((c) => diverse.tokens[c * 2 + 1])
+    expect(new Set(firsts).size).toBe(3)
+    expect(firsts[0]).toBe(5)
+    expect(firsts[1]).toBe(4)
   })
 })

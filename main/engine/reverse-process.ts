@@ -14,15 +14,22 @@
  *   with at least one reveal per step it runs every step, but the loop stays honest).
  * - A candidate whose slots are all revealed leaves the batch (threshold decoding finishes
  *   candidates at different steps), so later steps run on the remaining rows only.
- * - Variable-length spans (`padOrder`): a fill is text followed by pad slots, and where it
- *   ends is decided left to right. A slot may be revealed as pad only when the slot before
- *   it in its span is text (so never the first slot: a fill is never empty); once one is,
- *   the rest of that span is revealed as pad with it. Until then a slot's confidence is its
- *   token's probability with the pad's mass left in (low_confidence and threshold), so a
- *   tail slot the model thinks empty waits rather than taking the best word it can find.
- *   Without this a weak model reveals the surest slots first, the tail pads, and the pads
- *   then spread back over the whole span (LLaDA saw the same with |EOS| padding and
- *   pure low-confidence remasking).
+ * - Dream's strategies (maskgit_plus, topk_margin, entropy, origin) follow Dream's own
+ *   schedule instead: timesteps linspace(1, 1e-3, steps + 1); at step i (t, s the i-th and
+ *   next timesteps) the confidence strategies reveal int(masked · (1 − s/t)) slots (possibly
+ *   none; all remaining at the last step), drawn from softmax(confidence / algTemp) when
+ *   algTemp > 0; 'origin' reveals each masked slot with probability 1 − s/t.
+ * - Variable-length spans (`padOrder`): a fill is text followed by pad slots (a suffix),
+ *   never pad alone, and a pad revealed at a slot pads the rest of its span with it. Two
+ *   rules say where a pad may be revealed:
+ *   - 'suffix' (default): at any slot the span's minimum allows (`mayPad`) with no text to
+ *     its right, so a pad can win wherever the model prefers it, including the last slot,
+ *     which low-confidence decoding often reveals first; the fill then ends early.
+ *   - 'after-text': only right after a text slot, so where a fill ends is decided left to
+ *     right (a last slot revealed first as text keeps the whole budget).
+ *   A slot where pad is not allowed yet ranks by its token's probability with the pad's
+ *   mass kept in (low_confidence and threshold), so a slot the model thinks empty waits
+ *   rather than taking the best word it can find.
  */
 import type { SamplingSettings } from '../contract'
 import type { Rng } from './rng'
@@ -55,7 +62,81 @@ export interface ReverseProcessInput {
   /** One RNG stream per candidate. */
   rngs: Rng[]
   /** Pad-as-suffix decoding (see above): the pad id and each slot's span index. */
-  padOrder?: { padId: number; spanOf: Int32Array }
+  padOrder?: PadOrder
+  /** Per-candidate window ids (later windows see earlier windows' fills); default `ids` for all. */
+  candidateIds?: Int32Array[]
+  /**
+   * Forced diversity for deterministic decoding (greedy, ranked strategies): at its first
+   * step candidate c reveals its most confident slot as the c-th most likely token there
+   * (candidate 0 the top one), then decodes greedily; N candidates are N different fills.
+   */
+  diversify?: boolean
+}
+
+/** Where a pad may be revealed (see the module comment). */
+export type PadRule = 'suffix' | 'after-text'
+
+export interface PadOrder {
+  padId: number
+  /** Span of each slot; a span's slots are consecutive. */
+  spanOf: Int32Array
+  /** Default 'suffix'. */
+  rule?: PadRule
+  /** 1 at slots that may ever hold pad (a span's minimum length); default every slot but a span's first. */
+  mayPad?: Uint8Array
+}
+
+/** Dream's strategies, which use Dream's schedule. */
+export function isDreamStrategy(strategy: SamplingSettings['strategy']): boolean {
+  return strategy === 'maskgit_plus' || strategy === 'topk_margin' || strategy === 'entropy' || strategy === 'origin'
+}
+
+/** Dream's last timestep (generation_utils' eps). */
+export const DREAM_EPS = 1e-3
+
+/**
+ * Share of the masked slots Dream reveals at step `i` of `n`: 1 − s/t with t, s the i-th
+ * and (i+1)-th of linspace(1, eps, n + 1); 1 at the last step.
+ */
+export function dreamRevealShare(i: number, n: number, eps = DREAM_EPS): number {
+  if (i >= n - 1) return 1
+  const t = 1 - ((1 - eps) * i) / n
+  const s = 1 - ((1 - eps) * (i + 1)) / n
+  return 1 - s / t
+}
+
+/** Dream's reveal count at step `i` of `n` with `masked` slots still masked. */
+export function dreamRevealCount(masked: number, i: number, n: number): number {
+  return i >= n - 1 ? masked : Math.floor(masked * dreamRevealShare(i, n))
+}
+
+/**
+ * `k` distinct indices drawn without replacement with weights softmax(scores / temp)
+ * (torch.multinomial on Dream's alg_temp confidences).
+ */
+export function sampleReveals(scores: ArrayLike<number>, k: number, temp: number, rng: Rng): number[] {
+  const n = scores.length
+  let max = -Infinity
+  for (let i = 0; i < n; i++) if (scores[i] > max) max = scores[i]
+  const w = Array.from({ length: n }, (_, i) => (Number.isFinite(scores[i]) ? Math.exp((scores[i] - max) / temp) : 0))
+  const out: number[] = []
+  for (let taken = 0; taken < Math.min(k, n); taken++) {
+    let total = 0
+    for (let i = 0; i < n; i++) total += w[i]
+    let pick = -1
+    if (total > 0) {
+      let u = rng() * total
+      for (let i = 0; i < n; i++) {
+        if (w[i] <= 0) continue
+        pick = i
+        u -= w[i]
+        if (u < 0) break
+      }
+    } else pick = w.findIndex((_, i) => !out.includes(i))
+    out.push(pick)
+    w[pick] = 0
+  }
+  return out
 }
 
 export interface ReverseProcessHooks {
@@ -102,11 +183,18 @@ export function planBlocks(slotCount: number, blockLength: number, steps: number
   return blocks
 }
 
+/** Steps per block under Dream's schedule (every block gets the same number, none skipped). */
+function dreamStepsPerBlock(blocks: number, steps: number): number {
+  return Math.max(1, Math.floor(steps / Math.max(1, blocks)))
+}
+
 /** Planned number of steps (threshold decoding plans the worst case, one slot per step). */
 export function plannedSteps(slotCount: number, settings: SamplingSettings): number {
   if (slotCount === 0) return 0
   if (settings.strategy === 'threshold') return slotCount
-  return planBlocks(slotCount, settings.blockLength, settings.steps).reduce((n, b) => n + b.counts.length, 0)
+  const blocks = planBlocks(slotCount, settings.blockLength, settings.steps)
+  if (isDreamStrategy(settings.strategy)) return blocks.length * dreamStepsPerBlock(blocks.length, settings.steps)
+  return blocks.reduce((n, b) => n + b.counts.length, 0)
 }
 
 /**
@@ -136,18 +224,28 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
   const stepInBlock = new Int32Array(batch)
   const padOrder = input.padOrder && !banned[input.padOrder.padId] ? input.padOrder : undefined
   if (padOrder && padOrder.spanOf.length !== S) throw new Error(`padOrder.spanOf has ${padOrder.spanOf.length} entries for ${S} slots`)
+  if (padOrder?.mayPad && padOrder.mayPad.length !== S) throw new Error(`padOrder.mayPad has ${padOrder.mayPad.length} entries for ${S} slots`)
   const padId = padOrder?.padId ?? -1
+  const padRule: PadRule = padOrder?.rule ?? 'suffix'
+  const mayPad = padOrder ? (padOrder.mayPad ?? Uint8Array.from({ length: S }, (_, j) => (j > 0 && padOrder.spanOf[j - 1] === padOrder.spanOf[j] ? 1 : 0))) : new Uint8Array(S)
   const bannedNoPad = padOrder ? Uint8Array.from(banned, (b, i) => (i === padId ? 1 : b)) : banned
   const probRanked = settings.strategy === 'low_confidence' || settings.strategy === 'threshold'
-  /** Pad may be revealed at slot j of candidate r: the slot before it, same span, is text. */
+  const dream = isDreamStrategy(settings.strategy)
+  const algTemp = settings.algTemp ?? 0
+  const isText = (r: number, j: number) => tokens[r * S + j] >= 0 && tokens[r * S + j] !== padId
+  const sameSpan = (a: number, b: number) => padOrder!.spanOf[a] === padOrder!.spanOf[b]
+  /** Pad may be revealed at slot j of candidate r now. */
   const padAllowed = (r: number, j: number): boolean => {
-    if (!padOrder || j === 0 || padOrder.spanOf[j - 1] !== padOrder.spanOf[j]) return false
-    const before = tokens[r * S + j - 1]
-    return before >= 0 && before !== padId
+    if (!padOrder || !mayPad[j] || j === 0 || !sameSpan(j - 1, j)) return false
+    if (padRule === 'after-text' && !isText(r, j - 1)) return false
+    for (let k = j + 1; k < S && sameSpan(k, j); k++) if (isText(r, k)) return false
+    return true
   }
 
   // Each candidate's current ids; the model input holds the active (unfinished) rows only.
-  const rowIds = Array.from({ length: batch }, () => BigInt64Array.from(ids, (id) => BigInt(id)))
+  if (input.candidateIds && input.candidateIds.length < batch) throw new Error(`need ${batch} candidate id rows, got ${input.candidateIds.length}`)
+  for (const row of input.candidateIds ?? []) if (row.length !== n) throw new Error(`a candidate's ids have ${row.length} entries, the window ${n}`)
+  const rowIds = Array.from({ length: batch }, (_, r) => BigInt64Array.from(input.candidateIds?.[r] ?? ids, (id) => BigInt(id)))
   let active: number[] = []
   let input64 = new BigInt64Array(0)
   const activeSlot = new Int32Array(batch).fill(-1)
@@ -167,7 +265,9 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
   let dirty = true
   let step = 0
   let passes = 0
-  const pickSettings = { strategy: settings.strategy, temperature: settings.temperature, topP: settings.topP }
+  const pickSettings = { strategy: settings.strategy, temperature: settings.temperature, topP: settings.topP, topK: settings.topK ?? 0 }
+  const dreamSteps = dreamStepsPerBlock(blocks.length, settings.steps)
+  const diversified = new Uint8Array(batch)
   const cand: number[] = []
   const picks: { token: number; prob: number; score: number }[] = []
   const scores: number[] = []
@@ -203,9 +303,18 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
       const rule: { k: number } | { threshold: number } =
         settings.strategy === 'threshold'
           ? { threshold: settings.threshold }
-          : { k: block.counts[Math.min(stepInBlock[r], block.counts.length - 1)] }
+          : dream
+            ? { k: dreamRevealCount(cand.length, stepInBlock[r], dreamSteps) }
+            : { k: block.counts[Math.min(stepInBlock[r], block.counts.length - 1)] }
+      // Dream's origin: which slots are revealed is drawn first, each with probability 1 - s/t.
+      let originPick: Uint8Array | null = null
+      if (settings.strategy === 'origin') {
+        const share = dreamRevealShare(stepInBlock[r], dreamSteps)
+        originPick = Uint8Array.from(cand, () => (share >= 1 || rngs[r]() < share ? 1 : 0))
+      }
+      const skipPicks = (dream && 'k' in rule && rule.k === 0) || (originPick !== null && !originPick.includes(1))
       const keep = 'k' in rule ? Math.max(1, rule.k) : 1
-      const visit = Array.from(cand.keys())
+      const visit = skipPicks ? [] : Array.from(cand.keys()).filter((c) => !originPick || originPick[c])
       if (pruneByProb) visit.sort((x, y) => lastProb[r * S + cand[y]] - lastProb[r * S + cand[x]] || x - y)
       bestZ.length = 0
       for (const c of visit) {
@@ -246,10 +355,23 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
         reveals.push({ candidate: r, slot: j, token, prob })
         remaining[r]--
       }
-      const chosen = selectReveals(scores, rule)
+      let chosen: number[]
+      if (skipPicks) chosen = []
+      else if (originPick) chosen = visit
+      else if (dream && algTemp > 0 && 'k' in rule) chosen = sampleReveals(scores, rule.k, algTemp, rngs[r])
+      else chosen = selectReveals(scores, rule)
+      if (input.diversify && !diversified[r] && r > 0 && chosen.length > 0) {
+        diversified[r] = 1
+        const c = chosen[0]
+        const src = input.shiftedLogits ? Math.max(0, slots[cand[c]] - 1) : slots[cand[c]]
+        const noPad = padOrder !== undefined && !padAllowed(r, cand[c])
+        picks[c] = { ...rankedToken(logits, a * rowSize + src * vocab, vocab, noPad ? bannedNoPad : banned, r), score: scores[c] }
+      }
       for (const c of chosen) {
         const j = cand[c]
         if (tokens[r * S + j] >= 0) continue // already padded by an earlier reveal of this step
+        // text revealed this step to the right of a pad pick: the pad would no longer be a suffix
+        if (padOrder && picks[c].token === padId && !padAllowed(r, j)) continue
         reveal(j, picks[c].token, picks[c].prob)
         if (padOrder && picks[c].token === padId) {
           // the fill ends here: the rest of its span is pad
@@ -274,4 +396,17 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
     hooks.onStep?.(step, reveals, remaining)
   }
   return { tokens, probs, steps: step, forwardPasses: passes }
+}
+
+/** The `rank`-th most likely allowed token at a position (0 = the argmax; clamped) and its probability. */
+export function rankedToken(logits: Float32Array, offset: number, vocab: number, banned: Uint8Array, rank: number): { token: number; prob: number } {
+  const allowed: number[] = []
+  for (let i = 0; i < vocab; i++) if (!banned[i] && logits[offset + i] > -Infinity) allowed.push(i)
+  if (allowed.length === 0) throw new Error('no token can be predicted at this position: every logit is banned or not finite')
+  allowed.sort((x, y) => logits[offset + y] - logits[offset + x] || x - y)
+  const token = allowed[Math.min(rank, allowed.length - 1)]
+  const max = logits[offset + allowed[0]]
+  let z = 0
+  for (const i of allowed) z += Math.exp(logits[offset + i] - max)
+  return { token, prob: Math.exp(logits[offset + token] - max) / z }
 }

@@ -97,6 +97,24 @@ describe('top-p', () => {
   })
 })
 
+describe('top-k (Dream)', () => {
+  it('samples only among the k most likely tokens, after top-p, and scores within them', () => {
+    const l = logitsOf([0.1, 0.4, 0.3, 0.2])
+    const scratch = new Float64Array(4)
+    const r = mulberry32(5)
+    const seen = new Set<number>()
+    for (let i = 0; i < 400; i++) seen.add(pickToken(l, 0, 4, new Uint8Array(4), { strategy: 'maskgit_plus', temperature: 1, topP: 1, topK: 2 }, r, scratch).token)
+    expect([...seen].sort()).toEqual([1, 2])
+    // top-p 0.95 keeps all four, top-k 1 then keeps the argmax only (Dream applies top_p, then top_k)
+    const one = pickToken(l, 0, 4, new Uint8Array(4), { strategy: 'maskgit_plus', temperature: 1, topP: 0.95, topK: 1 }, r, scratch)
+    expect(one).toMatchObject({ token: 1, score: 1 })
+    expect(one.prob).toBeCloseTo(0.4, 5)
+    // greedy: the margin is taken within the top k as well
+    const margin = pickToken(l, 0, 4, new Uint8Array(4), { strategy: 'topk_margin', temperature: 0, topP: 1, topK: 2 }, r, scratch)
+    expect(margin.score).toBeCloseTo((0.4 - 0.3) / 0.7, 5)
+  })
+})
+
 describe('expNonPositive', () => {
   it('matches Math.exp within 1e-6 relative for d <= 0, and underflows to 0', () => {
     const r = mulberry32(5)

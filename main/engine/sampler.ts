@@ -20,6 +20,8 @@ export interface PickSettings {
   strategy: Strategy
   temperature: number
   topP: number
+  /** Keep only the k most likely tokens (Dream's top_k, applied after top-p); 0 = off. */
+  topK?: number
 }
 
 /**
@@ -120,16 +122,23 @@ export function pickToken(
 
   let token = argmax
   let zSample = zT
-  // Weights below `cutoff` are outside the nucleus.
+  // Weights below `cutoff` are outside the nucleus (and the top k).
   let cutoff = 0
-  if (!greedy) {
-    if (cutTopP) {
-      const cut = nucleusCut(scratch, vocab, zT, settings.topP, (i) => bucketFor((max - logits[offset + i]) * invT, perNat))
-      cutoff = cut.cutoff
-      zSample = cut.mass
-    }
-    token = sampleAbove(scratch, vocab, cutoff, zSample, rng)
+  if (cutTopP) {
+    const cut = nucleusCut(scratch, vocab, zT, settings.topP, (i) => bucketFor((max - logits[offset + i]) * invT, perNat))
+    cutoff = cut.cutoff
+    zSample = cut.mass
   }
+  const topK = settings.topK ?? 0
+  if (topK > 0) {
+    const kth = kthLargest(scratch, vocab, topK)
+    if (kth > cutoff) {
+      cutoff = kth
+      zSample = 0
+      for (let i = 0; i < vocab; i++) if (scratch[i] > 0 && scratch[i] >= cutoff) zSample += scratch[i]
+    }
+  }
+  if (!greedy) token = sampleAbove(scratch, vocab, cutoff, zSample, rng)
   const prob = Math.exp(logits[offset + token] - max) / z1
 
   let score: number
@@ -139,6 +148,7 @@ export function pickToken(
       score = prob
       break
     case 'random':
+    case 'origin':
       score = rng()
       break
     case 'maskgit_plus':
@@ -172,6 +182,17 @@ export function pickToken(
     }
   }
   return { token, prob, score }
+}
+
+let kthScratch = new Float64Array(0)
+
+/** The k-th largest of the positive `weights` (0 when fewer than k are positive). */
+export function kthLargest(weights: Float64Array, vocab: number, k: number): number {
+  if (kthScratch.length < vocab) kthScratch = new Float64Array(vocab)
+  let n = 0
+  for (let i = 0; i < vocab; i++) if (weights[i] > 0) kthScratch[n++] = weights[i]
+  if (n < k) return 0
+  return kthScratch.subarray(0, n).sort()[n - k]
 }
 
 /** 2^-k for k = 0..1075 (2^-1075 rounds to 0). */
