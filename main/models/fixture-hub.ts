@@ -216,9 +216,8 @@ export class FixtureHub {
     }
     await this.send(res, body)
     if (cutHere !== null) {
-      // Flush what was written, then drop the connection mid-body, as a network failure would.
-      await new Promise((r) => setTimeout(r, 50))
-      res.destroy()
+      // Close the connection mid-body once what was written has gone out, as a dropped network would.
+      res.socket?.end()
     } else res.end()
   }
 
@@ -228,7 +227,7 @@ export class FixtureHub {
     for (let off = 0; off < body.length; off += chunk) {
       if (res.destroyed) return
       const piece = body.subarray(off, off + chunk)
-      if (!res.write(piece)) await new Promise((r) => res.once('drain', r))
+      await new Promise<void>((r, reject) => res.write(piece, (err) => (err ? reject(err) : r())))
       if (rate > 0) await new Promise((r) => setTimeout(r, (piece.length / rate) * 1000))
     }
   }

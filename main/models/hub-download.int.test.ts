@@ -112,13 +112,15 @@ describe.skipIf(!modelDir)('downloadModel against the fixture hub', () => {
     const first = await expectDownloadError(downloadModel({ repoId: REPO, variant: 'int8', dest, hubUrl }), 'interrupted')
     expect(first.message).toMatch(/resumes where it stopped/)
     expect(existsSync(dest)).toBe(false)
-    const part = join(stagingDirOf(dest), 'model.onnx.part')
-    expect(statSync(part).size).toBe(cutAt)
+    // The part holds what reached the disk before the drop (the client discards chunks still queued in its stream).
+    const kept = statSync(join(stagingDirOf(dest), 'model.onnx.part')).size
+    expect(kept).toBeGreaterThan(0)
+    expect(kept).toBeLessThanOrEqual(cutAt)
 
     hub.log.length = 0
     const result = await downloadModel({ repoId: REPO, variant: 'int8', dest, hubUrl })
-    expect(result.resumedFrom).toBeGreaterThanOrEqual(cutAt)
-    const ranged = hub.log.filter((r) => r.url.endsWith('/onnx/model_int8.onnx') && r.range === `bytes=${cutAt}-${modelBytes - 1}`)
+    expect(result.resumedFrom).toBeGreaterThanOrEqual(kept)
+    const ranged = hub.log.filter((r) => r.url.endsWith('/onnx/model_int8.onnx') && r.range === `bytes=${kept}-${modelBytes - 1}`)
     expect(ranged).toHaveLength(1)
     expect(result.bytesFetched).toBe(result.plan.totalBytes - result.resumedFrom)
     expect(readFileSync(join(dest, 'model.onnx')).equals(readFileSync(join(modelDir!, 'model.onnx')))).toBe(true)
