@@ -273,7 +273,10 @@ async function probeVocab(
   return vocab
 }
 
-/** Ids the model may never predict (SUBS): mask, unk, and every special token except pad. */
+/** Vocabulary entries that are reserved placeholders, not text. */
+const RESERVED_TOKEN = /^(\[unused\d+\]|<unused\d+>)$/
+
+/** Ids the model may never predict (SUBS): mask, unk, every special token except pad, reserved placeholders. */
 export function bannedIds(manifest: ModelManifest, codec: TokenizerCodec, vocab: number): Uint8Array {
   const banned = new Uint8Array(vocab)
   for (const id of codec.specialIds) if (id < vocab) banned[id] = 1
@@ -282,5 +285,8 @@ export function bannedIds(manifest: ModelManifest, codec: TokenizerCodec, vocab:
   banned[manifest.tokens.pad] = 0
   // Ids past the tokenizer's vocabulary (padded embedding rows) decode to nothing.
   for (let id = codec.vocabSize; id < vocab; id++) banned[id] = 1
+  // Reserved placeholders (BERT's [unused0]..[unused993], Gemma-style <unused0>) are not
+  // marked special in tokenizer.json but are never text.
+  for (let id = 0; id < Math.min(codec.vocabSize, vocab); id++) if (RESERVED_TOKEN.test(codec.tokenizer.id_to_token(id) ?? '')) banned[id] = 1
   return banned
 }

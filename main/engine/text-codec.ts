@@ -161,7 +161,16 @@ export class TokenizerCodec implements TextCodec {
     return [...this.encodeLiteral(text.slice(0, cut)), ...this.encodeLiteral(text.slice(cut))]
   }
 
+  /**
+   * A byte-level model can end a span inside a multi-byte character or put stray
+   * continuation bytes in it; those decode to U+FFFD and are dropped: a fill shows only
+   * whole characters.
+   */
   decodeSpan(ids: readonly number[]): string {
+    return this.decodeWithContext(ids).replace(/\uFFFD/g, '')
+  }
+
+  private decodeWithContext(ids: readonly number[]): string {
     if (ids.length === 0) return ''
     if (this.contextId < 0) return this.tokenizer.decode([...ids], { skip_special_tokens: true, clean_up_tokenization_spaces: false })
     const joined = this.tokenizer.decode([this.contextId, ...ids], { skip_special_tokens: true, clean_up_tokenization_spaces: false })
