@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_SAMPLING, type FillRequest, type FillResult, type FillStepEvent, type SamplingSettings, type SpanSpec, type Strategy } from '../contract'
 import { applyFills, buildCanvas } from './canvas'
+import { wordCount } from './length-target'
+import { applyBorderedFills } from './span-borders'
 import { fillModelOf, runFill, type FillModel } from './fill'
 import { loadModelDir, type LoadedModel } from './model-dir'
 import { resolveTestModel } from './model-paths'
@@ -170,7 +172,7 @@ describe.skipIf(!modelDir)('runFill on the test model', () => {
     expect(b.steps.map((s) => s.revealed)).toEqual(a.steps.map((s) => s.revealed))
   })
 
-  it.each<Strategy>(['low_confidence', 'random', 'maskgit_plus', 'topk_margin', 'entropy', 'threshold'])('strategy %s reveals every slot once', async (strategy) => {
+  it.each<Strategy>(['low_confidence', 'random', 'maskgit_plus', 'topk_margin', 'entropy', 'threshold', 'origin'])('strategy %s reveals every slot once', async (strategy) => {
     const from = PARAGRAPH.indexOf('went home')
     const spans = [{ id: 's', from, to: from + 9, slots: 5 }]
     const { result, steps } = await fill({ requestId: strategy, text: PARAGRAPH, spans, locked: [], settings: settings({ strategy, steps: 5, blockLength: 2, candidates: 2 }) })
@@ -179,4 +181,85 @@ describe.skipIf(!modelDir)('runFill on the test model', () => {
     if (strategy !== 'threshold') expect(result.forwardPasses).toBeLessThanOrEqual(5)
     expectAllCandidatesKeepText(PARAGRAPH, spans, result)
   })
+
+  describe('length control', () => {
+    it('a generous budget ends early: pads win where the model prefers them', async () => {
+      // one word with room for ten: the fill may end from its second slot on
+      const from = PARAGRAPH.indexOf('river')
+      const spans = [{ id: 'r', from, to: from + 5, length: { minWords: 1, maxWords: 10 } }]
+      const { result } = await fill({ requestId: 'early', text: PARAGRAPH, spans, locked: [], settings: settings({ candidates: 3 }) })
+      const span = result.spans[0]
+      expect(span.slots).toBeGreaterThanOrEqual(10)
+      const used = span.candidates.map((c) => c.tokenIds.length)
+      expect(Math.min(...used)).toBeLessThan(span.slots)
+    })
+
+    it("'longer' grows past the original and 'shorter' stays under it", async () => {
+      const original = 'He watched the water for a long time'
+      const from = PARAGRAPH.indexOf(original)
+      const to = from + original.length
+      const originalTokens = model.codec.encode(' ' + original).length
+      const longer = await fill({ requestId: 'longer', text: PARAGRAPH, spans: [{ id: 's', from, to, length: 'longer' }], locked: [], settings: settings({ candidates: 2 }) })
+      expect(longer.result.spans[0].slots).toBeGreaterThan(originalTokens)
+      for (const c of longer.result.spans[0].candidates) expect(c.tokenIds.length).toBeGreaterThan(originalTokens)
+      const shorter = await fill({ requestId: 'shorter', text: PARAGRAPH, spans: [{ id: 's', from, to, length: 'shorter' }], locked: [], settings: settings({ candidates: 2 }) })
+      expect(shorter.result.spans[0].slots).toBeLessThan(originalTokens)
+      for (const c of shorter.result.spans[0].candidates) expect(wordCount(c.text)).toBeLessThan(wordCount(original))
+    })
+  })
+
+  it('a later window sees the fills of earlier windows (same candidate)', async () => {
+    // a document just over one window: the last span's window, pushed left by the end of the
+    // text, reaches back over the first span
+    const text = longDocument(230)
+    const a = { id: 'a', from: text.indexOf('the', 60), to: text.indexOf('the', 60) + 3 }
+    const lastThe = text.lastIndexOf(' the ') + 1
+    const b = { id: 'b', from: lastThe, to: lastThe + 3 }
+    const canvas = buildCanvas(text, [a, b], [], model.codec, { maxLength: model.info.maxLength, maskId: model.maskId })
+    expect(canvas.windows).toHaveLength(2)
+    const w2 = canvas.windows[1]
+    const from2 = canvas.spans[1].start - (w2.spans[0].offset - model.codec.wrap.prefix.length)
+    const aPos = Array.from({ length: canvas.spans[0].slots }, (_, k) => model.codec.wrap.prefix.length + canvas.spans[0].start + k - from2)
+    expect(aPos.every((p) => p >= model.codec.wrap.prefix.length && w2.ids[p] === model.maskId)).toBe(true)
+
+    const inputs: number[][] = []
+    const spy: FillModel = {
+      ...model,
+      denoise: async (ids, batch, length) => {
+        for (let r = 0; r < batch; r++) inputs.push(Array.from(ids.subarray(r * length, (r + 1) * length), Number))
+        return model.denoise(ids, batch, length)
+      },
+    }
+    const result = await runFill(spy, { requestId: 'cross', text, spans: [a, b], locked: [], settings: settings({ candidates: 2 }) })
+    const rows = inputs.filter((row) => row.length === w2.ids.length && row.every((t, i) => aPos.includes(i) || t === w2.ids[i])).slice(0, 2)
+    expect(rows).toHaveLength(2)
+    for (const c of [0, 1]) {
+      const seen = aPos.map((p) => rows[c][p])
+      expect(seen).not.toContain(model.maskId)
+      expect(seen.filter((t) => t !== model.padId)).toEqual(result.spans[0].candidates[c].tokenIds)
+    }
+  })
+
+  it('greedy candidates are different fills, not copies', async () => {
+    const from = PARAGRAPH.indexOf('sat on the bank')
+    const spans = [{ id: 's', from, to: from + 'sat on the bank'.length }]
+    const { result } = await fill({ requestId: 'greedy', text: PARAGRAPH, spans, locked: [], settings: settings({ strategy: 'low_confidence', temperature: 0, candidates: 3 }) })
+    expect(new Set(result.spans[0].candidates.map((c) => c.tokenIds.join())).size).toBe(3)
+  })
+
+  it('border spaces follow the fill: a span at a line start never starts with a space, and no double spaces appear', async () => {
+    const from = PARAGRAPH.indexOf('In the morning')
+    const spans = [
+      { id: 'start', from, to: from + 'In the morning'.length },
+      { id: 'mid', from: PARAGRAPH.indexOf('had not'), to: PARAGRAPH.indexOf('had not') + 7, length: 'shorter' as const },
+    ]
+    const { result } = await fill({ requestId: 'borders', text: PARAGRAPH, spans, locked: [], settings: settings({ candidates: 4, temperature: 1 }) })
+    for (let c = 0; c < 4; c++) {
+      const fills = new Map(result.spans.map((s) => [s.spanId, { text: s.candidates[c].text, trimBefore: s.candidates[c].trimBefore ?? 0 }]))
+      expect(fills.get('start')!.text.startsWith(' ')).toBe(false)
+      const doc = applyBorderedFills(PARAGRAPH, spans, fills)
+      expect(doc).not.toMatch(/ {2}|\n | \n/)
+    }
+  })
 })
+
