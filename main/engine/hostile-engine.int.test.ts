@@ -103,6 +103,14 @@ describe.skipIf(!modelDir)('manifests that lie', () => {
     return e as ModelDirError
   }
 
+  it('a file that is not JSON is named, and none of its text is echoed back', async () => {
+    const dir = await withManifest(() => {})
+    await writeFile(join(dir, 'manifest.json'), 'SECRET-TOKEN-4711 = not json at all')
+    const e = await loadError(dir)
+    expect(e.message).toMatch(/manifest\.json: is not valid JSON/)
+    expect(e.message).not.toMatch(/SECRET|4711/)
+  })
+
   it('pad = mask is refused, naming both', async () => {
     const e = await loadError(await withManifest((m) => (m.tokens.pad = m.tokens.mask)))
     expect(e.message).toMatch(/pad and mask are both id \d+/)

@@ -54,7 +54,9 @@ async function readJson(path: string, what: string): Promise<unknown> {
   try {
     return JSON.parse(text)
   } catch (e) {
-    throw new ModelDirError(path, `is not valid JSON (${(e as Error).message})`, `Replace it with the ${what} the model was exported with`)
+    // Only where, never what: the parser's message quotes the file's text.
+    const at = /position (\d+)/.exec((e as Error).message)?.[1]
+    throw new ModelDirError(path, `is not valid JSON${at ? ` (at character ${at})` : ''}`, `Replace it with the ${what} the model was exported with`)
   }
 }
 
