@@ -348,6 +348,70 @@ export const PreferencePairPreview = z.object({
 export type PreferencePairPreview = z.infer<typeof PreferencePairPreview>
 
 // ---------------------------------------------------------------------------------------
+// Models: installed models, Hub downloads (main/models)
+// ---------------------------------------------------------------------------------------
+
+export const ModelVariantName = z.enum(['int8', 'fp16', 'fp32'])
+export type ModelVariantName = z.infer<typeof ModelVariantName>
+
+/** One installed model as the Models panel lists it (described from its files, not loaded). */
+export const InstalledModelEntry = z.object({
+  dir: z.string(),
+  name: z.string(),
+  family: z.string(),
+  origin: z.enum(['embedded', 'downloaded', 'added']),
+  sizeBytes: z.number().int().min(0),
+  /** Hub repository and variant of a downloaded model. */
+  repoId: z.string().nullable(),
+  variant: ModelVariantName.nullable(),
+  /** Numeric eval figures from its manifest (name -> value). */
+  evalFigures: z.record(z.string(), z.number()),
+  /** Why it cannot be loaded as it is; null when it looks complete. */
+  problem: z.string().nullable(),
+  active: z.boolean(),
+})
+export type InstalledModelEntry = z.infer<typeof InstalledModelEntry>
+
+/** A known-good repository; `approxBytes` only where a source for the size is named. */
+export const CuratedModelEntry = z.object({
+  repoId: z.string(),
+  title: z.string(),
+  variant: ModelVariantName,
+  approxBytes: z.number().nullable(),
+  sizeSource: z.string().nullable(),
+  parameters: z.string(),
+  note: z.string(),
+})
+export type CuratedModelEntry = z.infer<typeof CuratedModelEntry>
+
+export const ModelDownloadState = z.object({
+  jobId: z.string(),
+  repoId: z.string(),
+  variant: ModelVariantName,
+  phase: z.enum(['planning', 'downloading', 'verifying', 'installing', 'done', 'failed', 'cancelled']),
+  file: z.string(),
+  fileIndex: z.number().int().min(0),
+  fileCount: z.number().int().min(0),
+  bytesDone: z.number().min(0),
+  bytesTotal: z.number().min(0),
+  bytesPerSecond: z.number().nullable(),
+  secondsLeft: z.number().nullable(),
+  /** What went wrong (failed, cancelled) or where the model went (done). */
+  message: z.string().nullable(),
+  dir: z.string().nullable(),
+})
+export type ModelDownloadState = z.infer<typeof ModelDownloadState>
+
+export const ModelsOverview = z.object({
+  models: z.array(InstalledModelEntry),
+  curated: z.array(CuratedModelEntry),
+  downloads: z.array(ModelDownloadState),
+  /** Where downloads are installed (<user data>/models). */
+  modelsDir: z.string(),
+})
+export type ModelsOverview = z.infer<typeof ModelsOverview>
+
+// ---------------------------------------------------------------------------------------
 // Host
 // ---------------------------------------------------------------------------------------
 
@@ -401,6 +465,17 @@ export const requests = {
   /** Deletes one decision (and so its pairs) from the log, as the writer asked in the panel. */
   'prefs:delete': { payload: z.object({ id: z.number().int().min(1) }), result: PreferenceStats },
   'prefs:export': { payload: ExportRequest, result: ExportOutcome.nullable() },
+  'models:list': { payload: Void, result: ModelsOverview },
+  /** Adds a model folder: `dir` typed by the writer (checked like a document path), or omitted to pick one in a native dialog. */
+  'models:addFolder': { payload: z.object({ dir: z.string().min(1).max(4096).optional() }), result: InstalledModelEntry.nullable() },
+  /** Makes an installed model the active one (the engine loads and validates it). */
+  'models:activate': { payload: z.object({ dir: z.string().min(1).max(4096) }), result: ModelInfo },
+  /** Starts a Hub download in the background; progress arrives as 'models:download' events. */
+  'models:download': {
+    payload: z.object({ repoId: z.string().min(3).max(200), variant: ModelVariantName, revision: z.string().min(1).max(200).optional() }),
+    result: z.object({ jobId: z.string() }),
+  },
+  'models:cancelDownload': { payload: z.object({ jobId: z.string().min(1).max(100) }), result: Void },
 } as const
 
 /** Every event: its payload schema. */
@@ -412,6 +487,8 @@ export const events = {
   'menu:command': MenuCommand,
   /** The host wants to close the window: the renderer asks about unsaved changes, then calls doc:setDirty. */
   'window:closeRequested': Void,
+  /** A Hub download's progress, completion or failure (sent to every window). */
+  'models:download': ModelDownloadState,
 } as const
 
 export type RequestChannel = keyof typeof requests

@@ -76,6 +76,12 @@ const dialogs: FileDialogs = {
     const result = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts)
     return result.canceled ? null : (result.filePath ?? null)
   },
+  async pickFolder(sender) {
+    const win = windowOf(sender)
+    const opts = { title: 'Add a model folder', properties: ['openDirectory' as const] }
+    const result = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts)
+    return result.canceled ? null : (result.filePaths[0] ?? null)
+  },
 }
 
 /** `--model DIR` / `--model=DIR` on the command line (or INFILL_MODEL) picks another model directory. */

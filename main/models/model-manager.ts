@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { realpath } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { ModelInfo } from '../contract'
+import type { InstalledModelEntry, ModelInfo, ModelsOverview } from '../contract'
 import { defaultModelDir } from '../engine/model-paths'
 import { CURATED_MODELS } from './curated'
 import type { StatFs } from './disk-space'
@@ -145,6 +145,25 @@ export class ModelManager {
   /** Files and total size of a download, read from the Hub, before starting it. */
   async plan(repoId: string, variant: ModelVariant, revision?: string): Promise<DownloadPlan> {
     return planDownload({ repoId: RepoId.parse(repoId), variant, revision, hubUrl: this.options.hubUrl, fetch: this.options.fetch })
+  }
+
+  /** Everything the Models panel shows, in the contract's terms. */
+  async overview(): Promise<ModelsOverview> {
+    const models = (await this.list()).map(
+      (m): InstalledModelEntry => ({
+        dir: m.dir,
+        name: m.name,
+        family: m.family,
+        origin: m.origin,
+        sizeBytes: m.sizeBytes,
+        repoId: m.source?.repoId ?? null,
+        variant: m.source?.variant ?? null,
+        evalFigures: m.evalFigures,
+        problem: m.problem,
+        active: m.active,
+      }),
+    )
+    return { models, curated: [...CURATED_MODELS], downloads: this.downloads(), modelsDir: this.modelsDir }
   }
 
   downloads(): DownloadJob[] {

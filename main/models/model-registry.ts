@@ -21,10 +21,8 @@ export function registryPath(userDataDir: string): string {
   return join(userDataDir, 'models.json')
 }
 
-/** The user-data folder's models/: where downloads are installed. */
-export function userModelsDir(userDataDir: string): string {
-  return join(userDataDir, 'models')
-}
+/** The user-data folder's models/: where downloads are installed (one definition, in services/user-data). */
+export { userModelsDir } from '../services/user-data'
 
 export async function readRegistry(path: string): Promise<ModelRegistryFile> {
   try {

@@ -12,6 +12,7 @@ import { PreferenceStore } from '../store/preference-store'
 import { FillLedger } from './fill-ledger'
 import type { EngineGateway, PreferenceGateway } from './gateways'
 import { ModelDirectoryPolicy } from './model-access'
+import { ModelManager } from '../models/model-manager'
 import { explainNativeModuleError } from './native-modules'
 import { RecoveryStore } from './recovery'
 import { createRequestHandlers, type FileDialogs } from './request-handlers'
@@ -27,6 +28,8 @@ export interface AppServicesOptions {
   version: string
   /** Model directory to load at start (default: models/default). */
   modelDir?: string
+  /** A Hub mirror or the test fixture hub for model downloads (default: INFILL_HUB_URL, else the Hugging Face Hub). */
+  hubUrl?: string
   spawnEngine: SpawnEngine
   broadcast: <C extends EventChannel>(channel: C, payload: EventPayload<C>) => void
   onDirty?: (sender: SenderContext, dirty: boolean, title: string) => void
@@ -78,9 +81,17 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const engine = new EngineClient(options.spawnEngine)
   const unsubscribe = engine.onState((state: EngineState) => options.broadcast('engine:state', state))
   engine.start()
-  const modelDir = options.modelDir ?? defaultModelDir(options.appRoot)
   const models = new ModelDirectoryPolicy([join(options.appRoot, 'models'), userModelsDir(options.userDataDir)])
-  // A directory named on the command line was chosen by the writer.
+  const modelManager = new ModelManager({
+    appRoot: options.appRoot,
+    userDataDir: options.userDataDir,
+    engine: { loadModel: (dir) => engine.loadModel(dir), activeDir: () => engine.state().model?.dir ?? null },
+    hubUrl: options.hubUrl ?? process.env.INFILL_HUB_URL,
+    allowModelDir: (dir) => models.allow(dir),
+    onDownload: (job) => options.broadcast('models:download', job),
+  })
+  // A directory named on the command line was chosen by the writer; else the one last made active in Models.
+  const modelDir = options.modelDir ?? (await modelManager.startupDir().catch(() => defaultModelDir(options.appRoot)))
   if (options.modelDir) await models.allow(options.modelDir)
   const fills = new FillLedger()
   // Loads in the background; failures surface as the engine's 'error' state with the loader's message.
@@ -102,6 +113,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     models,
     fills,
     prefs,
+    modelManager,
     onDirty: options.onDirty,
   })
   return {

@@ -9,6 +9,7 @@ import { readDocument, writeDocument, listWorkspace } from './documents'
 import type { FillLedger } from './fill-ledger'
 import type { EngineGateway, PreferenceGateway } from './gateways'
 import type { ModelDirectoryPolicy } from './model-access'
+import type { ModelManager } from '../models/model-manager'
 import { PathPolicy } from './path-policy'
 import type { RecoveryStore } from './recovery'
 
@@ -16,6 +17,8 @@ import type { RecoveryStore } from './recovery'
 export interface FileDialogs {
   pickOpenPath(sender: SenderContext): Promise<string | null>
   pickSavePath(sender: SenderContext, kind: 'document' | 'preferences'): Promise<string | null>
+  /** A model folder for Models › Add folder. */
+  pickFolder?(sender: SenderContext): Promise<string | null>
 }
 
 export interface ServiceDeps {
@@ -29,6 +32,8 @@ export interface ServiceDeps {
   /** Who started which fill (per-connection limits, cancel rights). */
   fills: FillLedger
   prefs: PreferenceGateway
+  /** Installed models, switching, Hub downloads (main/models). */
+  modelManager: Pick<ModelManager, 'overview' | 'addFolder' | 'activate' | 'startDownload' | 'cancel'>
   /** Called when a window reports unsaved changes (desktop: window title and close prompt). */
   onDirty?: (sender: SenderContext, dirty: boolean, title: string) => void
 }
@@ -115,8 +120,6 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     'prefs:clear': async ({ confirm }) => deps.prefs.clear(confirm),
     'prefs:retract': async ({ id }) => deps.prefs.retract(id),
     'prefs:delete': async ({ id }) => deps.prefs.delete(id),
-    'prefs:retract': async ({ id }) => deps.prefs.retract(id),
-    'prefs:delete': async ({ id }) => deps.prefs.delete(id),
     'prefs:export': async ({ format, path, replace }, sender) => {
       // A native save dialog has already asked about replacing the file it returns.
       const confirmedByDialog = path === undefined && deps.dialogs !== null
@@ -130,5 +133,19 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
       if (existing && !replace && !confirmedByDialog) return { status: 'exists', path: chosen, name: basename(chosen) }
       return { status: 'exported', ...deps.prefs.export(format, chosen) }
     },
+    'models:list': async () => deps.modelManager.overview(),
+    'models:addFolder': async ({ dir }, sender) => {
+      // A typed path is held to the document rule (inside the workspace in browser mode); else a native folder dialog.
+      let chosen: string | null
+      if (dir !== undefined) chosen = await paths.check(dir)
+      else if (deps.dialogs?.pickFolder) chosen = await deps.dialogs.pickFolder(sender)
+      else throw new Error('Type the path of the model folder (in browser mode it must lie inside the workspace folder).')
+      if (!chosen) return null
+      const added = await deps.modelManager.addFolder(chosen)
+      return (await deps.modelManager.overview()).models.find((m) => m.dir === added.dir) ?? null
+    },
+    'models:activate': async ({ dir }) => deps.modelManager.activate(dir),
+    'models:download': async (request) => ({ jobId: deps.modelManager.startDownload(request) }),
+    'models:cancelDownload': async ({ jobId }) => deps.modelManager.cancel(jobId),
   }
 }
