@@ -3,14 +3,16 @@
  *
  * Fills the marked spans with the engine (in process) and prints one JSON object: the
  * filled text (first candidate of each span), every span's fills, forward passes and
- * milliseconds. Text outside the spans is byte-identical to the input.
+ * milliseconds. Text outside the spans is byte-identical to the input, except spaces just
+ * before a span that its fill removes (a fill starting with "'s" joins the word before).
  */
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { applyFills } from '../engine/canvas'
+import { LengthTarget } from '../contract'
 import { fillModelOf, runFill } from '../engine/fill'
 import { loadModelDir } from '../engine/model-dir'
 import { defaultModelDir } from '../engine/model-paths'
+import { applyBorderedFills } from '../engine/span-borders'
 import { parseSpanMarkup } from './span-markup'
 import { SAMPLING_HELP, SAMPLING_OPTIONS, samplingFromArgs } from './sampling-options'
 
@@ -20,12 +22,13 @@ const HELP = `usage: npm run infill -- --text "TEXT" [options]
   --text-file FILE      read the text (with the same markup) from a UTF-8 file instead
   --model DIR           model directory (default: models/default)
   --empty-slots N       slots of an empty span without a count (default 8)
+  --length L            length of every fill in words: shorter | same | longer | MIN-MAX
 ${SAMPLING_HELP}
 `
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { ...SAMPLING_OPTIONS, text: { type: 'string' }, 'text-file': { type: 'string' }, model: { type: 'string' }, 'empty-slots': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { ...SAMPLING_OPTIONS, text: { type: 'string' }, 'text-file': { type: 'string' }, model: { type: 'string' }, 'empty-slots': { type: 'string' }, length: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   })
   if (values.help) {
@@ -45,14 +48,17 @@ async function main(): Promise<void> {
   const emptySpanSlots = values['empty-slots'] !== undefined ? Number(values['empty-slots']) : undefined
   if (emptySpanSlots !== undefined && !(Number.isInteger(emptySpanSlots) && emptySpanSlots >= 1))
     throw new Error(`--empty-slots must be a positive integer, got "${values['empty-slots']}"`)
-  const { text, spans } = parseSpanMarkup(input)
+  const length = values.length === undefined ? undefined : parseLength(values.length)
+  const parsed = parseSpanMarkup(input)
+  const text = parsed.text
+  const spans = length === undefined ? parsed.spans : parsed.spans.map((s) => ({ ...s, length }))
 
   const model = await loadModelDir(values.model ?? defaultModelDir())
   try {
     const result = await runFill(fillModelOf(model), { requestId: 'cli', text, spans, locked: [], settings }, {}, { emptySpanSlots })
-    const first = new Map(result.spans.map((s) => [s.spanId, s.candidates[0].text]))
+    const first = new Map(result.spans.map((s) => [s.spanId, { text: s.candidates[0].text, trimBefore: s.candidates[0].trimBefore ?? 0 }]))
     const out = {
-      text: applyFills(text, spans, first),
+      text: applyBorderedFills(text, spans, first),
       spans: result.spans.map((s) => ({
         id: s.spanId,
         original: s.original,
@@ -69,6 +75,14 @@ async function main(): Promise<void> {
   } finally {
     await model.dispose()
   }
+}
+
+/** `shorter` | `same` | `longer` | `MIN-MAX` (words) as a LengthTarget; throws saying what is accepted. */
+function parseLength(v: string): LengthTarget {
+  const range = /^(\d+)-(\d+)$/.exec(v.trim())
+  const parsed = LengthTarget.safeParse(range ? { minWords: Number(range[1]), maxWords: Number(range[2]) } : v.trim())
+  if (!parsed.success) throw new Error(`--length must be shorter, same, longer or a word range MIN-MAX such as 3-8 (1-500, MIN <= MAX), got "${v}"`)
+  return parsed.data
 }
 
 main().catch((e: unknown) => {

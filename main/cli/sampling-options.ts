@@ -15,13 +15,17 @@ export const SAMPLING_OPTIONS = {
   candidates: { type: 'string' },
   'block-length': { type: 'string' },
   'top-p': { type: 'string' },
+  'top-k': { type: 'string' },
+  'alg-temp': { type: 'string' },
 } as const
 
-export const SAMPLING_HELP = `  --strategy NAME       low_confidence | random | maskgit_plus | topk_margin | entropy | threshold
+export const SAMPLING_HELP = `  --strategy NAME       low_confidence | random | maskgit_plus | topk_margin | entropy | origin | threshold
   --steps N             reverse steps (ignored by threshold)
   --threshold X         confidence threshold for the threshold strategy (0..1)
   --temperature X       0 = greedy
   --top-p X             nucleus mass (0..1]
+  --top-k N             sample among the N most likely tokens only (0 = off; Dream's top_k)
+  --alg-temp X          Dream strategies: draw the slots to reveal from softmax(confidence / X) (0 = the top ones)
   --seed N              RNG seed (same seed, same fill)
   --candidates N        candidates per span (1..16)
   --block-length N      semi-autoregressive block length in slots (0 = one block)`
@@ -46,6 +50,8 @@ export function samplingFromArgs(values: Record<string, string | boolean | undef
       candidates: num('candidates'),
       blockLength: num('block-length'),
       topP: num('top-p'),
+      topK: num('top-k'),
+      algTemp: num('alg-temp'),
     }),
   }
   const parsed = SamplingSettings.safeParse(candidate)
