@@ -172,5 +172,5 @@ describe.skipIf(!modelDir)('crash storm on a real engine process', () => {
     } finally {
       await client.dispose()
     }
-  })
+  }, 240_000) // nine engine starts on a loaded machine
 })
