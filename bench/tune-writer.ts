@@ -8,7 +8,7 @@
  *   keeps its first `limit` words (accepted_edited, the cut text is what they keep);
  * - else (every candidate empty) the writer REJECTS them all and keeps the original text.
  * So every decision prefers a short text over longer ones: accepted ones over the longer
- * candidates, cut ones over every candidate.
+ * candidates, a cut one over the candidate it was cut from.
  *
  * Tasks (which spans it masks) come from held-out text: passages of PASSAGE_WORDS words of
  * the validation documents, a span of 4 to 8 whole words inside each, all drawn from a

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:tune -- [--sizes 100,300,1000] [--fresh 100] [--model DIR] [--valid FILE]
- *   [--seed N] [--out DIR] [--tune "extra model:tune options"]`
+ *   [--seed N] [--out DIR] [--tune="extra model:tune options"] [--keep]`
  *
  * Does tuning on the writer's decisions teach the model their taste? The simulated writer
  * (bench/tune-writer.ts, taste: terse) masks spans of held-out text, has the base model fill
@@ -126,6 +126,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       out: { type: 'string' },
       tune: { type: 'string' },
+      keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -174,6 +175,42 @@ async function main(): Promise<void> {
     const baseAccepted = acceptanceOf(freshBase)
     log(`base: ${baseAccepted}/${fresh} fresh spans accepted; decisions: ${['accepted', 'accepted_edited', 'rejected_all'].map((a) => `${a} ${decided.filter((d) => d.input.action === a).length}`).join(', ')}`)
 
+    const report = (final: boolean) => {
+    const baseRate = baseAccepted / fresh
+    const lines: string[] = []
+    lines.push(`Simulated writer (taste: terse, a fill at most half the masked words), ${fresh} fresh held-out spans, 3 candidates each.`)
+    lines.push(`Base model ${base.name}: acceptance ${pct(baseRate)} (${baseAccepted}/${fresh}), mean ${meanWords(freshBase).toFixed(2)} words a candidate.`)
+    lines.push('')
+    lines.push('| N decisions | pairs | acceptance (base -> tuned) | held-out pair acc. (before -> after) | mean margin (before -> after) | valid masked-token acc. (before -> after) | tune CPU s (wall s) |')
+    lines.push('|---|---|---|---|---|---|---|')
+    for (const r of rows) {
+      lines.push(
+        `| ${r.n} | ${r.pairs} | ${pct(baseRate)} -> ${pct(r.acceptance)} (${r.meanWords.toFixed(2)} words) | ${pct(r.pairAccBefore)} -> ${pct(r.pairAccAfter)} (${r.heldoutPairs} pairs) | ${num(r.marginBefore)} -> ${num(r.marginAfter)} | ${pct(r.validBefore)} -> ${pct(r.validAfter)} | ${r.cpuSeconds.toFixed(0)} (${r.wallSeconds.toFixed(0)}) |`,
+      )
+    }
+    lines.push('')
+    const at300 = rows.find((r) => r.n === 300)
+    const mark = (ok: boolean | null) => (ok === null ? 'NOT MEASURED' : ok ? 'MET' : 'NOT MET')
+    const gain = at300 ? 100 * (at300.acceptance - baseRate) : null
+    lines.push(`Target: acceptance +${TARGETS.acceptanceGainAt300} points after 300 decisions: ${gain === null ? 'n/a' : `${gain >= 0 ? '+' : ''}${gain.toFixed(1)} points`} -> ${mark(gain === null ? null : gain >= TARGETS.acceptanceGainAt300)}`)
+    const drops = rows.filter((r) => r.validBefore !== null && r.validAfter !== null).map((r) => 100 * (r.validBefore! - r.validAfter!))
+    const worst = drops.length ? Math.max(...drops) : null
+    lines.push(`Target: validation accuracy drops at most ${TARGETS.validDropMax} point: worst drop ${worst === null ? 'n/a' : `${worst.toFixed(2)} points`} -> ${mark(worst === null ? null : worst <= TARGETS.validDropMax)}`)
+    lines.push(`Target: 300 decisions tune in under ${TARGETS.tuneMinutesAt300} min: ${at300 ? `${(at300.cpuSeconds / 60).toFixed(1)} CPU min, ${(at300.wallSeconds / 60).toFixed(1)} min wall` : 'n/a'} -> ${mark(at300 ? at300.wallSeconds / 60 <= TARGETS.tuneMinutesAt300 : null)}`)
+    const notRun = [100, 300, 1000].filter((n) => !rows.some((r) => r.n === n))
+    lines.push('')
+    lines.push(`Machine: ${cpus().length} cores, load average ${load0.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end (shared with other work).` + (notRun.length ? ` Sizes not run here: ${notRun.join(', ')}.` : ''))
+    lines.push(`Command: npm run bench:tune -- ${process.argv.slice(2).join(' ')}`)
+    const table = lines.join('\n')
+    if (final) process.stdout.write(table + '\n')
+    mkdirSync(outDir, { recursive: true })
+    writeFileSync(join(outDir, 'TUNE.md'), `# bench:tune\n\n${table}\n`)
+    writeFileSync(
+      join(outDir, 'tune-results.json'),
+      JSON.stringify({ base: { name: base.name, hash: base.hash, accepted: baseAccepted, fresh, meanWords: meanWords(freshBase) }, rows, guardDocs, seed, sizes, measuredAt: new Date().toISOString() }, null, 1) + '\n',
+    )
+    }
+
     for (const n of sizes) {
       const db = join(work, `prefs-${n}.sqlite`)
       const store = PreferenceStore.open(db)
@@ -212,45 +249,15 @@ async function main(): Promise<void> {
         stopped: t.stopped,
       })
       await engine.loadModel(modelDir)
+      report(false)
     }
 
-    const baseRate = baseAccepted / fresh
-    const lines: string[] = []
-    lines.push(`Simulated writer (taste: terse, a fill at most half the masked words), ${fresh} fresh held-out spans, 3 candidates each.`)
-    lines.push(`Base model ${base.name}: acceptance ${pct(baseRate)} (${baseAccepted}/${fresh}), mean ${meanWords(freshBase).toFixed(2)} words a candidate.`)
-    lines.push('')
-    lines.push('| N decisions | pairs | acceptance (base -> tuned) | held-out pair acc. (before -> after) | mean margin (before -> after) | valid masked-token acc. (before -> after) | tune CPU s (wall s) |')
-    lines.push('|---|---|---|---|---|---|---|')
-    for (const r of rows) {
-      lines.push(
-        `| ${r.n} | ${r.pairs} | ${pct(baseRate)} -> ${pct(r.acceptance)} (${r.meanWords.toFixed(2)} words) | ${pct(r.pairAccBefore)} -> ${pct(r.pairAccAfter)} (${r.heldoutPairs} pairs) | ${num(r.marginBefore)} -> ${num(r.marginAfter)} | ${pct(r.validBefore)} -> ${pct(r.validAfter)} | ${r.cpuSeconds.toFixed(0)} (${r.wallSeconds.toFixed(0)}) |`,
-      )
-    }
-    lines.push('')
-    const at300 = rows.find((r) => r.n === 300)
-    const mark = (ok: boolean | null) => (ok === null ? 'NOT MEASURED' : ok ? 'MET' : 'NOT MET')
-    const gain = at300 ? 100 * (at300.acceptance - baseRate) : null
-    lines.push(`Target: acceptance +${TARGETS.acceptanceGainAt300} points after 300 decisions: ${gain === null ? 'n/a' : `${gain >= 0 ? '+' : ''}${gain.toFixed(1)} points`} -> ${mark(gain === null ? null : gain >= TARGETS.acceptanceGainAt300)}`)
-    const drops = rows.filter((r) => r.validBefore !== null && r.validAfter !== null).map((r) => 100 * (r.validBefore! - r.validAfter!))
-    const worst = drops.length ? Math.max(...drops) : null
-    lines.push(`Target: validation accuracy drops at most ${TARGETS.validDropMax} point: worst drop ${worst === null ? 'n/a' : `${worst.toFixed(2)} points`} -> ${mark(worst === null ? null : worst <= TARGETS.validDropMax)}`)
-    lines.push(`Target: 300 decisions tune in under ${TARGETS.tuneMinutesAt300} min: ${at300 ? `${(at300.cpuSeconds / 60).toFixed(1)} CPU min, ${(at300.wallSeconds / 60).toFixed(1)} min wall` : 'n/a'} -> ${mark(at300 ? at300.wallSeconds / 60 <= TARGETS.tuneMinutesAt300 : null)}`)
-    const notRun = [100, 300, 1000].filter((n) => !sizes.includes(n))
-    lines.push('')
-    lines.push(`Machine: ${cpus().length} cores, load average ${load0.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end (shared with other work).` + (notRun.length ? ` Sizes not run here: ${notRun.join(', ')}.` : ''))
-    lines.push(`Command: npm run bench:tune -- ${process.argv.slice(2).join(' ')}`)
-    const table = lines.join('\n')
-    process.stdout.write(table + '\n')
-    mkdirSync(outDir, { recursive: true })
-    writeFileSync(join(outDir, 'TUNE.md'), `# bench:tune\n\n${table}\n`)
-    writeFileSync(
-      join(outDir, 'tune-results.json'),
-      JSON.stringify({ base: { name: base.name, hash: base.hash, accepted: baseAccepted, fresh, meanWords: meanWords(freshBase) }, rows, guardDocs, seed, sizes, measuredAt: new Date().toISOString() }, null, 1) + '\n',
-    )
+    report(true)
     log(`wrote ${relative(root, join(outDir, 'TUNE.md'))} and tune-results.json`)
   } finally {
     await engine.dispose()
-    rmSync(work, { recursive: true, force: true })
+    if (values.keep) log(`kept the exports and tuned models in ${work}`)
+    else rmSync(work, { recursive: true, force: true })
   }
 }
 

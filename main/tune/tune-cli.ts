@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { findTrainingPython, TUNE_INSTALL_COMMAND } from './python-tools'
 import { TuneDataError } from './tune-data'
-import { DEFAULT_TUNE_CONTEXT, prepareTune, tuneScript } from './tune-run'
+import { checkOutDir, DEFAULT_TUNE_CONTEXT, prepareTune, tuneScript } from './tune-run'
 
 const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -47,6 +47,7 @@ export function runTuneCommand(args: string[], env: NodeJS.ProcessEnv = process.
   const context = values.context === undefined ? DEFAULT_TUNE_CONTEXT : Number(values.context)
   let prepared
   try {
+    checkOutDir(values.out, values.from)
     prepared = prepareTune(values.prefs, values.from, context)
   } catch (e) {
     if (e instanceof TuneDataError) {

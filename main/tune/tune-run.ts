@@ -3,7 +3,7 @@
  * tokenizer and canvas, write them where tune.py reads them, and build tune.py's command
  * line. Used by the CLI (npm run model:tune) and by the app's tune service.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ModelManifest } from '../engine/manifest'
@@ -34,6 +34,21 @@ export function foreignModelMessage(modelDir: string, why: string): string {
     `pipeline (${why}). Tune it with its own training code from its original weights (and export it again), or tune a ` +
     `model this project trained (models/default, or one from npm run model:train).`
   )
+}
+
+/** Throws unless `out` is new, empty, or an earlier tuned model (never the base, never another folder). */
+export function checkOutDir(out: string, modelDir: string): void {
+  if (resolve(out) === resolve(modelDir)) throw new TuneDataError(`--out ${out} is the base model's directory; write the tuned model to a new directory`)
+  if (!existsSync(out)) return
+  if (!statSync(out).isDirectory()) throw new TuneDataError(`--out ${out} is a file; choose a new directory`)
+  if (readdirSync(out).length === 0) return
+  let tuned = false
+  try {
+    tuned = 'tuning' in JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'))
+  } catch {
+    tuned = false
+  }
+  if (!tuned) throw new TuneDataError(`--out ${out} exists and is not an earlier tuned model; choose a new directory (nothing was changed)`)
 }
 
 /** Reads the export and the model's tokenizer; writes the encoded decisions. Throws TuneDataError on bad input. */

@@ -119,6 +119,7 @@ class Decision:
         self.masks: np.ndarray | None = None  # [n, L] bool
         self.weights: np.ndarray | None = None  # [n]
         self.ref: np.ndarray | None = None  # reference ELBO per text
+        self.lower: dict | None = None  # frozen-block activations per text group (when blocks are frozen)
 
 
 def heldout(group: str, share: float, seed: int) -> bool:
@@ -137,16 +138,22 @@ def draw_masks(budget: int, n: int, seed: int, index: int) -> tuple[np.ndarray, 
     return masks, budget / counts.astype(np.float64)
 
 
-def hidden(model: Denoiser, ids: torch.Tensor) -> torch.Tensor:
-    """model.hidden, with the frozen lower blocks (and the embedding) run without autograd."""
-    frozen = getattr(model, "frozen_blocks", 0)
+def lower(model: Denoiser, ids: torch.Tensor) -> torch.Tensor:
+    """Activations after the embedding and the frozen lower blocks (no autograd)."""
     t = ids.shape[1]
     cos, sin = model.rope_cos[:t], model.rope_sin[:t]
     with torch.no_grad():
         x = model.embed(ids)
-        for blk in model.blocks[:frozen]:
+        for blk in model.blocks[:getattr(model, "frozen_blocks", 0)]:
             x = blk(x, cos, sin)
-    for blk in model.blocks[frozen:]:
+    return x
+
+
+def upper(model: Denoiser, x: torch.Tensor) -> torch.Tensor:
+    """The trained top blocks and the final norm on lower() activations."""
+    t = x.shape[1]
+    cos, sin = model.rope_cos[:t], model.rope_sin[:t]
+    for blk in model.blocks[getattr(model, "frozen_blocks", 0):]:
         x = blk(x, cos, sin)
     return model.norm(x)
 
@@ -188,7 +195,15 @@ def elbos(model: Denoiser, d: Decision, mask_id: int) -> torch.Tensor:
             targets.append(tok)
             offsets.append(t.offset)
         batch = torch.cat(rows)
-        h = hidden(model, batch)
+        # the frozen blocks see the same inputs every epoch (fixed masks), and the policy
+        # shares them with the reference: their activations are computed once and kept
+        key = tuple(idx)
+        x = d.lower.get(key) if d.lower is not None else None
+        if x is None:
+            x = lower(model, batch)
+            if d.lower is not None:
+                d.lower[key] = x
+        h = upper(model, x)
         for j, i in enumerate(idx):
             off = offsets[j]
             hs = h[j * n:(j + 1) * n, off:off + L]  # [n, L, d]
@@ -389,6 +404,13 @@ def run(a) -> int:
     n_texts = sum(len(d.texts) for d in decisions)
     emit("data", decisions=len(decisions), train=len(train_set), heldout=len(held_set), pairs=n_pairs, texts=n_texts)
 
+    trained = freeze(model, a.train_layers)
+    if model.frozen_blocks > 0:
+        for d in decisions:
+            d.lower = {}
+    emit("model", parameters=count_parameters(model), trained=sum(p.numel() for p in trained),
+         frozenBlocks=model.frozen_blocks)
+
     # reference ELBOs, once, with the masks the policy will see
     model.eval()
     with torch.no_grad():
@@ -403,10 +425,7 @@ def run(a) -> int:
     emit("before", heldout=before_pairs, valid=before_valid)
 
     model.train()
-    trained = freeze(model, a.train_layers)
     opt = torch.optim.AdamW(trained, lr=a.lr, betas=(0.9, 0.98), eps=1e-8, weight_decay=0.0)
-    emit("model", parameters=count_parameters(model), trained=sum(p.numel() for p in trained),
-         frozenBlocks=model.frozen_blocks)
     rng = np.random.default_rng(a.seed)
     steps_per_epoch = math.ceil(len(train_set) / a.batch)
     total_steps = steps_per_epoch * a.epochs
