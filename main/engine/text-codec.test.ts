@@ -97,3 +97,13 @@ describe('pieces (bounded pre-tokenization)', () => {
     }
   })
 })
+
+describe('a WordPiece tokenizer whose [UNK] is only an added token', () => {
+  it('still encodes unknown text as the unk id', () => {
+    const json = wordPieceTokenizerJson() as { model: { vocab: Record<string, number> }; added_tokens: { content: string; id: number }[] }
+    const unk = json.model.vocab['[UNK]']
+    delete json.model.vocab['[UNK]']
+    const codec = new TokenizerCodec(json)
+    expect(codec.encode('the zebra')).toEqual([codec.idOf('the'), unk])
+  })
+})

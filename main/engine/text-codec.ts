@@ -133,7 +133,10 @@ export class TokenizerCodec implements TextCodec {
    */
   private encodeLiteral(text: string): number[] {
     if (text.length === 0) return []
-    const ids = this.textTokenizer.encode(text, { add_special_tokens: false }).ids
+    let ids = this.textTokenizer.encode(text, { add_special_tokens: false }).ids
+    // A model whose unk token exists only as an added token: the copy without special
+    // tokens cannot name it, so map what it could not to the real unk id.
+    if (ids.some((id) => typeof id !== 'number')) ids = ids.flatMap((id) => (typeof id === 'number' ? [id] : this.unkId !== undefined ? [this.unkId] : []))
     let special = false
     let unk = false
     for (const id of ids) {
