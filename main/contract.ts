@@ -232,6 +232,15 @@ export const DocumentSidecar = z.object({
 })
 export type DocumentSidecar = z.infer<typeof DocumentSidecar>
 
+/** Largest document Infill opens or saves: UTF-8 bytes of the Markdown file. Open and save share this one limit. */
+export const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+/**
+ * Largest single message between renderer and host (in browser mode one WebSocket frame).
+ * The renderer refuses to send a request that would be larger, so the editor keeps the text.
+ */
+export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+
 export const DocumentFile = z.object({
   path: z.string().min(1),
   /** File content as written on disk (Markdown or plain text). */
@@ -239,6 +248,11 @@ export const DocumentFile = z.object({
   sidecar: DocumentSidecar.nullable(),
   /** Why a sidecar that exists was not used (e.g. the Markdown was edited elsewhere). */
   sidecarNote: z.string().optional(),
+  /**
+   * A sidecar that did not belong to this Markdown (edited elsewhere), moved aside to `path`
+   * (never deleted); the renderer restores its marks where the text still matches.
+   */
+  setAside: z.object({ path: z.string(), sidecar: DocumentSidecar }).optional(),
 })
 export type DocumentFile = z.infer<typeof DocumentFile>
 
@@ -251,10 +265,21 @@ export const SaveRequest = z.object({
   path: z.string().min(1).optional(),
   markdown: z.string(),
   sidecar: DocumentSidecar.nullable(),
+  /**
+   * When `path` names a file that exists: 'fail' (the default) writes nothing and answers
+   * `{ status: 'exists' }`; 'replace' only when the writer confirmed, or it is the document's
+   * own file. A path picked in a native dialog counts as confirmed (the dialog asked).
+   */
+  ifExists: z.enum(['fail', 'replace']).optional(),
 })
 export type SaveRequest = z.infer<typeof SaveRequest>
-export const SavedDocument = z.object({ path: z.string(), bytes: z.number().int(), savedAt: z.string() })
+export const SavedDocument = z.object({ status: z.literal('saved'), path: z.string(), bytes: z.number().int(), savedAt: z.string() })
 export type SavedDocument = z.infer<typeof SavedDocument>
+/** Save refused because the file exists and replacing it was not confirmed; nothing was written. */
+export const SaveExists = z.object({ status: z.literal('exists'), path: z.string(), name: z.string() })
+export type SaveExists = z.infer<typeof SaveExists>
+export const SaveOutcome = z.discriminatedUnion('status', [SavedDocument, SaveExists])
+export type SaveOutcome = z.infer<typeof SaveOutcome>
 
 export const WorkspaceEntry = z.object({ path: z.string(), name: z.string(), modifiedAt: z.string(), bytes: z.number().int() })
 export type WorkspaceEntry = z.infer<typeof WorkspaceEntry>
@@ -439,7 +464,7 @@ const Void = z.void()
 export const requests = {
   'host:info': { payload: Void, result: HostInfo },
   'doc:open': { payload: OpenRequest, result: DocumentFile.nullable() },
-  'doc:save': { payload: SaveRequest, result: SavedDocument.nullable() },
+  'doc:save': { payload: SaveRequest, result: SaveOutcome.nullable() },
   'doc:list': { payload: Void, result: z.array(WorkspaceEntry) },
   /** The renderer's answer to a close request: true = close now (changes saved or discarded). */
   'doc:setDirty': { payload: z.object({ dirty: z.boolean(), title: z.string() }), result: Void },

@@ -1,24 +1,41 @@
 /**
  * Documents on disk: Markdown or plain text, with Infill's marks in a sidecar file
- * (`notes.md` → `notes.md.infill.json`). The sidecar records the hash of the Markdown it
- * belongs to; when the Markdown was changed by another program the sidecar is ignored
- * (and the writer told), so marks never land on the wrong text.
+ * (`notes.md` → `notes.md.infill.json`; names in document-files.ts). The two are one unit:
+ *
+ * - Saves and opens of one path run one at a time (PathQueue).
+ * - A save writes the next sidecar as `pending` (recording the hash of the Markdown it
+ *   belongs to) and the next Markdown as a temporary file, both fsynced; then renames the
+ *   Markdown into place (the commit point), then the sidecar. A kill before the Markdown's
+ *   rename leaves the old pair; after it, the open that follows finds the pending sidecar
+ *   matching the Markdown and finishes the rename: the new pair.
+ * - A sidecar whose hash does not match its Markdown (edited in another program) is moved
+ *   aside, never deleted, and handed to the renderer, which restores its marks where the
+ *   text still matches, and tells the writer.
+ * - Saving onto an existing file that was not confirmed answers `exists` and writes nothing.
+ * - Text is UTF-8 only; other encodings are refused by name (document-encoding.ts). Open and
+ *   save share one size limit (MAX_DOCUMENT_BYTES in the contract).
  */
 import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
-import { basename, extname, join } from 'node:path'
-import { DocumentSidecar, type DocumentFile, type SavedDocument, type WorkspaceEntry } from '../contract'
-import { writeFileAtomic } from './atomic-write'
+import { basename, dirname, extname, join } from 'node:path'
+import { z } from 'zod'
+import {
+  DocumentSidecar,
+  MAX_DOCUMENT_BYTES,
+  type DocumentFile,
+  type SaveOutcome,
+  type WorkspaceEntry,
+} from '../contract'
+import { syncDirectory, writeDurable } from './atomic-write'
+import { decodeDocument, encodeDocument, UTF8_BOM } from './document-encoding'
+import { documentFiles, nameFits, NAME_MAX_BYTES } from './document-files'
+import { PathQueue } from './document-queue'
+
+export { MAX_DOCUMENT_BYTES }
+export { sidecarPath } from './document-files'
 
 /** File extensions Infill opens and saves. */
 export const DOCUMENT_EXTENSIONS = ['.md', '.markdown', '.txt'] as const
-
-/** Largest document Infill opens (bytes). */
-export const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-
-export function sidecarPath(path: string): string {
-  return `${path}.infill.json`
-}
 
 export function markdownHash(markdown: string): string {
   return createHash('sha256').update(markdown, 'utf8').digest('hex')
@@ -28,19 +45,40 @@ export class DocumentError extends Error {
   override name = 'DocumentError'
 }
 
+/** Every open and save goes through this queue: one at a time per path. */
+export const documentQueue = new PathQueue()
+
+/** What a save of a document without marks leaves as its pending sidecar: "no sidecar for this text". */
+const NoMarks = z.object({ format: z.literal('infill-no-marks'), markdownHash: z.string() })
+const PendingSidecar = z.union([DocumentSidecar, NoMarks])
+type PendingSidecar = z.infer<typeof PendingSidecar>
+
+const megabytes = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MB`
+
 /** Checks that `path` names a file type Infill handles; throws a DocumentError saying what to do otherwise. */
 export function assertDocumentPath(path: string): void {
+  const name = basename(path)
   const ext = extname(path).toLowerCase()
   if (!(DOCUMENT_EXTENSIONS as readonly string[]).includes(ext)) {
     throw new DocumentError(
-      `"${basename(path)}" is not a Markdown or text file. Infill opens and saves ${DOCUMENT_EXTENSIONS.join(', ')} files; choose a name ending in .md.`,
+      `"${name}" is not a Markdown or text file. Infill opens and saves ${DOCUMENT_EXTENSIONS.join(', ')} files; choose a name ending in .md.`,
+    )
+  }
+  if (!nameFits(name)) {
+    throw new DocumentError(
+      `The file name is ${Buffer.byteLength(name, 'utf8')} bytes long; file systems allow ${NAME_MAX_BYTES}. Choose a shorter name.`,
     )
   }
 }
 
-/** Reads a document and its sidecar. */
+/** Reads a document and its sidecar (finishing a save that was interrupted after its Markdown was in place). */
 export async function readDocument(path: string): Promise<DocumentFile> {
   assertDocumentPath(path)
+  return documentQueue.run(path, () => readQueued(path))
+}
+
+async function readQueued(path: string): Promise<DocumentFile> {
+  const name = basename(path)
   let stat
   try {
     stat = await fs.stat(path)
@@ -49,51 +87,144 @@ export async function readDocument(path: string): Promise<DocumentFile> {
   }
   if (!stat.isFile()) throw new DocumentError(`Cannot open "${path}": it is not a file.`)
   if (stat.size > MAX_DOCUMENT_BYTES) {
-    throw new DocumentError(`Cannot open "${basename(path)}": it is ${(stat.size / 1048576).toFixed(1)} MB; Infill opens documents up to ${MAX_DOCUMENT_BYTES / 1048576} MB.`)
+    throw new DocumentError(`Cannot open "${name}": it is ${megabytes(stat.size)}; Infill opens and saves documents up to ${megabytes(MAX_DOCUMENT_BYTES)}.`)
   }
-  const buf = await fs.readFile(path)
-  const markdown = new TextDecoder('utf-8', { fatal: false }).decode(buf)
+  const decoded = decodeDocument(await fs.readFile(path))
+  if (!decoded.ok) {
+    throw new DocumentError(
+      `Cannot open "${name}": it is not UTF-8 text; it looks like ${decoded.encoding} (${decoded.detail}). Infill edits UTF-8 only, so the file was not opened and nothing in it was changed. Convert it first, for example: iconv -f WINDOWS-1252 -t UTF-8 "${name}" > "utf8-${name}"`,
+    )
+  }
+  const markdown = decoded.text
   if (markdown.includes('\u0000')) {
-    throw new DocumentError(`Cannot open "${basename(path)}": it looks like a binary file, not text.`)
+    throw new DocumentError(`Cannot open "${name}": it looks like a binary file, not text.`)
   }
-  const { sidecar, note } = await readSidecar(path, markdown)
-  return { path, markdown, sidecar, ...(note ? { sidecarNote: note } : {}) }
+  return { path, markdown, ...(await readSidecar(path, markdownHash(markdown))) }
 }
 
-async function readSidecar(path: string, markdown: string): Promise<{ sidecar: DocumentSidecar | null; note?: string }> {
+type SidecarOnDisk = { kind: 'missing' } | { kind: 'unreadable'; why: string } | { kind: 'ok'; sidecar: DocumentSidecar }
+
+async function readSidecarFile(file: string): Promise<SidecarOnDisk> {
   let raw: string
   try {
-    raw = await fs.readFile(sidecarPath(path), 'utf8')
+    raw = await fs.readFile(file, 'utf8')
   } catch {
-    return { sidecar: null }
+    return { kind: 'missing' }
   }
   let json: unknown
   try {
     json = JSON.parse(raw)
   } catch {
-    return { sidecar: null, note: `The marks file ${basename(sidecarPath(path))} is not valid JSON; the text opened without its masks, locks and provenance.` }
+    return { kind: 'unreadable', why: 'it is not valid JSON' }
   }
   const parsed = DocumentSidecar.safeParse(json)
-  if (!parsed.success) {
-    return { sidecar: null, note: `The marks file ${basename(sidecarPath(path))} is not in Infill's format; the text opened without its marks.` }
-  }
-  if (parsed.data.markdownHash !== markdownHash(markdown)) {
-    return { sidecar: null, note: `${basename(path)} was changed outside Infill since its marks were saved; the text opened without its masks, locks and provenance.` }
-  }
-  return { sidecar: parsed.data }
+  return parsed.success ? { kind: 'ok', sidecar: parsed.data } : { kind: 'unreadable', why: "it is not in Infill's format" }
 }
 
-/** Saves the Markdown and its sidecar, each atomically (Markdown first). */
-export async function writeDocument(path: string, markdown: string, sidecar: DocumentSidecar | null): Promise<SavedDocument> {
-  assertDocumentPath(path)
-  const bytes = await writeFileAtomic(path, markdown)
-  if (sidecar) {
-    const withHash: DocumentSidecar = { ...sidecar, markdownHash: markdownHash(markdown) }
-    await writeFileAtomic(sidecarPath(path), JSON.stringify(withHash))
-  } else {
-    await fs.rm(sidecarPath(path), { force: true })
+async function readPending(file: string): Promise<PendingSidecar | null> {
+  try {
+    const parsed = PendingSidecar.safeParse(JSON.parse(await fs.readFile(file, 'utf8')))
+    return parsed.success ? parsed.data : null
+  } catch {
+    return null
   }
-  return { path, bytes, savedAt: new Date().toISOString() }
+}
+
+async function readSidecar(path: string, hash: string): Promise<Pick<DocumentFile, 'sidecar' | 'sidecarNote' | 'setAside'>> {
+  const files = documentFiles(path)
+  const pending = await readPending(files.pendingSidecar)
+  if (pending && pending.markdownHash === hash) {
+    // A save was interrupted after its Markdown was in place (or wrote the same text): finish it.
+    if (pending.format === 'infill-no-marks') {
+      await fs.rm(files.sidecar, { force: true })
+      await fs.rm(files.pendingSidecar, { force: true })
+      await syncDirectory(dirname(path))
+      return { sidecar: null }
+    }
+    await fs.rename(files.pendingSidecar, files.sidecar)
+    await syncDirectory(dirname(path))
+    return { sidecar: pending }
+  }
+  // A pending sidecar for other text belongs to a save that never put its Markdown in place.
+  await fs.rm(files.pendingSidecar, { force: true })
+
+  const current = await readSidecarFile(files.sidecar)
+  if (current.kind === 'missing') return { sidecar: null }
+  if (current.kind === 'ok' && current.sidecar.markdownHash === hash) return { sidecar: current.sidecar }
+
+  const aside = files.setAside(new Date().toISOString().replace(/[:.]/g, '-'))
+  await fs.rename(files.sidecar, aside)
+  const sidecarName = basename(files.sidecar)
+  if (current.kind === 'unreadable') {
+    return {
+      sidecar: null,
+      sidecarNote: `The marks file ${sidecarName} could not be read (${current.why}); it was moved to ${basename(aside)} and the text opened without its masks, locks and provenance.`,
+    }
+  }
+  return {
+    sidecar: null,
+    sidecarNote: `${basename(path)} was changed outside Infill since its marks were saved. The old marks file was kept as ${basename(aside)}; its marks are restored where the text is unchanged.`,
+    setAside: { path: aside, sidecar: current.sidecar },
+  }
+}
+
+async function startsWithUtf8Bom(path: string): Promise<boolean> {
+  const handle = await fs.open(path, 'r')
+  try {
+    const head = Buffer.alloc(3)
+    const { bytesRead } = await handle.read(head, 0, 3, 0)
+    return bytesRead === 3 && head.equals(UTF8_BOM)
+  } finally {
+    await handle.close()
+  }
+}
+
+export interface WriteOptions {
+  /** See SaveRequest.ifExists: 'fail' (default) answers `exists` when the file is there. */
+  ifExists?: 'fail' | 'replace'
+}
+
+/** Saves the Markdown and its sidecar as one unit (see the module comment), after earlier work on the same path. */
+export async function writeDocument(path: string, markdown: string, sidecar: DocumentSidecar | null, options: WriteOptions = {}): Promise<SaveOutcome> {
+  assertDocumentPath(path)
+  const bytes = Buffer.byteLength(markdown, 'utf8')
+  if (bytes > MAX_DOCUMENT_BYTES) {
+    throw new DocumentError(`Cannot save "${basename(path)}": it is ${megabytes(bytes)}; Infill opens and saves documents up to ${megabytes(MAX_DOCUMENT_BYTES)}. Split it into smaller documents.`)
+  }
+  return documentQueue.run(path, () => writeQueued(path, markdown, sidecar, options.ifExists ?? 'fail'))
+}
+
+async function writeQueued(path: string, markdown: string, sidecar: DocumentSidecar | null, ifExists: 'fail' | 'replace'): Promise<SaveOutcome> {
+  const stat = await fs.stat(path).catch(() => null)
+  if (stat && !stat.isFile()) throw new DocumentError(`Cannot save "${basename(path)}": a folder or other non-file has that name.`)
+  if (stat && ifExists !== 'replace') return { status: 'exists', path, name: basename(path) }
+  const bom = stat ? await startsWithUtf8Bom(path) : false
+  const dir = dirname(path)
+  const files = documentFiles(path)
+  await fs.mkdir(dir, { recursive: true })
+  const hash = markdownHash(markdown)
+  const pending: PendingSidecar = sidecar ? { ...sidecar, markdownHash: hash } : { format: 'infill-no-marks', markdownHash: hash }
+  const body = encodeDocument(markdown, bom)
+  try {
+    await writeDurable(files.pendingSidecar, Buffer.from(JSON.stringify(pending), 'utf8'))
+    await writeDurable(files.markdownTemp, body)
+    await fs.rename(files.markdownTemp, path)
+  } catch (err) {
+    // Nothing is in place yet: the old pair stands.
+    await fs.rm(files.markdownTemp, { force: true })
+    await fs.rm(files.pendingSidecar, { force: true })
+    throw err
+  }
+  // The Markdown is in place; make that durable before the sidecar follows it.
+  await syncDirectory(dir)
+  if (sidecar) {
+    await fs.rename(files.pendingSidecar, files.sidecar)
+  } else {
+    await fs.rm(files.sidecar, { force: true })
+    await fs.rm(files.pendingSidecar, { force: true })
+  }
+  await syncDirectory(dir)
+  return { status: 'saved', path, bytes: body.byteLength, savedAt: new Date().toISOString() }
 }
 
 /** Lists the documents in a workspace folder (not recursive), newest first. */

@@ -4,6 +4,7 @@
  * authenticates the connection with the per-run token cookie it set when the page loaded.
  */
 import {
+  MAX_MESSAGE_BYTES,
   WireMessage,
   events as eventSchemas,
   isEventChannel,
@@ -82,6 +83,15 @@ export function createWebSocketApi(url: string): InfillApi {
       if (closedError) return Promise.reject(closedError)
       const id = nextId++
       const frame = JSON.stringify({ kind: 'invoke', id, channel, payload })
+      // The host closes the connection on a frame over the limit: refuse it here, sending nothing.
+      if (frame.length * 3 > MAX_MESSAGE_BYTES) {
+        const bytes = new TextEncoder().encode(frame).byteLength
+        if (bytes > MAX_MESSAGE_BYTES) {
+          return Promise.reject(
+            new Error(`This "${channel}" request is ${(bytes / 1048576).toFixed(1)} MB; one message to the Infill host carries at most ${MAX_MESSAGE_BYTES / 1048576} MB. Nothing was sent.`),
+          )
+        }
+      }
       return new Promise<RequestResult<C>>((resolve, reject) => {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
         if (open) socket.send(frame)

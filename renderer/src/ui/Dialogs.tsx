@@ -1,7 +1,8 @@
 /**
  * In-app dialogs: the workspace file picker (browser mode has no native dialogs: open from
- * the 'doc:list' entries, or Save As with a file name), unsaved changes, recovery, and the
- * confirmation before clearing the preference log.
+ * the 'doc:list' entries, or Save As with a file name; a name that exists asks replace /
+ * cancel before anything is written), unsaved changes, recovery, and the confirmation
+ * before clearing the preference log.
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react'
 import type { WorkspaceEntry } from '../../../main/contract'
@@ -43,6 +44,8 @@ function FilePicker({ session, mode, then }: { session: Session; mode: 'open' | 
   const [entries, setEntries] = useState<WorkspaceEntry[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [name, setName] = useState(mode === 'saveAs' ? (title === 'Untitled' ? 'untitled.md' : title) : '')
+  /** The file name Save As found taken: the writer chooses replace or cancel. */
+  const [taken, setTaken] = useState<string | null>(null)
   useEffect(() => {
     session.api
       .invoke('doc:list', undefined)
@@ -50,13 +53,15 @@ function FilePicker({ session, mode, then }: { session: Session; mode: 'open' | 
       .catch((e: Error) => setError(e.message))
   }, [session])
   const close = () => s.set({ dialog: null })
-  const submit = async (): Promise<void> => {
+  const submit = async (replace = false): Promise<void> => {
     if (mode === 'open') return
     const n = name.trim()
     if (!n) return setError('Type a file name, for example chapter-one.md.')
     if (/[\\/]/.test(n)) return setError('Type a plain file name; it is saved in the workspace folder.')
-    const ok = await session.docs.saveAs(n)
-    if (ok && then) await session.docs.proceed(then)
+    const result = await session.docs.saveAs(n, undefined, replace)
+    if (result === 'exists') return setTaken(/\.(md|markdown|txt)$/i.test(n) ? n : `${n}.md`)
+    setTaken(null)
+    if (result === 'saved' && then) await session.docs.proceed(then)
   }
   return (
     <Modal title={mode === 'open' ? 'Open a document' : 'Save as'} onClose={close} testid={`dialog-${mode}`}>
@@ -95,20 +100,45 @@ function FilePicker({ session, mode, then }: { session: Session; mode: 'open' | 
         >
           <label>
             File name
-            <input data-testid="save-name" value={name} onChange={(e) => setName(e.target.value)} autoFocus spellCheck={false} />
+            <input
+              data-testid="save-name"
+              value={name}
+              onChange={(e) => {
+                setName(e.target.value)
+                setTaken(null)
+              }}
+              autoFocus
+              spellCheck={false}
+            />
           </label>
         </form>
       )}
-      <div className="modal-actions">
-        <button className="tool" onClick={close}>
-          Cancel
-        </button>
-        {mode === 'saveAs' && (
-          <button className="tool primary" data-testid="save-confirm" onClick={() => void submit()}>
-            Save
+      {taken ? (
+        <div className="replace-confirm" role="alertdialog" aria-label="Replace existing file" data-testid="replace-confirm">
+          <p role="alert">
+            “{taken}” already exists in the workspace. Replace it? Its current text and marks are lost; nothing has been written yet.
+          </p>
+          <div className="modal-actions">
+            <button className="tool" data-testid="replace-cancel" onClick={() => setTaken(null)} autoFocus>
+              Cancel
+            </button>
+            <button className="tool danger" data-testid="replace-accept" onClick={() => void submit(true)}>
+              Replace
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div className="modal-actions">
+          <button className="tool" onClick={close}>
+            Cancel
           </button>
-        )}
-      </div>
+          {mode === 'saveAs' && (
+            <button className="tool primary" data-testid="save-confirm" onClick={() => void submit()}>
+              Save
+            </button>
+          )}
+        </div>
+      )}
     </Modal>
   )
 }
