@@ -69,10 +69,13 @@ const dialogs: FileDialogs = {
   },
   async pickSavePath(sender, kind) {
     const win = windowOf(sender)
+    // The host writes a returned path without asking again, so the dialog must ask before replacing
+    // (macOS and Windows always do; GTK on Linux only with showOverwriteConfirmation).
+    const properties = ['showOverwriteConfirmation' as const, 'createDirectory' as const]
     const opts =
       kind === 'document'
-        ? { defaultPath: 'Untitled.md', filters: [{ name: 'Markdown', extensions: ['md'] }, { name: 'Plain text', extensions: ['txt'] }] }
-        : { defaultPath: 'infill-preferences.jsonl', filters: [{ name: 'JSON Lines', extensions: ['jsonl'] }] }
+        ? { defaultPath: 'Untitled.md', properties, filters: [{ name: 'Markdown', extensions: ['md'] }, { name: 'Plain text', extensions: ['txt'] }] }
+        : { defaultPath: 'infill-preferences.jsonl', properties, filters: [{ name: 'JSON Lines', extensions: ['jsonl'] }] }
     const result = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts)
     return result.canceled ? null : (result.filePath ?? null)
   },

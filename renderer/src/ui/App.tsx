@@ -4,6 +4,7 @@ import type { Session } from '../app/session'
 import { useStore } from '../app/store'
 import { ContextMenu } from './ContextMenu'
 import { Dialogs } from './Dialogs'
+import { ModelsPanel } from './ModelsPanel'
 import { PreferencesPanel } from './PreferencesPanel'
 import { StatusBar } from './StatusBar'
 import { Toasts } from './Toasts'
@@ -62,6 +63,7 @@ export function App({ session }: { session: Session }) {
           <EditorPane session={session} />
         </main>
         {prefsOpen && <PreferencesPanel session={session} />}
+        <ModelsPanel session={session} />
       </div>
       <StatusBar session={session} />
       <ContextMenu session={session} />

@@ -3,6 +3,8 @@ import { useState } from 'react'
 import type { Session } from '../app/session'
 import { MOD } from './Toolbar'
 import { useStore } from '../app/store'
+import { FillEstimate } from './FillEstimate'
+import { ModelsToggle } from './ModelsPanel'
 
 const STATUS_LABEL = {
   starting: 'Starting engine…',
@@ -46,6 +48,9 @@ export function StatusBar({ session }: { session: Session }) {
           </span>
         </>
       )}
+      <FillEstimate session={session} />
+      <span className="status-sep">·</span>
+      <ModelsToggle />
       {engine.queued > 0 && (
         <>
           <span className="status-sep">·</span>
