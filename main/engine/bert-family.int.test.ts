@@ -190,7 +190,7 @@ describe('a BERT export whose manifest claims more positions than the graph has'
       (err: unknown) => err,
     )
     expect(e).toBeInstanceOf(ModelDirError)
-    expect((e as ModelDirError).message).toMatch(/says maxLength 512, but model.onnx fails on an input of 512 tokens/)
+    expect((e as ModelDirError).message).toMatch(/says maxLength 512, but model.onnx fails on a window of 512 tokens/)
   })
 })
 

@@ -125,7 +125,7 @@ describe.skipIf(!modelDir)('manifests that lie', () => {
   })
   it('a maxLength the graph does not run is refused at load by a probe pass, not at the first fill', async () => {
     const e = await loadError(await withManifest((m) => (m.maxLength = 4096)))
-    expect(e.message).toMatch(/says maxLength 4096, but model.onnx fails on an input of 4096 tokens/)
+    expect(e.message).toMatch(/says maxLength 4096, but model.onnx fails on a window of 1024 tokens/)
     expect(e.hint).toMatch(/max_position_embeddings/)
   })
 })

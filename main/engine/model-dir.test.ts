@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ModelDirError } from './errors'
 import { deriveManifest } from './manifest'
-import { checkGraph } from './model-dir'
+import { checkGraph, CPU_WINDOW_CAP, windowLength } from './model-dir'
 import { createSessionWithFallback, missingVulkan, preferredProviders } from './providers'
 import type * as ort from 'onnxruntime-node'
 
@@ -110,5 +110,16 @@ describe('deriveManifest (Optimum fill-mask export)', () => {
   })
   it('reports a missing mask token', () => {
     expect(deriveManifest({ max_position_embeddings: 512 }, new Map([['[PAD]', 0]]), 10, 'x')).toMatchObject({ problem: expect.stringMatching(/no mask token/) })
+  })
+})
+
+describe('windowLength', () => {
+  it("uses the model's own maxLength on a GPU, capped on the CPU, and INFILL_MAX_WINDOW overrides", () => {
+    expect(windowLength(8192, 'cuda', {})).toBe(8192)
+    expect(windowLength(8192, 'cpu', {})).toBe(CPU_WINDOW_CAP)
+    expect(windowLength(512, 'cpu', {})).toBe(512)
+    expect(windowLength(8192, 'cpu', { INFILL_MAX_WINDOW: '8192' })).toBe(8192)
+    expect(windowLength(8192, 'webgpu', { INFILL_MAX_WINDOW: '2048' })).toBe(2048)
+    expect(windowLength(256, 'cpu', { INFILL_MAX_WINDOW: 'lots' })).toBe(256)
   })
 })

@@ -121,12 +121,13 @@ export async function loadModelDir(dirPath: string, options: LoadOptions = {}): 
   try {
     checkGraph(session, modelPath)
     const vocab = await probeVocab(session, manifest, codec, modelPath, manifestPath, tokenizerPath)
-    await probeMaxLength(session, manifest, codec, modelPath, manifestPath)
+    const window = windowLength(manifest.maxLength, choice.provider, process.env)
+    await probeWindow(session, manifest, window, codec, modelPath, manifestPath)
     const info: ModelInfo = {
       name: manifest.name,
       family: manifest.family,
       dir,
-      maxLength: manifest.maxLength,
+      maxLength: window,
       vocabSize: vocab,
       hash: await hashFile(modelPath),
       provider: choice.provider,
@@ -218,14 +219,31 @@ function probeFeeds(session: ort.InferenceSession, probe: readonly number[]): Re
 }
 
 /**
- * Runs the model once on a full window (manifest maxLength tokens) so a manifest cannot
- * promise more positions than the graph has: a lie would otherwise load and then fail every
- * long fill with a raw ONNX Runtime error.
+ * Longest window the engine feeds a model on the CPU. A step costs roughly linear to
+ * quadratic time in the window: ModernBERT-base fp32 took 2.5 s per step at 512 tokens here
+ * (bench/modernbert-speed.json), so an 8,192-token window (and the probe at load) would take
+ * minutes and gigabytes of attention scores. GPU providers get the model's full maxLength.
  */
-async function probeMaxLength(session: ort.InferenceSession, manifest: ModelManifest, codec: TokenizerCodec, modelPath: string, manifestPath: string): Promise<void> {
-  const n = manifest.maxLength
+export const CPU_WINDOW_CAP = 1024
+
+/**
+ * The window the engine uses (ModelInfo.maxLength): the model's maxLength, capped at
+ * CPU_WINDOW_CAP on the CPU; INFILL_MAX_WINDOW=N sets the cap for any provider.
+ */
+export function windowLength(maxLength: number, provider: string, env: NodeJS.ProcessEnv): number {
+  const forced = Number(env.INFILL_MAX_WINDOW)
+  if (Number.isInteger(forced) && forced >= 8) return Math.min(maxLength, forced)
+  return provider === 'cpu' ? Math.min(maxLength, CPU_WINDOW_CAP) : maxLength
+}
+
+/**
+ * Runs the model once on a full window, so every window the engine will feed is one the
+ * graph really runs: a manifest promising more positions than the graph has would otherwise
+ * load and then fail every long fill with a raw ONNX Runtime error.
+ */
+async function probeWindow(session: ort.InferenceSession, manifest: ModelManifest, n: number, codec: TokenizerCodec, modelPath: string, manifestPath: string): Promise<void> {
   const inner = n - codec.wrap.prefix.length - codec.wrap.suffix.length
-  if (inner < 1) throw new ModelDirError(manifestPath, `says maxLength ${n}, too short to hold the tokenizer's ${n - inner} wrapping tokens and any text`, 'Set maxLength to the length the model was trained with')
+  if (inner < 1) throw new ModelDirError(manifestPath, `says maxLength ${manifest.maxLength}, too short to hold the tokenizer's ${n - inner} wrapping tokens and any text`, 'Set maxLength to the length the model was trained with')
   const probe = [...codec.wrap.prefix, ...new Array<number>(inner).fill(manifest.tokens.mask), ...codec.wrap.suffix]
   let dims: readonly number[] | undefined
   try {
@@ -236,7 +254,7 @@ async function probeMaxLength(session: ort.InferenceSession, manifest: ModelMani
   } catch (e) {
     throw new ModelDirError(
       manifestPath,
-      `says maxLength ${n}, but model.onnx fails on an input of ${n} tokens (${(e as Error).message.split('\n')[0].slice(0, 300)})`,
+      `says maxLength ${manifest.maxLength}, but model.onnx fails on a window of ${n} tokens (${(e as Error).message.split('\n')[0].slice(0, 300)})`,
       'Set maxLength to the number of positions the model was trained with (max_position_embeddings in its config.json)',
     )
   }
