@@ -17,6 +17,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import { pipeline } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import {
+  MAX_MESSAGE_BYTES,
   WireMessage,
   isRequestChannel,
   parseRequest,
@@ -51,8 +52,11 @@ export interface WebHost {
   close(): Promise<void>
 }
 
-/** Largest WebSocket message (one request): a 20 MB document with its marks fits. */
-export const MAX_FRAME_BYTES = 32 * 1024 * 1024
+/**
+ * Largest WebSocket message (one request): the contract's MAX_MESSAGE_BYTES, which the
+ * renderer checks before sending (a document whose save would be larger is refused there).
+ */
+export const MAX_FRAME_BYTES = MAX_MESSAGE_BYTES
 /** Requests one connection may have in flight before its socket is paused (bounds the host's memory). */
 export const MAX_IN_FLIGHT_PER_CONNECTION = 4
 /** Open WebSocket connections at once (every tab of the app is one). */
