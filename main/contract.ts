@@ -437,6 +437,34 @@ export const ModelsOverview = z.object({
 export type ModelsOverview = z.infer<typeof ModelsOverview>
 
 // ---------------------------------------------------------------------------------------
+// Tuning on the writer's decisions (main/tune)
+// ---------------------------------------------------------------------------------------
+
+export const TuneMethod = z.enum(['vrpo', 'kto'])
+export type TuneMethod = z.infer<typeof TuneMethod>
+
+/** The tune service: whether the training tools are here, and the run in progress or last finished. */
+export const TuneState = z.object({
+  /** True when a Python with torch is installed (the tune can run in the app). */
+  available: z.boolean(),
+  /** What to install where it is not (a command line), else null. */
+  install: z.string().nullable(),
+  /** The exact command that tunes the active model on the log (also shown when the tools are missing). */
+  command: z.string(),
+  phase: z.enum(['idle', 'exporting', 'reference', 'tuning', 'writing', 'done', 'failed', 'cancelled']),
+  /** Optimizer steps done / planned (tuning phase), else null. */
+  step: z.number().int().min(0).nullable(),
+  totalSteps: z.number().int().min(0).nullable(),
+  /** A sentence for the writer: progress, the reason of a failure, or where the tuned model went. */
+  message: z.string().nullable(),
+  /** The tuned model's folder (done), listed under Models. */
+  outDir: z.string().nullable(),
+  /** Held-out pair accuracy before -> after and the validation guard, when done. */
+  figures: z.record(z.string(), z.number().nullable()).nullable(),
+})
+export type TuneState = z.infer<typeof TuneState>
+
+// ---------------------------------------------------------------------------------------
 // Host
 // ---------------------------------------------------------------------------------------
 
@@ -501,6 +529,10 @@ export const requests = {
     result: z.object({ jobId: z.string() }),
   },
   'models:cancelDownload': { payload: z.object({ jobId: z.string().min(1).max(100) }), result: Void },
+  'tune:state': { payload: Void, result: TuneState },
+  /** Starts tuning the active model on the preference log in the background; progress arrives as 'tune:state' events. */
+  'tune:start': { payload: z.object({ method: TuneMethod.optional() }), result: TuneState },
+  'tune:cancel': { payload: Void, result: TuneState },
 } as const
 
 /** Every event: its payload schema. */
@@ -514,6 +546,8 @@ export const events = {
   'window:closeRequested': Void,
   /** A Hub download's progress, completion or failure (sent to every window). */
   'models:download': ModelDownloadState,
+  /** The tune run's progress, completion or failure (sent to every window). */
+  'tune:state': TuneState,
 } as const
 
 export type RequestChannel = keyof typeof requests

@@ -18,6 +18,7 @@ import { RecoveryStore } from './recovery'
 import { createRequestHandlers, type FileDialogs } from './request-handlers'
 import type { RequestHandlers } from '../contract'
 import { preferenceDbPath, recoveryDir, userModelsDir } from './user-data'
+import { TuneService } from '../tune/tune-service'
 
 export interface AppServicesOptions {
   appRoot: string
@@ -104,6 +105,14 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     workspaceDir: options.workspaceDir,
     platform: process.platform,
   }
+  const tune = new TuneService({
+    appRoot: options.appRoot,
+    workDir: join(options.userDataDir, 'tune'),
+    modelsDir: userModelsDir(options.userDataDir),
+    prefs,
+    activeModelDir: () => engine.state().model?.dir ?? null,
+    onState: (state) => options.broadcast('tune:state', state),
+  })
   const handlers = createRequestHandlers({
     info,
     dialogs: options.dialogs,
@@ -115,6 +124,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     prefs,
     modelManager,
     onDirty: options.onDirty,
+    tune,
   })
   return {
     handlers,
@@ -126,6 +136,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     },
     dispose: async () => {
       unsubscribe()
+      tune.dispose()
       await engine.dispose()
       prefs.close()
     },

@@ -12,6 +12,7 @@ import type { ModelDirectoryPolicy } from './model-access'
 import type { ModelManager } from '../models/model-manager'
 import { PathPolicy } from './path-policy'
 import type { RecoveryStore } from './recovery'
+import type { TuneService } from '../tune/tune-service'
 
 /** Native file dialogs (desktop); absent in browser mode, where the renderer picks from the workspace. */
 export interface FileDialogs {
@@ -36,10 +37,16 @@ export interface ServiceDeps {
   modelManager: Pick<ModelManager, 'overview' | 'addFolder' | 'activate' | 'startDownload' | 'cancel'>
   /** Called when a window reports unsaved changes (desktop: window title and close prompt). */
   onDirty?: (sender: SenderContext, dirty: boolean, title: string) => void
+  /** Tuning on the writer's decisions (main/tune); absent where the host offers none. */
+  tune?: Pick<TuneService, 'current' | 'start' | 'cancel'>
 }
 
 export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
   const paths = new PathPolicy(deps.workspaceDir)
+  const tuneService = () => {
+    if (!deps.tune) throw new Error('Tuning is not available in this host.')
+    return deps.tune
+  }
 
   const choose = async (
     given: string | undefined,
@@ -147,5 +154,8 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     'models:activate': async ({ dir }) => deps.modelManager.activate(dir),
     'models:download': async (request) => ({ jobId: deps.modelManager.startDownload(request) }),
     'models:cancelDownload': async ({ jobId }) => deps.modelManager.cancel(jobId),
+    'tune:state': async () => tuneService().current(),
+    'tune:start': async ({ method }) => tuneService().start(method),
+    'tune:cancel': async () => tuneService().cancel(),
   }
 }

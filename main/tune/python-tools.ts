@@ -2,7 +2,7 @@
  * Where the training tools are: a Python with torch, sentencepiece and numpy (the same ones
  * npm run model:train needs), and the exact command to install them where they are missing.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 
 /** Debian packages tune.py needs (the training pipeline's Python side). */
 export const TUNE_APT_PACKAGES = ['python3-torch', 'python3-sentencepiece', 'python3-numpy']
@@ -24,4 +24,19 @@ export function hasTrainingTools(python: string): boolean {
 /** The first Python with the training tools, or null. */
 export function findTrainingPython(env: NodeJS.ProcessEnv = process.env): string | null {
   return pythonCandidates(env).find(hasTrainingTools) ?? null
+}
+
+/** hasTrainingTools without blocking the event loop (the app's main process). */
+export function hasTrainingToolsAsync(python: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(python, ['-c', 'import torch, sentencepiece, numpy'], { stdio: 'ignore', timeout: 120_000 })
+    child.on('error', () => resolve(false))
+    child.on('close', (code) => resolve(code === 0))
+  })
+}
+
+/** findTrainingPython without blocking the event loop. */
+export async function findTrainingPythonAsync(env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  for (const p of pythonCandidates(env)) if (await hasTrainingToolsAsync(p)) return p
+  return null
 }

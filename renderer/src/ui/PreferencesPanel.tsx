@@ -6,6 +6,7 @@ import { useCallback, useEffect, useState } from 'react'
 import type { DecisionAction, DecisionRecord, ExportFormat, PreferencePairPreview, PreferenceStats } from '../../../main/contract'
 import type { Session } from '../app/session'
 import { useStore } from '../app/store'
+import { TunePanel } from './TunePanel'
 
 const ACTION_LABEL: Record<DecisionAction, string> = {
   accepted: 'accepted',
@@ -212,6 +213,8 @@ export function PreferencesPanel({ session }: { session: Session }) {
           {exported}
         </p>
       )}
+
+      <TunePanel api={api} />
 
       <div className="danger-zone">
         {confirmClear ? (
