@@ -132,6 +132,47 @@ describe('interpolated Kneser-Ney trigram', () => {
     expect(out[b]).toBeCloseTo(kn.bigram(b, a), 12)
   })
 
+  it('slot scores equal the product of the three conditional probabilities for every context', () => {
+    const ids = [-1, a, b, c, d]
+    const out = new Float64Array(V)
+    for (const l2 of ids)
+      for (const l1 of ids)
+        for (const r1 of ids)
+          for (const r2 of ids) {
+            kn.slotScores({ l2, l1, r1, r2 }, out)
+            const L2 = l1 >= 0 ? l2 : -1
+            const R2 = r1 >= 0 ? r2 : -1
+            for (const w of [a, b, c, d]) {
+              const expected = kn.prob(w, L2, l1) * (r1 >= 0 ? kn.prob(r1, l1, w) : 1) * (R2 >= 0 ? kn.prob(R2, w, r1) : 1)
+              expect(out[w]).toBeCloseTo(expected, 12)
+            }
+          }
+  })
+
+  it('the fast slot scores equal the generic product on a larger random corpus', () => {
+    // Zipf-like ids from a fixed LCG: many seen and unseen n-grams, histories of every kind.
+    const V2 = 40
+    let x = 12345
+    const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32
+    const stream = Array.from({ length: 4000 }, () => Math.max(0, Math.min(V2 - 1, Math.floor(1 / (next() + 0.025)) - 1)))
+    const big = new KneserNeyTrigram(countNgrams(stream, V2))
+    const out = new Float64Array(V2)
+    const left = new Float64Array(V2)
+    const pick = () => (next() < 0.15 ? -1 : Math.floor(next() * V2))
+    for (let trial = 0; trial < 300; trial++) {
+      const ctx = { l2: pick(), l1: pick(), r1: pick(), r2: pick() }
+      big.slotScores(ctx, out)
+      const L2 = ctx.l1 >= 0 ? ctx.l2 : -1
+      const R2 = ctx.r1 >= 0 ? ctx.r2 : -1
+      big.leftDistribution(L2, ctx.l1, left)
+      for (let w = 0; w < V2; w++) {
+        expect(left[w]).toBeCloseTo(big.prob(w, L2, ctx.l1), 12)
+        const expected = big.prob(w, L2, ctx.l1) * (ctx.r1 >= 0 ? big.prob(ctx.r1, ctx.l1, w) : 1) * (R2 >= 0 ? big.prob(R2, w, ctx.r1) : 1)
+        expect(out[w]).toBeCloseTo(expected, 12)
+      }
+    }
+  })
+
   it('scores a sequence left to right with the context cut at its start', () => {
     expect(sequenceNll(kn, [a, b, c])).toBeCloseTo(-Math.log(kn.unigram(a)) - Math.log(kn.bigram(b, a)) - Math.log(P3.cGivenAB), 9)
   })

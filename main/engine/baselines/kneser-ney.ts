@@ -60,7 +60,8 @@ export class KneserNeyTrigram {
   private readonly uniRaw: Float64Array
   /** Continuation unigram P1 of each id. */
   private readonly uniCont: Float64Array
-  private readonly bigramIndex: KeyIndex
+  /** Distinct bigrams, ascending (by v, then w). */
+  private readonly bigramKeys: Float64Array
   private readonly bigramCounts: Int32Array
   /** N1+(•vw) for each distinct bigram. */
   private readonly bigramCont: Float64Array
@@ -70,12 +71,26 @@ export class KneserNeyTrigram {
   /** N1+(•v•) and the number of w with N1+(•vw) > 0, for each v. */
   private readonly histCont2: Float64Array
   private readonly typesCont2: Float64Array
-  private readonly trigramIndex: KeyIndex
+  /** Distinct trigrams, ascending (each history's followers are one run). */
+  private readonly trigramKeys: Float64Array
   private readonly trigramCounts: Int32Array
   /** Trigram histories (u, v): c(uv•) and N1+(uv•). */
   private readonly histIndex: KeyIndex
   private readonly histCount: Float64Array
   private readonly histTypes: Float64Array
+  /** First trigram (index into the sorted trigrams) of each history: its followers are a run. */
+  private readonly histStart: Int32Array
+  /** Bigrams are sorted by (v, w): the followers of v are bigrams bigramStart[v] .. bigramStart[v + 1]. */
+  private readonly bigramStart: Int32Array
+  /** Bigram indices sorted by their second id: the predecessors of w are predOrder[predStart[w] .. predStart[w + 1]]. */
+  private readonly predOrder: Int32Array
+  private readonly predStart: Int32Array
+  /** Histories (u, ·) are hist indices histFirst[u] .. histFirst[u + 1]. */
+  private readonly histFirst: Int32Array
+  private readonly left: Float64Array
+  private readonly right: Float64Array
+  private readonly lower: Float64Array
+  private readonly third: Float64Array
   /** Most frequent id in the counts (the unigram baseline), skipping `banned`. */
   readonly mostFrequent: number
 
@@ -84,36 +99,71 @@ export class KneserNeyTrigram {
     assertPackable(V)
     this.vocab = V
     const VV = V * V
-    this.bigramIndex = new KeyIndex(counts.bigramKeys)
+    this.bigramKeys = counts.bigramKeys
     this.bigramCounts = counts.bigramCounts
-    this.trigramIndex = new KeyIndex(counts.trigramKeys)
+    this.trigramKeys = counts.trigramKeys
     this.trigramCounts = counts.trigramCounts
-
-    // Continuation counts of bigrams, and the trigram histories (keys ascend, so each history is one run).
     const nb = counts.bigramKeys.length
-    const bigramCont = new Float64Array(nb)
-    const histKeys: number[] = []
-    const histCount: number[] = []
-    const histTypes: number[] = []
-    for (let i = 0; i < counts.trigramKeys.length; i++) {
+    const nt = counts.trigramKeys.length
+
+    // Bigram runs by first id, and the bigrams ordered by second id (a counting sort).
+    this.bigramStart = new Int32Array(V + 1)
+    this.predStart = new Int32Array(V + 1)
+    for (let i = 0; i < nb; i++) {
+      const key = counts.bigramKeys[i]
+      this.bigramStart[Math.floor(key / V) + 1]++
+      this.predStart[key - Math.floor(key / V) * V + 1]++
+    }
+    for (let v = 0; v < V; v++) {
+      this.bigramStart[v + 1] += this.bigramStart[v]
+      this.predStart[v + 1] += this.predStart[v]
+    }
+    this.predOrder = new Int32Array(nb)
+    const fill = this.predStart.slice(0, V)
+    for (let i = 0; i < nb; i++) {
+      const key = counts.bigramKeys[i]
+      this.predOrder[fill[key - Math.floor(key / V) * V]++] = i
+    }
+
+    // Continuation counts N1+(•vw): the distinct trigrams' suffixes, sorted, merged with the bigrams.
+    const suffixes = new Float64Array(nt)
+    for (let i = 0; i < nt; i++) {
       const key = counts.trigramKeys[i]
-      const hist = Math.floor(key / V)
-      const suffix = key - Math.floor(key / VV) * VV
-      const b = this.bigramIndex.get(suffix)
-      if (b < 0) throw new Error('n-gram counts: a trigram whose suffix is not a bigram (corrupt counts)')
+      suffixes[i] = key - Math.floor(key / VV) * VV
+    }
+    suffixes.sort()
+    const bigramCont = new Float64Array(nb)
+    for (let i = 0, b = 0; i < nt; i++) {
+      while (b < nb && counts.bigramKeys[b] < suffixes[i]) b++
+      if (b === nb || counts.bigramKeys[b] !== suffixes[i]) throw new Error('n-gram counts: a trigram whose suffix is not a bigram (corrupt counts)')
       bigramCont[b]++
-      if (histKeys.length === 0 || histKeys[histKeys.length - 1] !== hist) {
-        histKeys.push(hist)
-        histCount.push(0)
-        histTypes.push(0)
-      }
-      histCount[histCount.length - 1] += counts.trigramCounts[i]
-      histTypes[histTypes.length - 1]++
     }
     this.bigramCont = bigramCont
-    this.histIndex = new KeyIndex(Float64Array.from(histKeys))
-    this.histCount = Float64Array.from(histCount)
-    this.histTypes = Float64Array.from(histTypes)
+
+    // Trigram histories (u, v): trigrams ascend, so each history is one run.
+    let nh = 0
+    for (let i = 0; i < nt; i++) if (i === 0 || Math.floor(counts.trigramKeys[i] / V) !== Math.floor(counts.trigramKeys[i - 1] / V)) nh++
+    const histKeys = new Float64Array(nh)
+    this.histCount = new Float64Array(nh)
+    this.histTypes = new Float64Array(nh)
+    this.histStart = new Int32Array(nh)
+    for (let i = 0, h = -1; i < nt; i++) {
+      const hist = Math.floor(counts.trigramKeys[i] / V)
+      if (h < 0 || histKeys[h] !== hist) {
+        histKeys[++h] = hist
+        this.histStart[h] = i
+      }
+      this.histCount[h] += counts.trigramCounts[i]
+      this.histTypes[h]++
+    }
+    this.histIndex = new KeyIndex(histKeys)
+    this.histFirst = new Int32Array(V + 1)
+    for (const key of histKeys) this.histFirst[Math.floor(key / V) + 1]++
+    for (let u = 0; u < V; u++) this.histFirst[u + 1] += this.histFirst[u]
+    this.left = new Float64Array(V)
+    this.right = new Float64Array(V)
+    this.lower = new Float64Array(V)
+    this.third = new Float64Array(V)
 
     this.histRaw2 = new Float64Array(V)
     this.typesRaw2 = new Float64Array(V)
@@ -167,7 +217,7 @@ export class KneserNeyTrigram {
   bigramContinuation(w: number, v: number): number {
     const h = this.histCont2[v]
     if (h === 0) return this.uniCont[w]
-    const i = this.bigramIndex.get(v * this.vocab + w)
+    const i = this.bigramAt(v, w)
     const c = i >= 0 ? this.bigramCont[i] : 0
     const d = this.discounts.bigramContinuation
     return (Math.max(c - d, 0) + d * this.typesCont2[v] * this.uniCont[w]) / h
@@ -177,7 +227,7 @@ export class KneserNeyTrigram {
   bigram(w: number, v: number): number {
     const h = this.histRaw2[v]
     if (h === 0) return this.uniCont[w]
-    const i = this.bigramIndex.get(v * this.vocab + w)
+    const i = this.bigramAt(v, w)
     const c = i >= 0 ? this.bigramCounts[i] : 0
     const d = this.discounts.bigram
     return (Math.max(c - d, 0) + d * this.typesRaw2[v] * this.uniCont[w]) / h
@@ -189,7 +239,7 @@ export class KneserNeyTrigram {
     const h = this.histIndex.get(u * V + v)
     const lower = this.bigramContinuation(w, v)
     if (h < 0) return lower
-    const i = this.trigramIndex.get((u * V + v) * V + w)
+    const i = this.followerIndex(h, w)
     const c = i >= 0 ? this.trigramCounts[i] : 0
     const d = this.discounts.trigram
     return (Math.max(c - d, 0) + d * this.histTypes[h] * lower) / this.histCount[h]
@@ -203,27 +253,161 @@ export class KneserNeyTrigram {
   }
 
   /**
+   * P(w | l2 l1) for every id into `out` (-1 = no context, as in `prob`): the backed-off
+   * part for all ids at once, then the ids seen after that context, from the sorted runs.
+   */
+  leftDistribution(l2: number, l1: number, out: Float64Array): void {
+    const V = this.vocab
+    if (l1 < 0) {
+      out.set(this.uniRaw)
+      return
+    }
+    const followers = (h: number, d: number, weight: (i: number) => number) => {
+      for (let i = this.bigramStart[l1]; i < this.bigramStart[l1 + 1]; i++) {
+        out[this.bigramKeys[i] - l1 * V] += Math.max(weight(i) - d, 0) / h
+      }
+    }
+    if (l2 < 0) {
+      const h = this.histRaw2[l1]
+      if (h === 0) return void out.set(this.uniCont)
+      const d = this.discounts.bigram
+      const coef = (d * this.typesRaw2[l1]) / h
+      for (let w = 0; w < V; w++) out[w] = coef * this.uniCont[w]
+      followers(h, d, (i) => this.bigramCounts[i])
+      return
+    }
+    const h2 = this.histCont2[l1]
+    if (h2 === 0) out.set(this.uniCont)
+    else {
+      const d = this.discounts.bigramContinuation
+      const coef = (d * this.typesCont2[l1]) / h2
+      for (let w = 0; w < V; w++) out[w] = coef * this.uniCont[w]
+      followers(h2, d, (i) => this.bigramCont[i])
+    }
+    const hist = this.histIndex.get(l2 * V + l1)
+    if (hist < 0) return
+    const d3 = this.discounts.trigram
+    const count = this.histCount[hist]
+    const coef3 = (d3 * this.histTypes[hist]) / count
+    for (let w = 0; w < V; w++) out[w] *= coef3
+    const base = (l2 * V + l1) * V
+    const start = this.histStart[hist]
+    for (let j = start; j < start + this.histTypes[hist]; j++) {
+      out[this.trigramKeys[j] - base] += Math.max(this.trigramCounts[j] - d3, 0) / count
+    }
+  }
+
+  /** Index of bigram (v, w) among the sorted bigrams, or -1: a binary search in v's run. */
+  private bigramAt(v: number, w: number): number {
+    const keys = this.bigramKeys
+    const target = v * this.vocab + w
+    let lo = this.bigramStart[v]
+    let hi = this.bigramStart[v + 1] - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const k = keys[mid]
+      if (k === target) return mid
+      if (k < target) lo = mid + 1
+      else hi = mid - 1
+    }
+    return -1
+  }
+
+  /** Index of trigram (history `h`, then `x`) among the sorted trigrams, or -1: a binary search in the history's run. */
+  private followerIndex(h: number, x: number): number {
+    const keys = this.trigramKeys
+    const target = this.histIndex.keys[h] * this.vocab + x
+    let lo = this.histStart[h]
+    let hi = lo + this.histTypes[h] - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const k = keys[mid]
+      if (k === target) return mid
+      if (k < target) lo = mid + 1
+      else hi = mid - 1
+    }
+    return -1
+  }
+
+  /**
+   * P(r1 | l1 w) · P(r2 | w r1) for every w into `out` (r1 >= 0; l1, r2 may be -1). Every w
+   * never seen before r1 backs off the same way (array arithmetic); the ids seen before r1
+   * (a sorted run) and the histories (l1, w) (another) are then set exactly.
+   */
+  private rightFactors(l1: number, r1: number, r2: number, out: Float64Array): void {
+    const V = this.vocab
+    const uc = this.uniCont[r1]
+    const predFrom = this.predStart[r1]
+    const predTo = this.predStart[r1 + 1]
+    const predId = (k: number) => Math.floor(this.bigramKeys[this.predOrder[k]] / V)
+    if (l1 < 0) {
+      // P(r1 | w), the raw bigram as the top order
+      const d = this.discounts.bigram
+      for (let w = 0; w < V; w++) {
+        const h = this.histRaw2[w]
+        out[w] = h === 0 ? uc : (d * this.typesRaw2[w] * uc) / h
+      }
+      for (let k = predFrom; k < predTo; k++) out[predId(k)] += Math.max(this.bigramCounts[this.predOrder[k]] - d, 0) / this.histRaw2[predId(k)]
+    } else {
+      // P2(r1 | w), then P3(r1 | l1 w) where the history (l1, w) was seen
+      const p2 = this.lower
+      const d = this.discounts.bigramContinuation
+      for (let w = 0; w < V; w++) {
+        const h = this.histCont2[w]
+        p2[w] = h === 0 ? uc : (d * this.typesCont2[w] * uc) / h
+      }
+      for (let k = predFrom; k < predTo; k++) {
+        const w = predId(k)
+        const h = this.histCont2[w]
+        if (h > 0) p2[w] += Math.max(this.bigramCont[this.predOrder[k]] - d, 0) / h
+      }
+      out.set(p2)
+      const d3 = this.discounts.trigram
+      for (let h = this.histFirst[l1]; h < this.histFirst[l1 + 1]; h++) {
+        const w = this.histIndex.keys[h] - l1 * V
+        const j = this.followerIndex(h, r1)
+        const c = j >= 0 ? this.trigramCounts[j] : 0
+        out[w] = (Math.max(c - d3, 0) + d3 * this.histTypes[h] * p2[w]) / this.histCount[h]
+      }
+    }
+    if (r2 < 0) return
+    // P3(r2 | w r1): the history (w, r1) exists only for w seen before r1
+    const r2Lower = this.bigramContinuation(r2, r1)
+    const third = this.third
+    third.fill(r2Lower)
+    const d3 = this.discounts.trigram
+    for (let k = predFrom; k < predTo; k++) {
+      const w = predId(k)
+      const h = this.histIndex.get(w * V + r1)
+      if (h < 0) continue
+      const j = this.followerIndex(h, r2)
+      const c = j >= 0 ? this.trigramCounts[j] : 0
+      third[w] = (Math.max(c - d3, 0) + d3 * this.histTypes[h] * r2Lower) / this.histCount[h]
+    }
+    for (let w = 0; w < V; w++) out[w] *= third[w]
+  }
+
+  /**
    * Unnormalised bidirectional scores of every id at a slot, into `out` (length vocab):
    * P(w | l2 l1) · P(r1 | l1 w) · P(r2 | w r1). Returns the sum over ids not `banned`.
+   * (The arithmetic of `prob`, over sorted runs of the counts instead of one lookup per id.)
    */
   slotScores(ctx: SlotContext, out: Float64Array, banned?: Uint8Array): number {
+    const V = this.vocab
     const l1 = ctx.l1
     const l2 = l1 >= 0 ? ctx.l2 : -1
     const r1 = ctx.r1
     const r2 = r1 >= 0 ? ctx.r2 : -1
+    this.leftDistribution(l2, l1, this.left)
+    if (r1 < 0) out.set(this.left)
+    else {
+      this.rightFactors(l1, r1, r2, this.right)
+      for (let w = 0; w < V; w++) out[w] = this.left[w] * this.right[w]
+    }
     let sum = 0
-    for (let w = 0; w < this.vocab; w++) {
-      if (banned?.[w]) {
-        out[w] = 0
-        continue
-      }
-      let s = this.prob(w, l2, l1)
-      if (r1 >= 0) {
-        s *= this.prob(r1, l1, w)
-        if (r2 >= 0) s *= this.trigram(r2, w, r1)
-      }
-      out[w] = s
-      sum += s
+    for (let w = 0; w < V; w++) {
+      if (banned?.[w]) out[w] = 0
+      else sum += out[w]
     }
     return sum
   }
