@@ -21,6 +21,7 @@ import {
   fillInFlight,
   fillKey,
   getFillState,
+  overlaps,
   pendingAccepts,
   setFillAction,
   type Decision,
@@ -107,9 +108,13 @@ export class FillController {
     }
     // Spans on offer that are asked again: their candidates were turned down.
     const fs = getFillState(v.state)
+    const askedAgain = new Set<string>()
     for (const { span } of built.spans) {
-      const old = fs.spans.find((s) => s.status === 'ready' && s.from === span.from && s.to === span.to)
-      if (old) this.logRegenerated(old)
+      for (const old of fs.spans) {
+        if (old.status !== 'ready' || askedAgain.has(old.key) || !overlaps(old, span)) continue
+        askedAgain.add(old.key)
+        this.logRegenerated(old)
+      }
     }
     // What the settings show is the seed of the latest fill: "keep seed" then reproduces it.
     if (built.request.settings.seed !== this.store.get().sampling.seed) this.store.set({ sampling: { ...this.store.get().sampling, seed: built.request.settings.seed } })
@@ -391,6 +396,8 @@ export class FillController {
 
   /** Forgets everything about fills (a new document). */
   reset(): void {
+    // A new document starts a new fill state: its events count from zero again.
+    this.lastEvent = 0
     this.queue = []
     if (this.timer) clearTimeout(this.timer)
     this.timer = null

@@ -16,7 +16,7 @@
  *   Each of these is reported in `events` (read by the fill controller, which logs and
  *   retracts).
  */
-import { isHistoryTransaction } from 'prosemirror-history'
+import { isHistoryTransaction, undoDepth } from 'prosemirror-history'
 import type { Fragment, Node as PMNode } from 'prosemirror-model'
 import { Plugin, PluginKey, type EditorState, type Transaction } from 'prosemirror-state'
 import type { FillErrorEvent, FillRequest, FillResult, FillStepEvent, SpanCandidate } from '../../../main/contract'
@@ -210,7 +210,7 @@ function contentAt(tr: Transaction, r: { from: number; to: number }): Fragment |
  * decision was taken back (its span returns, with the candidates on offer); one taken back
  * whose content is again as right after the decision was taken again.
  */
-function applyHistory(before: FillState, state: FillState, tr: Transaction): FillState {
+function applyHistory(before: FillState, state: FillState, tr: Transaction, direction: 'undo' | 'redo'): FillState {
   let { spans, seq } = state
   const events = state.events.slice(-16)
   let changed = false
@@ -220,13 +220,14 @@ function applyHistory(before: FillState, state: FillState, tr: Transaction): Fil
     const wide = wideRange(tr, old)
     const content = contentAt(tr, wide)
     if (!content) return d
-    if (d.status !== 'undone' && content.eq(d.before)) {
+    if (direction === 'undo' && d.status !== 'undone' && content.eq(d.before)) {
       changed = true
       spans = [...spans.filter((s) => s.key !== d.key), { ...d.span, from: wide.from, to: wide.to, status: 'ready', note: null }]
       events.push({ seq: ++seq, type: 'undone', decisionId: d.id })
       return { ...d, from: wide.from, to: wide.to, status: 'undone' as const }
     }
-    if (d.status === 'undone' && content.eq(d.after)) {
+    // Only while the span an undo brought back is still on offer (not asked again, decided or dropped).
+    if (direction === 'redo' && d.status === 'undone' && content.eq(d.after) && before.spans.some((s) => s.key === d.key && s.status === 'ready')) {
       changed = true
       spans = spans.filter((s) => s.key !== d.key)
       events.push({ seq: ++seq, type: 'redone', decisionId: d.id })
@@ -298,12 +299,15 @@ function prune(state: FillState): FillState {
   return { ...state, fills }
 }
 
-/** Pure reducer of the fill state (exported for tests). */
-export function reduceFill(state: FillState, tr: Transaction): FillState {
+/**
+ * Pure reducer of the fill state (exported for tests). `history` says whether `tr` is an
+ * undo or a redo (the plugin tells them apart by the undo depth).
+ */
+export function reduceFill(state: FillState, tr: Transaction, history: 'undo' | 'redo' | null = null): FillState {
   const action = tr.getMeta(fillKey) as FillAction | undefined
   let next = state
   if (tr.docChanged) next = mapThrough(next, tr, action?.type === 'resolve' ? action.key : null)
-  if (tr.docChanged && isHistoryTransaction(tr)) next = applyHistory(state, next, tr)
+  if (tr.docChanged && history) next = applyHistory(state, next, tr, history)
   if (!action) return next
   switch (action.type) {
     case 'start': {
@@ -318,7 +322,6 @@ export function reduceFill(state: FillState, tr: Transaction): FillState {
         message: null,
       }
       const specs = new Map(action.request.spans.map((s) => [s.id, s]))
-      const keys = new Set(action.spans.map((s) => `${s.span.from}:${s.span.to}`))
       const spans: LiveSpan[] = action.spans.map(({ id, span }) => ({
         key: `${action.request.requestId}/${id}`,
         requestId: action.request.requestId,
@@ -338,8 +341,8 @@ export function reduceFill(state: FillState, tr: Transaction): FillState {
         seen: [],
         note: null,
       }))
-      // A new fill replaces spans on the same range and clears old notes.
-      const kept = next.spans.filter((s) => s.status !== 'dropped' && !keys.has(`${s.from}:${s.to}`))
+      // A new fill replaces the spans it overlaps (or sits on) and clears old notes.
+      const kept = next.spans.filter((s) => s.status !== 'dropped' && !action.spans.some(({ span }) => overlaps(s, span)))
       return prune({ ...next, spans: [...kept, ...spans], fills: { ...next.fills, [fill.requestId]: fill } })
     }
     case 'step':
@@ -379,6 +382,11 @@ export function reduceFill(state: FillState, tr: Transaction): FillState {
   }
 }
 
+/** Whether two spans share content, or are the same insertion point. */
+export function overlaps(a: { from: number; to: number }, b: { from: number; to: number }): boolean {
+  return (a.from < b.to && a.to > b.from) || (a.from === b.from && a.to === b.to)
+}
+
 /** Keeps every pending decision and the latest others. */
 function trimDecisions(decisions: Decision[]): Decision[] {
   if (decisions.length <= KEEP_DECISIONS) return decisions
@@ -398,7 +406,9 @@ export function fillStatePlugin(): Plugin<FillState> {
     key: fillKey,
     state: {
       init: () => EMPTY,
-      apply: (tr, value) => reduceFill(value, tr),
+      // The history plugin comes first, so the new state's undo depth is known here.
+      apply: (tr, value, oldState, newState) =>
+        reduceFill(value, tr, isHistoryTransaction(tr) ? (undoDepth(newState) > undoDepth(oldState) ? 'redo' : 'undo') : null),
     },
   })
 }
