@@ -31,7 +31,7 @@ export class ProgressMeter {
   add(bytes: number, now: number): ProgressFigures {
     this.bytesDone += bytes
     this.samples.push({ at: now, bytes: this.bytesDone })
-    while (this.samples.length > 2 && now - this.samples[1].at > this.windowMs) this.samples.shift()
+    while (this.samples.length > 2 && now - this.samples[0].at > this.windowMs) this.samples.shift()
     return this.figures()
   }
 
