@@ -247,6 +247,15 @@ function refDelete(r: Range, x: number, y: number): Range & { touched: boolean }
   return { from, to: Math.max(from, m(r.to)), touched: x < r.to && y > r.from }
 }
 
+/** The writer replacing [a, b) (a < b) with n characters at once (typing over a selection). */
+function refReplaceWriter(r: Range, a: number, b: number, n: number, grow: Grow): Range & { touched: boolean } {
+  const touched = a < r.to && b > r.from
+  const g = grow === 'always' || (grow === 'touched' && touched)
+  const m = (p: number, assoc: number) => (p <= a ? p : p >= b ? p + n - (b - a) : assoc < 0 ? a : a + n)
+  const from = m(r.from, g && r.from === r.to ? -1 : 1)
+  return { from, to: Math.max(from, m(r.to, g ? 1 : -1)), touched }
+}
+
 /** The model replacing [a, b) with n positions (an accept; a reject of a slot is n = 0): no edit, nothing grows. */
 function refReplace(r: Range, a: number, b: number, n: number): Range {
   const m = (p: number, inside: number) => (p <= a ? p : p >= b ? p + n - (b - a) : inside)
@@ -332,6 +341,14 @@ class Reference {
       const r = refInsert(d.range, p, n, grow)
       d.range = { from: r.from, to: r.to }
       if (writer && r.touched) d.edited = true
+    }
+  }
+
+  writerReplace(a: number, b: number, n: number): void {
+    for (const d of this.pending()) {
+      const r = refReplaceWriter(d.range, a, b, n, d.edited ? 'always' : 'touched')
+      d.range = { from: r.from, to: r.to }
+      if (r.touched) d.edited = true
     }
   }
 
@@ -933,8 +950,8 @@ class EditAccept extends Base {
     const spans = liveSpans(sys.state)
     sys.type(this.text)
     ref.dropTouched(spans, from, to === from ? from : to)
-    ref.writerDelete(from, to)
-    ref.writerInsert(from, this.text.length, true)
+    if (to > from) ref.writerReplace(from, to, this.text.length)
+    else ref.writerInsert(from, this.text.length, true)
     if (to > from || this.text.length) ref.pushHistory({ kind: 'other' })
     ref.caret(sys, sys.state.selection.from, sys.state.selection.to)
   }
