@@ -21,7 +21,7 @@ const codec = new TokenizerCodec(JSON.parse(readFileSync(join(dir, 'tokenizer.js
 const reps = Number(values.reps)
 
 const cjk = (n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7) % 2000))).join('')
-const base64 = (n: number) => Buffer.alloc(Math.ceil((n * 3) / 4), 0).map((_, i) => (i * 131) % 251).toString('base64').slice(0, n)
+const base64 = (n: number) => Buffer.from(Array.from({ length: Math.ceil((n * 3) / 4) }, (_, i) => (i * 131) % 251)).toString('base64').slice(0, n)
 const url = (n: number) => ('https://example.invalid/' + 'path-segment/'.repeat(n)).slice(0, n)
 const prose = (n: number) => 'The old man walked down to the river and sat on the bank. '.repeat(Math.ceil(n / 58)).slice(0, n)
 
