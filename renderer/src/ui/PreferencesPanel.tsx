@@ -1,6 +1,6 @@
 /**
- * The preference log: logging on/off, counts by action, recent decisions, a preview of the
- * training pairs, export (standard / implicit prompt / unpaired) and clear with confirmation.
+ * The preference log: logging on/off, counts by action, recent decisions (each can be
+ * deleted with its pairs; one the writer undid shows as undone), a preview of the training pairs, export (standard / implicit prompt / unpaired) and clear with confirmation.
  */
 import { useCallback, useEffect, useState } from 'react'
 import type { DecisionAction, DecisionRecord, ExportFormat, PreferencePairPreview, PreferenceStats } from '../../../main/contract'
@@ -30,6 +30,7 @@ export function PreferencesPanel({ session }: { session: Session }) {
   const [fileName, setFileName] = useState('')
   const [exported, setExported] = useState<string | null>(null)
   const [confirmClear, setConfirmClear] = useState(false)
+  const [confirmDelete, setConfirmDelete] = useState<number | null>(null)
   /** An export target that already exists: the writer decides whether to replace it. */
   const [confirmReplace, setConfirmReplace] = useState<{ path: string; name: string } | null>(null)
   const [busy, setBusy] = useState(false)
@@ -128,11 +129,47 @@ export function PreferencesPanel({ session }: { session: Session }) {
       <ul className="decision-list" data-testid="prefs-recent">
         {recent.length === 0 && <li className="muted small">Nothing logged yet.</li>}
         {recent.map((d) => (
-          <li key={d.id} className="decision" data-action={d.action}>
+          <li key={d.id} className="decision" data-action={d.action} data-testid="prefs-decision" data-decision-id={d.id} data-retracted={d.retractedAt ? 'true' : 'false'}>
             <span className={`badge badge-${d.action}`}>{ACTION_LABEL[d.action]}</span>
+            {d.retractedAt && (
+              <span className="badge badge-retracted" title="You undid this decision: it no longer counts and is left out of exports">
+                undone
+              </span>
+            )}
             <span className="decision-text">
               <span className="ctx">…{clip(d.prefix.slice(-40), 40)}</span> <strong>{clip(d.finalText, 50)}</strong>
             </span>
+            {confirmDelete === d.id ? (
+              <span className="confirm-inline" data-testid="prefs-confirm-delete">
+                <button className="tool mini" onClick={() => setConfirmDelete(null)}>
+                  Keep
+                </button>
+                <button
+                  className="tool mini danger"
+                  data-testid="prefs-delete-confirm"
+                  disabled={busy}
+                  onClick={() =>
+                    void act(async () => {
+                      setStats(await api.invoke('prefs:delete', { id: d.id }))
+                      setConfirmDelete(null)
+                    })
+                  }
+                >
+                  Delete
+                </button>
+              </span>
+            ) : (
+              <button
+                className="tool mini"
+                data-testid="prefs-delete"
+                title="Delete this decision and its pairs from the log"
+                aria-label="Delete this decision and its pairs"
+                disabled={busy}
+                onClick={() => setConfirmDelete(d.id)}
+              >
+                ×
+              </button>
+            )}
           </li>
         ))}
       </ul>

@@ -19,6 +19,7 @@ export function SettingsPopover({ session }: { session: Session }) {
   const sampling = useStore(s, (x) => x.sampling)
   const slotLength = useStore(s, (x) => x.slotLength)
   const pace = useStore(s, (x) => x.revealPace)
+  const keepSeed = useStore(s, (x) => x.keepSeed)
   const set = (patch: Partial<SamplingSettings>) => s.set({ sampling: { ...sampling, ...patch } })
   const num = (v: string, min: number, max: number, int = true): number => {
     const n = int ? Math.round(Number(v)) : Number(v)
@@ -60,11 +61,15 @@ export function SettingsPopover({ session }: { session: Session }) {
           Temperature
           <input data-testid="set-temperature" type="number" step={0.1} min={0} max={5} value={sampling.temperature} onChange={(e) => set({ temperature: num(e.target.value, 0, 5, false) })} />
         </label>
-        <label title="The same seed reproduces the same fill">
+        <label title="The seed of the latest fill; the same seed reproduces the same fill">
           Seed
           <input data-testid="set-seed" type="number" min={0} value={sampling.seed} onChange={(e) => set({ seed: num(e.target.value, 0, 0xffffffff) })} />
         </label>
       </div>
+      <label className="toggle" title="Off: every Regenerate and ↻ draws a fresh seed, so it brings new candidates. On: every fill uses the seed above (reproducible).">
+        <input type="checkbox" data-testid="set-keep-seed" checked={keepSeed} onChange={(e) => s.set({ keepSeed: e.target.checked })} />
+        Keep seed (reproducible fills)
+      </label>
       <div className="row">
         <label>
           Candidates
