@@ -18,7 +18,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DEFAULT_SAMPLING, type LengthTarget, type SamplingSettings, type SpanSpec } from '../main/contract'
-import { fillModelOf, lengthPlans, runFill, type FillModel } from '../main/engine/fill'
+import { fillModelOf, lengthPlans, NO_TARGET_MIN_SHARE, runFill, type FillModel } from '../main/engine/fill'
 import { wordCount, wordRange } from '../main/engine/length-target'
 import { loadModelDir } from '../main/engine/model-dir'
 import { defaultModelDir } from '../main/engine/model-paths'
@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     tasks: { type: 'string', default: '10' },
     candidates: { type: 'string', default: '3' },
     rules: { type: 'string', default: 'suffix,after-text' },
+    parts: { type: 'string', default: 'generous,targets' },
     model: { type: 'string' },
     valid: { type: 'string' },
     seed: { type: 'string', default: '11' },
@@ -98,16 +99,52 @@ async function main(): Promise<void> {
   const C = Number(args.candidates)
   const settingsList: { name: string; settings: SamplingSettings }[] = [
     { name: 'default (threshold 0.9, T 0.7)', settings: { ...DEFAULT_SAMPLING, candidates: C } },
-    { name: 'greedy low_confidence, steps = slots', settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 1024, temperature: 0, candidates: C } },
+    { name: 'greedy low_confidence, steps = slots, 1 candidate', settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 1024, temperature: 0, candidates: 1 } },
   ]
   const started = new Date().toISOString()
   const t0 = performance.now()
   const rows: Row[] = []
-  const room = model.info.maxLength - model.codec.wrap.prefix.length - model.codec.wrap.suffix.length
+  const generous: Generous[] = []
+  const parts = args.parts!.split(',')
+  const rulesPlanned = args.rules!.split(',').length
+  const cellsPlanned = (parts.includes('targets') ? rulesPlanned * TARGETS.length : 0) + (parts.includes('generous') ? GENEROUS.length * settingsList.length : 0)
+  // A run of one part keeps the other part's figures from the last run (bench/fill-length.json).
+  const jsonPath = join('bench', 'fill-length.json')
+  const previous = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as { started: string; rows: Row[]; generous: Generous[] }) : null
+  if (previous && !parts.includes('targets')) rows.push(...previous.rows)
+  if (previous && !parts.includes('generous')) generous.push(...previous.generous)
+  const previousStarted = previous && parts.length < 2 ? previous.started : null
+  /** Writes what is measured so far (a run cut short still leaves its figures, marked partial). */
+  const report = (final: boolean) => {
+    const done = rows.length + generous.length
+    const section = renderSection({ rows, generous, tasks: tasks.length, C, validPath, started, previousStarted, seconds: (performance.now() - t0) / 1000, model, partial: final ? null : `${done} of ${cellsPlanned} cells` })
+    if (final) process.stdout.write(`${section}\n`)
+    writeSection(args.results!, section)
+    writeFileSync(join('bench', 'fill-length.json'), `${JSON.stringify({ started, model: model.info.name, tasks: tasks.length, candidates: C, complete: final, rows, generous }, null, 2)}\n`)
+  }
   const rules = args.rules!.split(',') as PadRule[]
-  for (const { name, settings } of settingsList.slice(0, 1))
-    for (const rule of rules)
-      for (const { name: tname, target } of TARGETS) {
+  // Generous budgets: twice the original's tokens, no target.
+  if (parts.includes('generous'))
+    for (const { name, settings } of settingsList)
+      for (const variant of GENEROUS) {
+        let early = 0
+        const shares: number[] = []
+        for (const [i, task] of tasks.entries()) {
+          const originalTokens = model.codec.encode(task.text.slice(task.span.from, task.span.to)).length
+          const slots = 2 * originalTokens
+          const result = await runFill(model, { requestId: `g${i}`, text: task.text, spans: [{ ...task.span, slots }], locked: [], settings }, {}, { padRule: variant.rule, minShare: variant.minShare })
+          for (const c of result.spans[0].candidates) {
+            if (c.tokenIds.length < slots) early++
+            shares.push(c.tokenIds.length / slots)
+          }
+        }
+        generous.push({ setting: name, rule: variant.rule, floor: variant.label, fills: shares.length, endedEarly: early / shares.length, medianShare: median(shares), p10Share: percentile(shares, 0.1) })
+        report(false)
+      }
+  const room = model.info.maxLength - model.codec.wrap.prefix.length - model.codec.wrap.suffix.length
+  for (const { name: tname, target } of parts.includes('targets') ? TARGETS : [])
+    for (const { name, settings } of settingsList.slice(0, 1))
+      for (const rule of rules) {
         const words: number[] = []
         let inRange = 0
         let below = 0
@@ -138,8 +175,8 @@ async function main(): Promise<void> {
           target: tname,
           fills: n,
           medianWords: median(words),
-          p10: percentile(words, 0.1),
-          p90: percentile(words, 0.9),
+          p10: Math.round(percentile(words, 0.1) * 10) / 10,
+          p90: Math.round(percentile(words, 0.9) * 10) / 10,
           inRange: inRange / n,
           below: below / n,
           above: above / n,
@@ -147,33 +184,52 @@ async function main(): Promise<void> {
           msPerFill: ms / tasks.length,
         })
         process.stderr.write(`${name} ${rule} ${tname}: ${(inRange / n * 100).toFixed(0)}% in range\n`)
+        report(false)
       }
 
-  // Generous budgets: twice the original's tokens, no target.
-  const generous: { setting: string; rule: PadRule; fills: number; endedEarly: number; medianShare: number }[] = []
-  for (const { name, settings } of settingsList)
-    for (const rule of rules) {
-      let early = 0
-      const shares: number[] = []
-      for (const [i, task] of tasks.entries()) {
-        const originalTokens = model.codec.encode(task.text.slice(task.span.from, task.span.to)).length
-        const slots = 2 * originalTokens
-        const result = await runFill(model, { requestId: `g${i}`, text: task.text, spans: [{ ...task.span, slots }], locked: [], settings }, {}, { padRule: rule })
-        for (const c of result.spans[0].candidates) {
-          if (c.tokenIds.length < slots) early++
-          shares.push(c.tokenIds.length / slots)
-        }
-      }
-      generous.push({ setting: name, rule, fills: shares.length, endedEarly: early / shares.length, medianShare: median(shares) })
-    }
   await loaded.dispose()
+  report(true)
+}
+
+interface Generous {
+  setting: string
+  rule: PadRule
+  floor: string
+  fills: number
+  endedEarly: number
+  medianShare: number
+  p10Share: number
+}
+
+/** Pad rules and floors compared on generous budgets. */
+const GENEROUS: { rule: PadRule; minShare: number; label: string }[] = [
+  { rule: 'after-text', minShare: 0, label: 'none (the rule before)' },
+  { rule: 'suffix', minShare: 0, label: 'none' },
+  { rule: 'suffix', minShare: NO_TARGET_MIN_SHARE, label: `${NO_TARGET_MIN_SHARE * 100}% of the budget (engine default)` },
+]
+
+interface SectionInput {
+  rows: Row[]
+  generous: Generous[]
+  previousStarted: string | null
+  tasks: number
+  C: number
+  validPath: string
+  started: string
+  seconds: number
+  model: FillModel
+  partial: string | null
+}
+
+function renderSection({ rows, generous, tasks, C, validPath, started, previousStarted, seconds, model, partial }: SectionInput): string {
 
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`
   const lines = [
     '## Fill length against the length target',
     '',
-    `Model \`${model.info.name}\` (${model.info.dir}, sha256 ${model.info.hash.slice(0, 16)}…), ${tasks.length} spans of 3-12 words from \`${validPath}\` (seed ${args.seed}), ${C} candidates per fill, in process on the CPU.`,
-    `Produced by \`npx tsx bench/fill-length.ts --tasks ${args.tasks} --candidates ${C} --rules ${args.rules}\` on ${started}; ${((performance.now() - t0) / 1000).toFixed(0)} s in all.`,
+    ...(partial ? [`**Partial run: ${partial} measured.**`, ''] : []),
+    `Model \`${model.info.name}\` (${model.info.dir}, sha256 ${model.info.hash.slice(0, 16)}…), ${tasks} spans of 3-12 words from \`${validPath}\` (seed ${args.seed}), ${C} candidates per fill, in process on the CPU.`,
+    `Produced by \`npx tsx bench/fill-length.ts --tasks ${args.tasks} --candidates ${C} --rules ${args.rules} --parts ${args.parts}\` on ${started}; ${seconds.toFixed(0)} s in all, on a shared 2-core machine.${previousStarted ? ` The other part's figures are from the run of ${previousStarted} (same tasks and seed).` : ''}`,
     '',
     'Targets in words (original W words): shorter 35-75% of W, same 75-125% (at least W±1), longer 130-200% (at least W+2 to W+4); the budget is the maximum × the tokens per word measured on the span, and the fill may end from the minimum on. "ended early" = the fill used fewer slots than its budget.',
     '',
@@ -184,17 +240,14 @@ async function main(): Promise<void> {
         `| ${r.setting} | ${r.rule} | ${r.target} | ${r.fills} | ${r.medianWords} (${r.p10}-${r.p90}) | ${pct(r.inRange)} | ${pct(r.below)} | ${pct(r.above)} | ${pct(r.endedEarly)} | ${r.msPerFill.toFixed(0)} |`,
     ),
     '',
-    'Generous budgets (twice the original\'s tokens, no length target): share of fills that end before the budget, and the median share of the budget used.',
+    'Generous budgets (twice the original\'s tokens, no length target): share of fills that end before the budget, and the share of the budget used (median and 10th percentile). "floor": how much of the budget must be text before the fill may end.',
     '',
-    '| settings | pad rule | fills | ended early | budget used (median) |',
-    '| --- | --- | ---: | ---: | ---: |',
-    ...generous.map((g) => `| ${g.setting} | ${g.rule} | ${g.fills} | ${pct(g.endedEarly)} | ${pct(g.medianShare)} |`),
+    '| settings | pad rule | floor | fills | ended early | budget used: median | p10 |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+    ...generous.map((g) => `| ${g.setting} | ${g.rule} | ${g.floor ?? 'none'} | ${g.fills} | ${pct(g.endedEarly)} | ${pct(g.medianShare)} | ${g.p10Share === undefined ? '–' : pct(g.p10Share)} |`),
     '',
   ]
-  const section = lines.join('\n')
-  process.stdout.write(`${section}\n`)
-  writeSection(args.results!, section)
-  writeFileSync(join('bench', 'fill-length.json'), `${JSON.stringify({ started, model: model.info.name, tasks: tasks.length, candidates: C, rows, generous }, null, 2)}\n`)
+  return lines.join('\n')
 }
 
 const BEGIN = '<!-- fill-length:begin -->'

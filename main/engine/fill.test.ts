@@ -49,7 +49,7 @@ describe('runFill (fake model)', () => {
     const text = 'the cat sat on the mat'
     const spans = [{ id: 'cat', from: 4, to: 7, slots: 3 }]
     const steps: FillStepEvent[] = []
-    const r = await runFill(model, { requestId: 'r', text, spans, locked: [], settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 3, temperature: 0.5, candidates: 2 } }, { onStep: (e) => steps.push(e) })
+    const r = await runFill(model, { requestId: 'r', text, spans, locked: [], settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 3, temperature: 0.5, candidates: 2 } }, { onStep: (e) => steps.push(e) }, { minShare: 0 })
     // the pad at slot 1 first (surest, and text-then-pad still possible), padding the rest
     // of the span in the same step; then "dog"
     expect(r.forwardPasses).toBe(2)
@@ -118,7 +118,7 @@ describe('runFill: borders, length targets, windows, greedy candidates (fake mod
     const model = scriptedModel(codec.idOf("'")!, codec.idOf('s')!)
     const text = 'The man is here'
     const spans = [{ id: 's', from: 8, to: 10, slots: 4 }]
-    const r = await runFill(model, { requestId: 'b', text, spans, locked: [], settings: greedy })
+    const r = await runFill(model, { requestId: 'b', text, spans, locked: [], settings: greedy }, {}, { minShare: 0 })
     const c = r.spans[0].candidates[0]
     expect(c).toMatchObject({ text: "'s", trimBefore: 1 })
     expect(applyBorderedFills(text, spans, new Map([['s', { text: c.text, trimBefore: c.trimBefore ?? 0 }]]))).toBe("The man's here")
@@ -166,6 +166,17 @@ describe('runFill: borders, length targets, windows, greedy candidates (fake mod
     const offRows = firstRowsOfWindow2(off.inputs)
     expect(offRows.length).toBe(2)
     for (const row of offRows) expect(aPos.map((p) => row[p])).toEqual([MASK, MASK])
+  })
+
+  it('a fill without a length target may end early, but not before 3/4 of its budget', async () => {
+    const model = scriptedModel(codec.idOf('▁dog')!, codec.idOf('▁ran')!)
+    const text = 'the cat sat on the mat'
+    const spans = [{ id: 's', from: 4, to: 7, slots: 8 }]
+    // the model wants "dog ran" and pad after it: held to 6 of 8 slots, then pad
+    const r = await runFill(model, { requestId: 'n', text, spans, locked: [], settings: greedy })
+    expect(r.spans[0].candidates[0].tokenIds.length).toBe(6)
+    const free = await runFill(model, { requestId: 'n', text, spans, locked: [], settings: greedy }, {}, { minShare: 0 })
+    expect(free.spans[0].candidates[0].text).toBe('dog ran')
   })
 
   it('greedy candidates are diversified, not copies', async () => {

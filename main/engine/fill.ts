@@ -60,7 +60,16 @@ export interface FillOptions {
   padRule?: PadRule
   /** Windows see earlier windows' fills (default true; false for comparison only). */
   crossWindow?: boolean
+  /**
+   * Share of the budget a fill without a length target must fill before it may end
+   * (default NO_TARGET_MIN_SHARE). 0 lets pads win from the second slot on: the default model
+   * then collapses most generous budgets to one token (bench/fill-length.ts).
+   */
+  minShare?: number
 }
+
+/** See FillOptions.minShare: a span without a length target ends no earlier than 3/4 of its budget. */
+export const NO_TARGET_MIN_SHARE = 0.75
 
 /** Greedy decoding that gives every candidate the same fill unless diversified. */
 export function deterministicDecoding(settings: SamplingSettings): boolean {
@@ -97,7 +106,8 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
     { maxLength: model.info.maxLength, maskId: model.maskId, emptySpanSlots: options.emptySpanSlots },
     hooks.checkpoint ?? (() => {}),
   )
-  const minSlots = canvas.spans.map((s) => plans.get(s.id)?.minSlots ?? 1)
+  const minShare = options.minShare ?? NO_TARGET_MIN_SHARE
+  const minSlots = canvas.spans.map((s) => plans.get(s.id)?.minSlots ?? Math.max(1, Math.ceil(minShare * s.slots)))
   const crossWindow = options.crossWindow ?? true
   const filled = new Uint8Array(canvas.spans.length)
   const C = settings.candidates
