@@ -170,7 +170,7 @@ function markdown(figures: VariantFigures[], meta: { date: string; cpu: string; 
   const lines = [
     '## ModernBERT-base-sized graph: fp32 against int8 (`bench/modernbert-speed.ts`)',
     '',
-    `A graph of ModernBERT-base's shape (22 layers, hidden 768, 12 heads, GeGLU 1152, vocab 50368${meta.params ? `, ${(meta.params / 1e6).toFixed(1)}M parameters` : ''}) with random weights, built by \`bench/modernbert-graph.py\`; int8 is dynamic quantization of every linear layer (DynamicQuantizeLinear + MatMulInteger, int8 weights), embeddings float32. Loaded through the engine's loader (${figures[0]?.provider ?? 'cpu'} provider, graph optimizations on). Run at \`nice -n 15\` on ${meta.cpu}, ${meta.cores} cores shared with other work (load average ${meta.load} at start), ${meta.date}. Step times: median of ${meta.reps} runs after one warm-up.`,
+    `A graph of ModernBERT-base's shape (22 layers, hidden 768, 12 heads, GeGLU 1152, vocab 50368${meta.params ? `, ${(meta.params / 1e6).toFixed(1)}M parameters` : ''}) with random weights, built by \`bench/modernbert-graph.py\`; int8 is dynamic quantization of every linear layer (DynamicQuantizeLinear + MatMulInteger, int8 weights), embeddings float32. Loaded through the engine's loader (${figures[0]?.provider ?? 'cpu'} provider, graph optimizations on). Run at \`nice -n 15\` on ${meta.cpu}, ${meta.cores} cores shared with other work, ${meta.date}. Step times: median of ${meta.reps} runs after one warm-up.`,
     '',
     '| | ' + figures.map((f) => f.variant).join(' | ') + ' |',
     '| --- |' + figures.map(() => ' ---: |').join(''),
@@ -190,6 +190,8 @@ function markdown(figures: VariantFigures[], meta: { date: string; cpu: string; 
     )
   }
   lines.push(
+    `Contention: ${meta.load}. With more runnable threads than cores the figures measure this machine's share for the bench as much as the graph; compare fp32 and int8 only from runs on an idle machine.`,
+    '',
     'Random weights never reach the 0.9 threshold, so the fill takes its planned worst case, one step per slot; a trained model reveals several slots in some steps and finishes sooner. The app estimates a fill before it starts as the measured time per step of the last fill on the same model × the planned steps.',
     '',
   )
@@ -215,9 +217,14 @@ async function main(): Promise<void> {
   const started = new Date().toISOString()
   const load = loadavg().map((x) => x.toFixed(2)).join(' ')
   const figures: VariantFigures[] = []
-  for (const v of variants) figures.push(await measure(args.dir!, v, reps, fillSlots))
+  const loads: string[] = []
+  for (const v of variants) {
+    loads.push(`${v} started at load average ${loadavg()[0].toFixed(2)}`)
+    figures.push(await measure(args.dir!, v, reps, fillSlots))
+  }
+  loads.push(`${loadavg()[0].toFixed(2)} at the end (1-minute load averages, ${cpus().length} cores)`)
   const graphInfo = existsSync(join(args.dir!, 'graph.json')) ? (JSON.parse(readFileSync(join(args.dir!, 'graph.json'), 'utf8')) as { parameters?: number }) : {}
-  const section = markdown(figures, { date: started, cpu: cpus()[0]?.model ?? 'unknown CPU', cores: cpus().length, load, reps, params: graphInfo.parameters ?? null })
+  const section = markdown(figures, { date: started, cpu: cpus()[0]?.model ?? 'unknown CPU', cores: cpus().length, load: loads.join('; '), reps, params: graphInfo.parameters ?? null })
   console.log(`\n${section}`)
   writeFileSync(join('bench', 'modernbert-speed.json'), `${JSON.stringify({ started, load, figures }, null, 2)}\n`)
   writeSection(args.results!, section)
