@@ -119,11 +119,13 @@ test('a writer masks, regenerates, chooses, undoes, saves and reopens', async ({
   }
   const cands1 = await readCandidates(board1)
   const cands2 = await readCandidates(board2)
-  // Keyboard cycling acts on the first span on offer.
+  // Keyboard cycling acts on the span whose candidate bar has focus (or under the caret).
+  await board1.getByTestId('cand-next').focus()
   await page.keyboard.press('Alt+]')
   await expect(board1.getByTestId('cand-counter')).toHaveText('2/3')
   await page.keyboard.press('Alt+]')
   await page.keyboard.press('Alt+[')
+  await expect(board2.getByTestId('cand-counter')).toHaveText('1/3')
   await expect(board1.getByTestId('cand-counter')).toHaveText('2/3')
   await lockedIntact()
 
@@ -145,10 +147,13 @@ test('a writer masks, regenerates, chooses, undoes, saves and reopens', async ({
   await page.screenshot({ path: screenshotPath('writer-decided') })
 
   // --- Undo, redo -----------------------------------------------------------------------
-  await page.keyboard.press('Control+z') // undoes the reject: span 2 is masked again
+  await editor.focus()
+  await page.keyboard.press('Control+z') // undoes the reject: span 2 is masked again, its candidates back on offer
   await expect(editor.locator('.mark-masked')).toHaveText([SPAN2])
-  await page.keyboard.press('Control+z') // undoes the accept: span 1's original returns, masked
+  await expect(board2.getByTestId('cand-counter')).toHaveText('1/3')
+  await page.keyboard.press('Control+z') // undoes the accept: span 1's original returns, masked, with its candidates
   await expect(editor.locator('.mark-masked')).toHaveText([SPAN1, SPAN2])
+  await expect(board1.getByTestId('cand-counter')).toHaveText('2/3')
   await lockedIntact()
   await page.keyboard.press('Control+Shift+z')
   await page.keyboard.press('Control+Shift+z')

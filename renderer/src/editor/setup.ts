@@ -98,6 +98,18 @@ function writerInput(actions: EditorActions): Plugin {
         accepted()
         return false
       },
+      handleDOMEvents: {
+        // Before the browser changes the DOM: a span's text is hidden behind its board, so
+        // the browser would type into a place the writer cannot see.
+        beforeinput(view, event) {
+          const e = event as InputEvent
+          if (e.inputType !== 'insertText' || !e.data || view.composing) return false
+          if (!accepted()) return false
+          e.preventDefault()
+          view.dispatch(view.state.tr.insertText(e.data).scrollIntoView())
+          return true
+        },
+      },
     },
   })
 }

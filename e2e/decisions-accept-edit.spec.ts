@@ -1,0 +1,44 @@
+/**
+ * Why (issue 11): the writer accepted one span by accident, then ✎-edited a different span;
+ * the log recorded the first as accepted_edited with the other span's edit merged into its
+ * "chosen", and the real edit as a plain accept. Here each decision must be logged from its
+ * own span: span 1 accepted as shown, span 2 accepted_edited with exactly the typed text as
+ * chosen and the accepted candidate as rejected; nothing starts with a line break.
+ */
+import { expect, openAppWithEngine, screenshotPath, test } from './fixtures'
+import { board, documentText, fillAll, loggedDecisions, loggedPairs, setSampling, shownCandidate, writeAndMask } from './decisions-helpers'
+
+const TEXT = 'The sea was calm that morning. The old keeper walked slowly down to the harbour.'
+
+test('accepting one span and editing another logs each from its own span', async ({ page, host }) => {
+  test.setTimeout(240_000)
+  await openAppWithEngine(page, host)
+  await writeAndMask(page, TEXT, ['calm', 'walked slowly'])
+  await setSampling(page, 2)
+  await fillAll(page, 2)
+
+  const first = await shownCandidate(page, 's1')
+  await board(page, 's1').getByTestId('cand-accept').click() // the accident
+  const second = await shownCandidate(page, 's2')
+  await board(page, 's2').getByTestId('cand-edit').click()
+  await page.keyboard.type('ran')
+  await page.keyboard.press('Control+End') // leaves the edited text: its edit is final
+  await page.keyboard.type(' Gulls cried.')
+  await page.screenshot({ path: screenshotPath('decisions-accept-edit') })
+  expect(await documentText(page)).toBe(TEXT.replace('calm', first).replace('walked slowly', 'ran') + ' Gulls cried.')
+
+  const logged = (await loggedDecisions(page, true)).reverse()
+  expect(logged.map((d) => [d.spanOriginal, d.action, d.finalText])).toEqual([
+    ['walked slowly', 'accepted_edited', 'ran'],
+    ['calm', 'accepted', first],
+  ])
+  const pairs = await loggedPairs(page)
+  const edited = pairs.filter((p) => p.action === 'accepted_edited')
+  expect(edited).toEqual([expect.objectContaining({ chosen: 'ran', rejected: second })])
+  for (const p of pairs.filter((p) => p.action === 'accepted')) expect(p.chosen).toBe(first)
+  for (const d of logged) {
+    for (const c of d.candidates) expect(c).not.toMatch(/^\s*\n|\n\s*$/)
+    // prefix + chosen + suffix is the document as it was when the decision was made.
+    expect(TEXT.replace('calm', first).replace('walked slowly', 'ran')).toContain((d.prefix + d.finalText + d.suffix).replace(' Gulls cried.', ''))
+  }
+})

@@ -1,0 +1,42 @@
+/**
+ * Why (issue 11): typing inside a pending candidate was silently dropped. With the caret in a
+ * span on offer, typing (or Backspace) must accept the candidate on show and edit it, and be
+ * logged as accepted_edited with the writer's final text.
+ */
+import { expect, openAppWithEngine, screenshotPath, test } from './fixtures'
+import { caretAt, documentText, fillAll, loggedDecisions, setSampling, shownCandidate, spanRange, writeAndMask } from './decisions-helpers'
+
+const TEXT = 'The wind was cold on the pier. A gull stood on the rail and watched.'
+
+test('typing or Backspace inside a pending candidate accepts it for editing', async ({ page, host }) => {
+  test.setTimeout(240_000)
+  await openAppWithEngine(page, host)
+  await writeAndMask(page, TEXT, ['cold', 'stood on'])
+  await setSampling(page, 2)
+  await fillAll(page, 2)
+  const ready = page.locator('[data-testid="fill-board"][data-status="ready"]')
+
+  const shown1 = await shownCandidate(page, 's1')
+  const r1 = await spanRange(page, 's1')
+  await caretAt(page, r1.to)
+  await page.keyboard.type('XY')
+  await expect(ready).toHaveCount(1)
+  await expect(page.getByTestId('editor')).toContainText(`The wind was ${shown1}XY on the pier.`)
+  await page.screenshot({ path: screenshotPath('decisions-type-inside') })
+
+  const shown2 = await shownCandidate(page, 's2')
+  const r2 = await spanRange(page, 's2')
+  await caretAt(page, r2.to)
+  await page.keyboard.press('Backspace')
+  await expect(ready).toHaveCount(0)
+  await page.keyboard.press('Control+End') // leaves both: the edits are final
+  const text = await documentText(page)
+  expect(text).toBe(TEXT.replace('cold', `${shown1}XY`).replace('stood on', shown2.slice(0, -1)))
+
+  const logged = (await loggedDecisions(page, true)).reverse()
+  const expected = [['cold', 'accepted_edited', `${shown1}XY`]]
+  // Backspace over a one-letter candidate leaves nothing; over longer ones, all but its last letter.
+  expected.push(['stood on', shown2.length ? 'accepted_edited' : 'accepted', shown2.slice(0, -1)])
+  expect(logged.map((d) => [d.spanOriginal, d.action, d.finalText])).toEqual(expected)
+  for (const d of logged) expect(d.prefix + d.finalText + d.suffix).toBe(text)
+})
