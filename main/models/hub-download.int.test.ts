@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_SAMPLING } from '../contract'
 import { fillModelOf, runFill } from '../engine/fill'
 import { loadModelDir } from '../engine/model-dir'
-import { resolveTestModel } from '../engine/model-paths'
+import { resolveAppRoot, resolveTestModel } from '../engine/model-paths'
 import { FixtureHub } from './fixture-hub'
 import { downloadModel, DownloadError, ModelSource, SOURCE_FILE, stagingDirOf, type DownloadProgress } from './hub-download'
 
@@ -171,6 +171,33 @@ describe.skipIf(!modelDir)('downloadModel against the fixture hub', () => {
   it('names the variants a repository has when the asked one is missing', async () => {
     const err = await expectDownloadError(downloadModel({ repoId: REPO, variant: 'fp16', dest: join(root, 'x'), hubUrl }), 'layout')
     expect(err.message).toMatch(/has no fp16 graph .* It has: onnx\/model_int8\.onnx\. Try --variant int8/)
+  })
+
+  it.each(['modernbert-bpe', 'bert-wordpiece'])('downloads the %s fixture in the ONNX export layout (config.json, no manifest) and fills with it', async (name) => {
+    const fixture = join(resolveAppRoot(), 'models', 'fixtures', name)
+    if (!existsSync(join(fixture, 'model.onnx'))) return void console.warn(`skipped: ${fixture} is not there`)
+    const repoId = `fixture/${name}`
+    hub.addRepoFromDir(repoId, fixture, { 'model.onnx': 'onnx/model.onnx' })
+    const dest = join(root, name)
+    const result = await downloadModel({ repoId, variant: 'fp32', dest, hubUrl })
+    expect(result.plan.files.map((f) => f.repoPath)).toEqual(['onnx/model.onnx', 'tokenizer.json', 'config.json', 'tokenizer_config.json'])
+    const loaded = await loadModelDir(dest, { providers: ['cpu'] })
+    try {
+      const text = 'Hello World, the Café stays here.'
+      const from = text.indexOf('World')
+      const res = await runFill(fillModelOf(loaded), {
+        requestId: 'f',
+        text,
+        spans: [{ id: 's', from, to: from + 'World'.length, slots: 3 }],
+        locked: [],
+        settings: { ...DEFAULT_SAMPLING, candidates: 2, seed: 5 },
+      })
+      expect(loaded.info.family).toBe('mlm')
+      expect(res.spans[0].candidates).toHaveLength(2)
+      for (const c of res.spans[0].candidates) expect(c.text).not.toMatch(/\[(CLS|SEP|MASK|PAD|UNK)\]/)
+    } finally {
+      await loaded.dispose()
+    }
   })
 
   it('says the repository is not there, and that the hub is unreachable when offline', async () => {
