@@ -178,7 +178,8 @@ export async function spanInfillAccuracy(
  * Whole-word accuracy: every token of the words in `plan` is masked (a chunk's words
  * together), the reverse process fills them with `settings` (each word a span, its true
  * length as budget), and a word counts as right when its text (`wordText`) equals the
- * original word's. Steps = masked tokens (one reveal per step, as the span infill uses).
+ * original word's. Steps = masked words (whatever the tokenizer, the same number of
+ * model calls per word; a word of k tokens is revealed over about one step on average).
  */
 export async function wholeWordAccuracy(
   model: EvalModel,
@@ -203,7 +204,7 @@ export async function wholeWordAccuracy(
     const slots = Int32Array.from(positions, (p) => p + offset)
     const spanOf = Int32Array.from(words.flatMap((w, k) => Array.from({ length: w.end - w.start }, () => k)))
     for (const p of slots) ids[p] = model.maskId
-    const settings = { ...opts.settings, candidates: 1, steps: positions.length }
+    const settings = { ...opts.settings, candidates: 1, steps: words.length }
     const out = await fillSlots(model, ids, slots, spanOf, settings, c, opts.padOrder ?? true)
     forwardPasses += out.forwardPasses
     const filled = chunk.slice()
