@@ -85,12 +85,19 @@ export interface SlotPlan {
 }
 
 /**
+ * The default model's fills take more tokens a word than the text they replace (line
+ * breaks, punctuation, rarer words split up): a fill ended at its floor had about 0.8 of the
+ * words the floor was sized for (bench/fill-length.ts). The floor is raised by this factor.
+ */
+export const FLOOR_TOKENS_FACTOR = 1.25
+
+/**
  * Slot budget for a word range: room for `maxWords` words at `perWord` tokens a word, and
- * text required in the first `minWords` words' worth of slots (the first slot at least).
- * Budgets are capped at `maxSlots` (the model's window).
+ * text required in the first `minWords` × FLOOR_TOKENS_FACTOR words' worth of slots (the
+ * first slot at least, the budget at most). Budgets are capped at `maxSlots` (the window).
  */
 export function slotPlan(range: WordRange, perWord: number, maxSlots: number): SlotPlan {
   const slots = Math.max(1, Math.min(maxSlots, Math.round(range.maxWords * perWord)))
-  const minSlots = Math.max(1, Math.min(slots, Math.round(range.minWords * perWord)))
+  const minSlots = Math.max(1, Math.min(slots, Math.round(range.minWords * perWord * FLOOR_TOKENS_FACTOR)))
   return { slots, minSlots }
 }
