@@ -78,4 +78,33 @@ describe('fills from the writer side', () => {
     s.unmount()
     vi.restoreAllMocks()
   })
+
+  it('draws a fresh seed for every fill unless the writer keeps the seed', async () => {
+    const { api, calls, emit } = fakeApi()
+    const s = new Session(api)
+    s.store.set({ revealPace: 'instant' })
+    s.fills.listen()
+    const place = document.createElement('div')
+    document.body.append(place)
+    s.mount(place)
+    s.docs['host'].replaceDoc(docOf(para(locked('The '), masked('old'), locked(' lighthouse.'))))
+    const seeds = (): number[] => calls.filter((c) => c.channel === 'engine:fill').map((c) => (c.payload as FillRequest).settings.seed)
+    const finish = () => {
+      const req = calls.filter((c) => c.channel === 'engine:fill').at(-1)!.payload as FillRequest
+      emit('fill:error', { requestId: req.requestId, message: 'Stopped.', cancelled: true })
+    }
+    for (let i = 0; i < 3; i++) {
+      expect(s.fills.regenerate()).toBe(true)
+      finish()
+    }
+    expect(new Set(seeds()).size).toBe(3)
+    // The settings show the latest fill's seed; keeping it reproduces that fill.
+    expect(s.store.get().sampling.seed).toBe(seeds()[2])
+    s.store.set({ keepSeed: true })
+    s.fills.regenerate()
+    finish()
+    s.fills.regenerate()
+    expect(seeds().slice(3)).toEqual([seeds()[2], seeds()[2]])
+    s.unmount()
+  })
 })

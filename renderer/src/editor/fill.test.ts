@@ -229,3 +229,14 @@ describe('undo and redo of an accept', () => {
     expect(spans(state).map((s) => s.key)).toEqual(['r1/s1'])
   })
 })
+
+describe('candidates as shown', () => {
+  it('hold no line break inside a paragraph and no doubled space at the edges', async () => {
+    const { normalizeCandidate } = await import('./decisions')
+    expect(normalizeCandidate('\ngrey\nand cold', ' ', ' ')).toBe('grey and cold')
+    expect(normalizeCandidate('wild\n\nand wet\n', ' ', '.')).toBe('wild and wet ')
+    expect(normalizeCandidate(' dark', 'a', ' ')).toBe(' dark')
+    expect(normalizeCandidate(' dark ', null, null)).toBe('dark')
+    expect(normalizeCandidate('', ' ', ' ')).toBe('')
+  })
+})
