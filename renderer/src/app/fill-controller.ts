@@ -173,7 +173,7 @@ export class FillController {
       this.dispatch({ type: 'done', result: item.result, at: new Date().toISOString() })
       const v = this.view()
       const n = v ? getFillState(v.state).spans.filter((s) => s.requestId === item.result.requestId && s.status === 'ready').length : 0
-      if (n > 0) this.store.toast('info', `${n} span${n > 1 ? 's' : ''} ready: Tab accepts, Esc rejects, Alt-[ / Alt-] cycle candidates.`, 6000, 'offers')
+      if (n > 0) this.store.toast('info', `${n} span${n > 1 ? 's' : ''} ready. With the caret in a span (or on its bar): Tab accepts, Esc rejects, Alt-[ / Alt-] cycle candidates.`, 6000, 'offers')
     }
   }
 
