@@ -8,7 +8,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { FixtureHub } from '../main/models/fixture-hub'
+import { FixtureHub, onnxExportLayout } from '../main/models/fixture-hub'
 import { resolveTestModel } from '../main/engine/model-paths'
 import { expect, openAppWithEngine, screenshotPath, startHost, test as base, type InfillHost } from './fixtures'
 import { selectText } from './writer-helpers'
@@ -21,10 +21,7 @@ const modelDir = resolveTestModel()
 const test = base.extend<{ hub: FixtureHub; host: InfillHost }>({
   hub: async ({}, use) => {
     const hub = new FixtureHub()
-    const layout = { 'model.onnx': 'onnx/model_int8.onnx' }
-    hub.addRepoFromDir(REPO, modelDir!, layout)
-    hub.addRepoFromDir(SLOW_REPO, modelDir!, layout)
-    hub.addRepoFromDir(BAD_REPO, modelDir!, layout)
+    for (const repo of [REPO, SLOW_REPO, BAD_REPO]) hub.addRepo(repo, onnxExportLayout(modelDir!))
     await hub.start()
     await use(hub)
     await hub.stop()

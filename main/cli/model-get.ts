@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util'
 import { loadModelDir } from '../engine/model-dir'
 import { CURATED_MODELS } from '../models/curated'
 import { downloadModel, DownloadError, type DownloadProgress } from '../models/hub-download'
-import { installFolderName, ModelVariant, RepoId } from '../models/hub-files'
+import { installFolderName, ModelVariant, RepoId, Revision } from '../models/hub-files'
 import { userModelsDir } from '../models/model-registry'
 import { formatBytes, formatDuration } from '../models/progress-meter'
 import { defaultUserDataDir } from '../services/user-data'
@@ -72,6 +72,10 @@ export async function runModelGet(argv: string[], out: NodeJS.WriteStream = proc
   const repo = RepoId.safeParse(positionals[0])
   if (!repo.success) {
     err.write(`model:get: "${positionals[0]}" is not a repository id: ${repo.error.issues[0]?.message}.\n`)
+    return 2
+  }
+  if (values.revision !== undefined && !Revision.safeParse(values.revision).success) {
+    err.write(`model:get: --revision "${values.revision}" is not a branch, tag or commit id.\n`)
     return 2
   }
   const variant = ModelVariant.safeParse(values.variant)

@@ -238,6 +238,26 @@ export class FixtureHub {
   }
 }
 
+/**
+ * A model directory's files in the Hub's ONNX export layout: its contract graph as
+ * onnx/model_int8.onnx, tokenizer and manifest at the top. Extra graphs (manifest "graphs")
+ * are left out and dropped from the manifest: an export repository has only the one graph.
+ */
+export function onnxExportLayout(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>()
+  files.set('onnx/model_int8.onnx', readFileSync(join(dir, 'model.onnx')))
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name)
+    if (name.endsWith('.onnx') || !statSync(full).isFile()) continue
+    if (name === 'manifest.json') {
+      const manifest = JSON.parse(readFileSync(full, 'utf8')) as Record<string, unknown>
+      delete manifest.graphs
+      files.set(name, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`))
+    } else files.set(name, readFileSync(full))
+  }
+  return files
+}
+
 /** A git LFS pointer of `bytes` (what git stores in place of the content; its version line shortened). */
 function pointerOf(bytes: Buffer): string {
   return `version git-lfs/spec/v1\noid sha256:${bytesChecksum(bytes, 'sha256')}\nsize ${bytes.length}\n`

@@ -15,16 +15,11 @@ import { DEFAULT_SAMPLING } from '../contract'
 import { fillModelOf, runFill } from '../engine/fill'
 import { loadModelDir } from '../engine/model-dir'
 import { resolveAppRoot, resolveTestModel } from '../engine/model-paths'
-import { FixtureHub } from './fixture-hub'
+import { FixtureHub, onnxExportLayout } from './fixture-hub'
 import { downloadModel, DownloadError, ModelSource, SOURCE_FILE, stagingDirOf, type DownloadProgress } from './hub-download'
 
 const modelDir = resolveTestModel()
 const REPO = 'fixture/infill-default-onnx'
-
-/** The default model's files in the Optimum layout: onnx/model_int8.onnx and onnx/model.onnx beside tokenizer.json. */
-function optimumLayout(): Record<string, string> {
-  return { 'model.onnx': 'onnx/model_int8.onnx' }
-}
 
 /** A local port nothing listens on (a server is opened on it, then closed). */
 async function closedPort(): Promise<number> {
@@ -52,7 +47,7 @@ describe.skipIf(!modelDir)('downloadModel against the fixture hub', () => {
   let modelBytes: number
 
   beforeAll(async () => {
-    hub.addRepoFromDir(REPO, modelDir!, optimumLayout())
+    hub.addRepo(REPO, onnxExportLayout(modelDir!))
     modelBytes = statSync(join(modelDir!, 'model.onnx')).size
     hubUrl = await hub.start()
   })

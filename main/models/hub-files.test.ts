@@ -38,6 +38,12 @@ describe('planFiles', () => {
     expect(planFiles([lfs('model.onnx', 9), small('tokenizer.json'), small('manifest.json')], 'fp32', 'o/n').map((f) => f.repoPath)).toEqual(['model.onnx', 'tokenizer.json', 'manifest.json'])
   })
 
+  it('brings the extra graphs of the Infill layout (manifest "graphs") with model.onnx, not with a variant graph', () => {
+    const infill = [lfs('model.onnx', 9), lfs('model.positions.onnx', 3), lfs('model.span.onnx', 3), lfs('model_int8.onnx', 4), small('tokenizer.json'), small('manifest.json')]
+    expect(planFiles(infill, 'fp32', 'o/n').map((f) => f.localPath)).toEqual(['model.onnx', 'model.positions.onnx', 'model.span.onnx', 'tokenizer.json', 'manifest.json'])
+    expect(planFiles(infill, 'int8', 'o/n').map((f) => f.localPath)).toEqual(['model.onnx', 'tokenizer.json', 'manifest.json'])
+  })
+
   it('brings an external-data file under its own name beside the graph', () => {
     const plan = planFiles([...OPTIMUM, lfs('onnx/model.onnx_data', 1_500_000_000)], 'fp32', 'o/n')
     expect(plan.slice(0, 2).map((f) => [f.repoPath, f.localPath])).toEqual([

@@ -63,6 +63,13 @@ export function planFiles(listing: readonly RepoFile[], variant: ModelVariant, r
     const data = byPath.get(graphPath + suffix)
     if (data) planned.push({ repoPath: data.path, localPath: basename(data.path), size: sizeOf(data), optional: false })
   }
+  // The Infill layout: extra graphs beside model.onnx (manifest.json's "graphs", e.g.
+  // model.positions.onnx) belong to that graph, so they come with it under their own names.
+  if (graphPath === 'model.onnx') {
+    const variantGraphs = new Set(Object.values(GRAPH_CANDIDATES).flat())
+    for (const f of listing)
+      if (!f.path.includes('/') && f.path.endsWith('.onnx') && !variantGraphs.has(f.path)) planned.push({ repoPath: f.path, localPath: f.path, size: sizeOf(f), optional: true })
+  }
   for (const name of REQUIRED) {
     const file = byPath.get(name)
     if (!file) throw new RepoLayoutError(`${repoId} has no ${name} at its top level; Infill needs the tokenizer the model was trained with.`)
@@ -105,3 +112,10 @@ export const RepoId = z
     message: 'a repository id is owner/name, for example answerdotai/ModernBERT-base (letters, digits, ".", "_", "-")',
   })
   .refine((s) => !s.includes('..'), { message: 'a repository id may not contain ".."' })
+
+/** A branch, tag or commit name: what git allows in practice, never "..". */
+export const Revision = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/, { message: 'a revision is a branch, tag or commit id (letters, digits, ".", "_", "-", "/")' })
+  .refine((s) => !s.includes('..'), { message: 'a revision may not contain ".."' })

@@ -114,6 +114,9 @@ describe.skipIf(!modelDir)('ModelManager and the model CLIs', () => {
     expect(done.message).toMatch(/^Installed in /)
     expect(events[0].phase).toBe('planning')
     expect(events.some((e) => e.phase === 'downloading' && e.bytesTotal > 0)).toBe(true)
+    expect(() => manager.startDownload({ repoId: REPO, variant: 'fp32' })).toThrow(/is already installed in .*fixture--infill-default-fp32\. Use it from the installed list/)
+    expect(() => manager.startDownload({ repoId: REPO, variant: 'int8', revision: '../../etc' })).toThrow(/is not a revision/)
+    expect(() => manager.startDownload({ repoId: 'nope', variant: 'int8' })).toThrow(/"nope" is not a repository id/)
     const listed = (await manager.list()).find((m) => m.origin === 'downloaded')!
     expect(listed).toMatchObject({ dir: done.dir, name: 'infill-default-mdlm (fp32)', problem: null })
     expect(listed.source?.repoId).toBe(REPO)

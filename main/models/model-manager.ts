@@ -5,6 +5,7 @@
  * engine only as `loadModel` / `activeDir`, and knows nothing of Electron or the renderer.
  */
 import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { InstalledModelEntry, ModelInfo, ModelsOverview } from '../contract'
@@ -12,7 +13,7 @@ import { defaultModelDir } from '../engine/model-paths'
 import { CURATED_MODELS } from './curated'
 import type { StatFs } from './disk-space'
 import { downloadModel, DownloadError, planDownload, type DownloadPlan, type DownloadProgress } from './hub-download'
-import { installFolderName, RepoId, type ModelVariant } from './hub-files'
+import { installFolderName, RepoId, Revision, type ModelVariant } from './hub-files'
 import { describeModelDir, modelFoldersIn, type InstalledModel } from './installed-models'
 import { readRegistry, registryPath, userModelsDir, writeRegistry } from './model-registry'
 
@@ -178,6 +179,12 @@ export class ModelManager {
     const parsed = RepoId.safeParse(request.repoId)
     if (!parsed.success) throw new Error(`"${request.repoId}" is not a repository id: ${parsed.error.issues[0]?.message}`)
     const repoId = parsed.data
+    if (request.revision !== undefined) {
+      const rev = Revision.safeParse(request.revision)
+      if (!rev.success) throw new Error(`"${request.revision}" is not a revision: ${rev.error.issues[0]?.message}`)
+    }
+    const dest = join(this.modelsDir, installFolderName(repoId, request.variant))
+    if (existsSync(dest)) throw new Error(`${repoId} (${request.variant}) is already installed in ${dest}. Use it from the installed list.`)
     for (const { job } of this.jobs.values())
       if (job.repoId === repoId && job.variant === request.variant && !['done', 'failed', 'cancelled'].includes(job.phase))
         throw new Error(`${repoId} (${request.variant}) is already downloading.`)
@@ -199,7 +206,6 @@ export class ModelManager {
       dir: null,
     }
     this.jobs.set(jobId, { job, controller })
-    const dest = join(this.modelsDir, installFolderName(repoId, request.variant))
     let lastReport = 0
     const report = (force: boolean) => {
       const now = Date.now()
