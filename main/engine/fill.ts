@@ -43,7 +43,8 @@ export function fillModelOf(model: LoadedModel): FillModel {
     shiftedLogits: model.manifest.shiftedLogits,
     vocab: model.info.vocabSize,
     banned: model.banned,
-    denoise: (ids, batch, length) => model.denoiser.run(ids, batch, length),
+    // logits are read at masked slots only: the denoiser may compute just those (issue 17)
+    denoise: (ids, batch, length) => model.denoiser.runMasked(ids, batch, length),
   }
 }
 

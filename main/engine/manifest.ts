@@ -10,6 +10,21 @@ const TokenId = z.number().int().min(0)
 /** Longest window the engine accepts from a manifest (ModernBERT's 8,192 fits; 100,000 is a typo or a lie). */
 export const MAX_WINDOW = 32_768
 
+/** A graph file beside model.onnx: a bare file name ending in .onnx. */
+const GraphFile = z.string().regex(/^[\w.-]+\.onnx$/, 'must be a file name in the model directory ending in .onnx').refine((f) => f !== 'model.onnx', 'model.onnx is the contract graph; name the extra graph another file')
+
+/**
+ * Extra graphs a model directory has beside the contract graph model.onnx (issue 17); the
+ * engine uses them when present and checks each against model.onnx at load:
+ * - positions: input_ids [batch, length] + positions [batch, k] -> logits [batch, k, vocab];
+ * - context: input_ids -> keys, values [layers, batch, heads, length, headDim];
+ * - span: slot_ids [batch, k] + positions [batch, k] + keys + values -> logits [batch, k, vocab].
+ */
+export const ModelGraphs = z
+  .strictObject({ positions: GraphFile.optional(), context: GraphFile.optional(), span: GraphFile.optional() })
+  .refine((g) => !g.context === !g.span, 'context and span come as a pair (the span graph reads what the context graph returns)')
+export type ModelGraphs = z.infer<typeof ModelGraphs>
+
 /** manifest.json of a model directory. Extra keys are kept (eval figures, training notes...). */
 export const ModelManifest = z.looseObject({
   name: z.string().min(1),
@@ -26,6 +41,8 @@ export const ModelManifest = z.looseObject({
   }),
   /** Dream-style models predict position i at output i-1. */
   shiftedLogits: z.boolean().default(false),
+  /** Extra graphs beside model.onnx (see ModelGraphs); absent: the plain contract only. */
+  graphs: ModelGraphs.optional(),
   license: z.string().optional(),
   eval: z.record(z.string(), z.unknown()).optional(),
 }).superRefine((m, ctx) => {

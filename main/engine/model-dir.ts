@@ -12,7 +12,7 @@ import * as ort from 'onnxruntime-node'
 import type { ModelInfo } from '../contract'
 import { ModelDirError } from './errors'
 import { deriveManifest, ModelManifest, OptimumConfig } from './manifest'
-import { OnnxDenoiser, OPTIONAL_INPUTS } from './onnx-denoiser'
+import { OnnxDenoiser, OPTIONAL_INPUTS, type DenoiserGraphs } from './onnx-denoiser'
 import { createSessionWithFallback, listedBackends, preferredProviders, type CreateSession } from './providers'
 import { TokenizerCodec } from './text-codec'
 
@@ -118,11 +118,14 @@ export async function loadModelDir(dirPath: string, options: LoadOptions = {}): 
     )
   }
   const { session } = choice
+  let graphs: DenoiserGraphs = {}
+  const releaseGraphs = () => Promise.all(Object.values(graphs).map((g) => g.release().catch(() => {})))
   try {
     checkGraph(session, modelPath)
     const vocab = await probeVocab(session, manifest, codec, modelPath, manifestPath, tokenizerPath)
     const window = windowLength(manifest.maxLength, choice.provider, process.env)
     await probeWindow(session, manifest, window, codec, modelPath, manifestPath)
+    graphs = await openGraphs(dir, manifest, session, choice.provider, vocab, manifestPath, options.createSession)
     const info: ModelInfo = {
       name: manifest.name,
       family: manifest.family,
@@ -137,11 +140,15 @@ export async function loadModelDir(dirPath: string, options: LoadOptions = {}): 
       info,
       manifest,
       codec,
-      denoiser: new OnnxDenoiser(session, vocab),
+      denoiser: new OnnxDenoiser(session, vocab, { graphs, maskId: manifest.tokens.mask, shiftedLogits: manifest.shiftedLogits, mode: denoiseModeFromEnv(process.env) }),
       banned: bannedIds(manifest, codec, vocab),
-      dispose: () => session.release(),
+      dispose: async () => {
+        await releaseGraphs()
+        await session.release()
+      },
     }
   } catch (e) {
+    await releaseGraphs()
     await session.release().catch(() => {})
     throw e
   }
@@ -309,4 +316,89 @@ export function bannedIds(manifest: ModelManifest, codec: TokenizerCodec, vocab:
   // marked special in tokenizer.json but are never text.
   for (let id = 0; id < Math.min(codec.vocabSize, vocab); id++) if (RESERVED_TOKEN.test(codec.tokenizer.id_to_token(id) ?? '')) banned[id] = 1
   return banned
+}
+
+/** INFILL_DENOISER=full|positions|cached forces a denoise mode (the bench and comparisons); unset: the best the model has. */
+export function denoiseModeFromEnv(env: NodeJS.ProcessEnv): 'full' | 'positions' | 'cached' | undefined {
+  const v = env.INFILL_DENOISER?.trim()
+  return v === 'full' || v === 'positions' || v === 'cached' ? v : undefined
+}
+
+/** Largest difference allowed between an extra graph's logits and model.onnx's at the same positions. */
+const GRAPH_TOLERANCE = 1e-3
+
+/**
+ * Opens the manifest's extra graphs (issue 17) on the contract graph's provider and checks
+ * each against model.onnx on one probe input: the same logits at the probed positions. A
+ * graph that is missing, fails, or disagrees (a model.onnx replaced without re-exporting its
+ * graphs: they read their weights from model.onnx by byte offset) is a ModelDirError.
+ */
+async function openGraphs(
+  dir: string,
+  manifest: ModelManifest,
+  full: ort.InferenceSession,
+  provider: string,
+  vocab: number,
+  manifestPath: string,
+  createSession?: CreateSession,
+): Promise<DenoiserGraphs> {
+  const files = manifest.graphs
+  if (!files || manifest.shiftedLogits) return {}
+  const fix = `Re-export the graphs from model.onnx (python3 models/train/graphs.py ${dir}) or remove "graphs" from manifest.json`
+  const graphs: DenoiserGraphs = {}
+  try {
+    for (const name of ['positions', 'context', 'span'] as const) {
+      const file = files[name]
+      if (!file) continue
+      const path = join(dir, file)
+      if (!(await isFile(path))) throw new ModelDirError(path, `is missing (manifest.json lists it as the ${name} graph)`, fix)
+      try {
+        graphs[name] = (await createSessionWithFallback(path, [provider], createSession)).session
+      } catch (e) {
+        throw new ModelDirError(path, `cannot be loaded by ONNX Runtime (${(e as Error).message.split('\n')[0]})`, fix)
+      }
+    }
+    // probe: some ordinary ids with masks in the middle, 2 rows
+    const T = 12
+    const mask = BigInt(manifest.tokens.mask)
+    const ids = BigInt64Array.from({ length: 2 * T }, (_, i) => BigInt(5 + ((i * 7919) % Math.max(1, Math.min(vocab, 4096) - 5))))
+    const P = [4, 5, 6, 7, 3, 5, 8, 9]
+    P.forEach((p, i) => (ids[Math.floor(i / 4) * T + p] = mask))
+    const positions = BigInt64Array.from(P.map(BigInt))
+    const expected = (await full.run({ input_ids: new ort.Tensor('int64', ids, [2, T]) })).logits.data as Float32Array
+    const compare = (got: ort.Tensor | undefined, file: string) => {
+      const data = got?.data as Float32Array | undefined
+      if (!got || got.type !== 'float32' || got.dims.join() !== [2, 4, vocab].join() || !data)
+        throw new ModelDirError(join(dir, file), `returns logits of shape [${got?.dims.join(', ')}] for 2 rows of 4 positions`, fix)
+      let worst = 0
+      for (let r = 0; r < 8; r++)
+        for (let v = 0; v < vocab; v++) {
+          const e = expected[(Math.floor(r / 4) * T + P[r]) * vocab + v]
+          const d = Math.abs(data[r * vocab + v] - e) / Math.max(1, Math.abs(e))
+          if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d
+        }
+      if (worst > GRAPH_TOLERANCE)
+        throw new ModelDirError(join(dir, file), `gives other logits than model.onnx at the same positions (difference ${worst.toExponential(2)}); model.onnx was probably replaced after the graph was exported`, fix)
+    }
+    const run = async (file: string, g: ort.InferenceSession, feeds: Record<string, ort.Tensor>) => {
+      try {
+        return await g.run(feeds)
+      } catch (e) {
+        throw new ModelDirError(join(dir, file), `fails on a probe input (${(e as Error).message.split('\n')[0].slice(0, 300)})`, fix)
+      }
+    }
+    if (graphs.positions)
+      compare((await run(files.positions!, graphs.positions, { input_ids: new ort.Tensor('int64', ids, [2, T]), positions: new ort.Tensor('int64', positions, [2, 4]) })).logits, files.positions!)
+    if (graphs.context && graphs.span) {
+      const kv = await run(files.context!, graphs.context, { input_ids: new ort.Tensor('int64', ids, [2, T]) })
+      const slotIds = BigInt64Array.from(P.map((p, i) => ids[Math.floor(i / 4) * T + p]))
+      const out = await run(files.span!, graphs.span, { slot_ids: new ort.Tensor('int64', slotIds, [2, 4]), positions: new ort.Tensor('int64', positions, [2, 4]), keys: kv.keys, values: kv.values })
+      compare(out.logits, files.span!)
+    }
+    return graphs
+  } catch (e) {
+    await Promise.all(Object.values(graphs).map((g) => g.release().catch(() => {})))
+    if (e instanceof ModelDirError) throw e
+    throw new ModelDirError(manifestPath, `lists graphs the engine cannot check (${(e as Error).message.split('\n')[0]})`, fix)
+  }
 }

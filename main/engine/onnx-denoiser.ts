@@ -8,6 +8,67 @@
  */
 import * as ort from 'onnxruntime-node'
 
+/**
+ * How `runMasked` computes the logits it must return:
+ * - 'full': the contract graph over the whole window (every position, every logit);
+ * - 'positions': model.positions.onnx, logits at the masked positions only (exact);
+ * - 'cached': DualCache (Fast-dLLM): model.context.onnx builds every layer's keys and values
+ *   once, then model.span.onnx runs the span's slots only against them; the cache is rebuilt
+ *   when `refreshEvery` slots were revealed since it was built, or when anything outside
+ *   the slots changed (a new window, a candidate leaving the batch). Approximate between
+ *   rebuilds: the context's deeper keys and values do not see the latest reveals.
+ */
+export type DenoiseMode = 'full' | 'positions' | 'cached'
+
+/** Extra graphs of a model directory (manifest `graphs`), opened beside the contract graph. */
+export interface DenoiserGraphs {
+  positions?: ort.InferenceSession
+  context?: ort.InferenceSession
+  span?: ort.InferenceSession
+}
+
+export interface DenoiserOptions {
+  graphs?: DenoiserGraphs
+  /** The mask id: `runMasked` computes logits where the ids hold it. */
+  maskId?: number
+  /** Dream-style shifted logits: the extra graphs are not used (the plain contract is). */
+  shiftedLogits?: boolean
+  /** Mode of runMasked (default: 'positions' when the graph exists, else 'full'; 'cached' is approximate, see DenoiseMode). */
+  mode?: DenoiseMode
+  /** 'cached': rebuild the cache after this many reveals (default DEFAULT_REFRESH_EVERY). */
+  refreshEvery?: number
+}
+
+/** Reveals after which the DualCache is rebuilt by default (one block of the app's default settings). */
+export const DEFAULT_REFRESH_EVERY = 4
+
+/** What the denoiser computed so far (the bench reads it). */
+export interface DenoiserStats {
+  /** Passes over the whole window (contract graph, positions graph, cache builds). */
+  windowPasses: number
+  /** Span-only passes (cached mode). */
+  spanPasses: number
+  /** Positions whose hidden states were computed, summed over passes and rows. */
+  positionsComputed: number
+  /** Positions whose logits (the vocab-wide output projection) were computed. */
+  logitsComputed: number
+}
+
+interface Cache {
+  batch: number
+  length: number
+  /** The ids the cache was built from. */
+  ids: BigInt64Array
+  /** Slot positions per row, [batch, k] (rows padded by repeating a position). */
+  positions: BigInt64Array
+  k: number
+  /** 1 at (row, position) that is a slot of the cache. */
+  isSlot: Uint8Array
+  revealedAtBuild: number
+  keys: ort.Tensor
+  values: ort.Tensor
+}
+
 /** Graph inputs the contract allows besides input_ids. */
 export const OPTIONAL_INPUTS = ['attention_mask', 'token_type_ids'] as const
 
@@ -18,11 +79,113 @@ export class OnnxDenoiser {
   private extrasKey = ''
   private logitsTensor: ort.Tensor | null = null
   private logitsKey = ''
+  private sparse: Float32Array | null = null
+  private sparseKey = ''
+  private cache: Cache | null = null
+  readonly graphs: DenoiserGraphs
+  readonly stats: DenoiserStats = { windowPasses: 0, spanPasses: 0, positionsComputed: 0, logitsComputed: 0 }
+  /** Mode of runMasked; the bench switches it to compare. */
+  mode: DenoiseMode
+  refreshEvery: number
 
   constructor(
     readonly session: ort.InferenceSession,
     readonly vocab: number,
-  ) {}
+    private readonly options: DenoiserOptions = {},
+  ) {
+    this.graphs = options.shiftedLogits || options.maskId === undefined ? {} : (options.graphs ?? {})
+    this.mode = options.mode ?? (this.graphs.positions ? 'positions' : 'full')
+    this.refreshEvery = options.refreshEvery ?? DEFAULT_REFRESH_EVERY
+  }
+
+  /** Modes this model supports, plain first. */
+  modes(): DenoiseMode[] {
+    const out: DenoiseMode[] = ['full']
+    if (this.graphs.positions) out.push('positions')
+    if (this.graphs.context && this.graphs.span) out.push('cached')
+    return out
+  }
+
+  /** Drops the cached keys and values (the next cached call rebuilds them). */
+  resetCache(): void {
+    this.cache = null
+  }
+
+  /**
+   * Logits [batch, length, vocab] of which only the rows at masked positions (ids equal to
+   * the mask id) are meant to be read; the others hold whatever an earlier call left there.
+   * The reverse process reads nothing else. With `mode` 'full' (or a foreign graph) this is
+   * `run`.
+   */
+  async runMasked(ids: BigInt64Array, batch: number, length: number): Promise<Float32Array> {
+    const mode = this.modes().includes(this.mode) ? this.mode : 'full'
+    if (mode === 'full') return this.run(ids, batch, length)
+    if (ids.length !== batch * length) throw new Error(`ids hold ${ids.length} values, expected ${batch}×${length}`)
+    const out = this.sparseBuffer(batch, length)
+    if (mode === 'positions') {
+      const { positions, k } = maskedPositions(ids, batch, length, BigInt(this.options.maskId!))
+      if (k === 0) return out
+      const res = await this.graphs.positions!.run({
+        input_ids: new ort.Tensor('int64', ids, [batch, length]),
+        positions: new ort.Tensor('int64', positions, [batch, k]),
+      })
+      this.stats.windowPasses++
+      this.stats.positionsComputed += batch * length
+      this.stats.logitsComputed += batch * k
+      scatterRows(res.logits, positions, batch, k, length, this.vocab, out)
+      return out
+    }
+    const cache = await this.validCache(ids, batch, length)
+    if (cache.k === 0) return out
+    const slotIds = new BigInt64Array(batch * cache.k)
+    for (let b = 0; b < batch; b++)
+      for (let j = 0; j < cache.k; j++) slotIds[b * cache.k + j] = ids[b * length + Number(cache.positions[b * cache.k + j])]
+    const res = await this.graphs.span!.run({
+      slot_ids: new ort.Tensor('int64', slotIds, [batch, cache.k]),
+      positions: new ort.Tensor('int64', cache.positions, [batch, cache.k]),
+      keys: cache.keys,
+      values: cache.values,
+    })
+    this.stats.spanPasses++
+    this.stats.positionsComputed += batch * cache.k
+    this.stats.logitsComputed += batch * cache.k
+    scatterRows(res.logits, cache.positions, batch, cache.k, length, this.vocab, out)
+    return out
+  }
+
+  /** The cache for these ids: the current one when nothing but its slots changed and fewer than refreshEvery were revealed, else a new one. */
+  private async validCache(ids: BigInt64Array, batch: number, length: number): Promise<Cache> {
+    const mask = BigInt(this.options.maskId!)
+    const c = this.cache
+    if (c && c.batch === batch && c.length === length) {
+      let ok = true
+      let revealed = 0
+      for (let i = 0; i < ids.length && ok; i++) {
+        if (c.isSlot[i]) {
+          if (ids[i] !== mask) revealed++
+        } else if (ids[i] !== c.ids[i]) ok = false
+      }
+      if (ok && revealed - c.revealedAtBuild < Math.max(1, this.refreshEvery)) return c
+    }
+    const { positions, k } = maskedPositions(ids, batch, length, mask)
+    const kv = await this.graphs.context!.run({ input_ids: new ort.Tensor('int64', ids, [batch, length]) })
+    this.stats.windowPasses++
+    this.stats.positionsComputed += batch * length
+    const isSlot = new Uint8Array(batch * length)
+    for (let b = 0; b < batch; b++) for (let j = 0; j < k; j++) isSlot[b * length + Number(positions[b * k + j])] = 1
+    this.cache = { batch, length, ids: ids.slice(), positions, k, isSlot, revealedAtBuild: 0, keys: kv.keys, values: kv.values }
+    return this.cache
+  }
+
+  /** One zero-initialised buffer per shape for runMasked: only the rows written are ever touched (and paged in). */
+  private sparseBuffer(batch: number, length: number): Float32Array {
+    const key = `${batch}x${length}`
+    if (key !== this.sparseKey || !this.sparse) {
+      this.sparse = new Float32Array(batch * length * this.vocab)
+      this.sparseKey = key
+    }
+    return this.sparse
+  }
 
   /** Logits [batch, length, vocab] for `ids` (row-major, batch × length). */
   async run(ids: BigInt64Array, batch: number, length: number): Promise<Float32Array> {
@@ -65,4 +228,35 @@ export class OnnxDenoiser {
     }
     return this.extras
   }
+}
+
+/** Masked positions of each row as [batch, k] (k the most any row has; shorter rows repeat their last position, or 0). */
+export function maskedPositions(ids: BigInt64Array, batch: number, length: number, mask: bigint): { positions: BigInt64Array; k: number } {
+  const rows: number[][] = []
+  for (let b = 0; b < batch; b++) {
+    const row: number[] = []
+    for (let p = 0; p < length; p++) if (ids[b * length + p] === mask) row.push(p)
+    rows.push(row)
+  }
+  const k = Math.max(0, ...rows.map((r) => r.length))
+  const positions = new BigInt64Array(batch * k)
+  rows.forEach((row, b) => {
+    for (let j = 0; j < k; j++) positions[b * k + j] = BigInt(row[Math.min(j, row.length - 1)] ?? 0)
+  })
+  return { positions, k }
+}
+
+/** Copies logits [batch, k, vocab] into rows (b, positions[b, j]) of out [batch, length, vocab]. */
+function scatterRows(logits: ort.Tensor | undefined, positions: BigInt64Array, batch: number, k: number, length: number, vocab: number, out: Float32Array): void {
+  if (!logits || logits.type !== 'float32') throw new Error('the graph returned no float32 "logits" output')
+  const dims = logits.dims
+  if (dims.length !== 3 || dims[0] !== batch || dims[1] !== k || dims[2] !== vocab)
+    throw new Error(`the graph returned logits of shape [${dims.join(', ')}], expected [${batch}, ${k}, ${vocab}]`)
+  const data = logits.data as Float32Array
+  for (let b = 0; b < batch; b++)
+    for (let j = 0; j < k; j++) {
+      const src = (b * k + j) * vocab
+      out.set(data.subarray(src, src + vocab), (b * length + Number(positions[b * k + j])) * vocab)
+    }
+  logits.dispose?.()
 }
