@@ -10,8 +10,12 @@ export const TUNE_APT_PACKAGES = ['python3-torch', 'python3-sentencepiece', 'pyt
 /** The command that installs them. */
 export const TUNE_INSTALL_COMMAND = `sudo apt-get install -y --no-install-recommends ${TUNE_APT_PACKAGES.join(' ')}`
 
-/** Pythons tried in order: $INFILL_PYTHON, /usr/bin/python3, python3 on the PATH. */
+/**
+ * Pythons tried in order: $INFILL_PYTHON, /usr/bin/python3, python3 on the PATH.
+ * INFILL_PYTHON=none tries none (the app then shows the command and what to install).
+ */
 export function pythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.INFILL_PYTHON === 'none') return []
   return [env.INFILL_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p)
 }
 

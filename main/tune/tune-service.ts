@@ -26,7 +26,7 @@ export interface TuneServiceOptions {
   onState: (state: TuneState) => void
   /** The Python to use; default: the first with torch ($INFILL_PYTHON, /usr/bin/python3, python3). */
   findPython?: () => Promise<string | null>
-  /** Extra tune.py arguments (tests: a tiny run). */
+  /** Extra tune.py arguments (tests: a tiny run); default: $INFILL_TUNE_ARGS split on spaces. */
   extraArgs?: string[]
   /** Date for folder names (tests). */
   now?: () => Date
@@ -123,7 +123,7 @@ export class TuneService {
       this.set({ phase: 'failed', message: (e as Error).message })
       throw e
     }
-    const args = [tuneScript(this.o.appRoot), '--prefs', prefsPath, '--from', base, '--out', outDir, '--method', method, '--encoded', prepared.encodedPath, '--json-progress', ...(this.o.extraArgs ?? [])]
+    const args = [tuneScript(this.o.appRoot), '--prefs', prefsPath, '--from', base, '--out', outDir, '--method', method, '--encoded', prepared.encodedPath, '--json-progress', ...(this.o.extraArgs ?? (process.env.INFILL_TUNE_ARGS ?? '').split(/\s+/).filter(Boolean))]
     const child = spawn(this.python, args, { cwd: this.o.appRoot, env: { ...process.env, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '2' }, stdio: ['ignore', 'pipe', 'pipe'] })
     this.child = child
     this.cancelled = false

@@ -88,7 +88,7 @@ export function TunePanel({ api }: { api: InfillApi }) {
           )}
         </div>
       )}
-      {error && (
+      {error && error !== state?.message && (
         <p className="error-text small" role="alert" data-testid="tune-error">
           {error}
         </p>

@@ -1,0 +1,88 @@
+/**
+ * "Tune on my decisions" in the preference panel. With the training tools here: a real
+ * (tiny: INFILL_TUNE_ARGS) tune of the default model on a log of decisions, its progress,
+ * its figures, and the tuned model listed under Models. Without them (INFILL_PYTHON=none):
+ * the exact command and what to install. Screenshots: e2e/artifacts/tune-*.png.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { resolveTestModel } from '../main/engine/model-paths'
+import { preferenceDbPath } from '../main/services/user-data'
+import { PreferenceStore } from '../main/store/preference-store'
+import { sampleDecision } from '../main/store/test-fixtures/decisions'
+import { findTrainingPython } from '../main/tune/python-tools'
+import { expect, openAppWithEngine, screenshotPath, startHost, test } from './fixtures'
+
+const modelDir = resolveTestModel()
+test.skip(!modelDir, 'no test model (models/default)')
+
+/** A user-data folder whose preference log already holds `n` decisions. */
+function userDataWithDecisions(n: number): string {
+  const userData = join(mkdtempSync(join(tmpdir(), 'infill-e2e-tune-')), 'user-data')
+  mkdirSync(userData, { recursive: true })
+  const store = PreferenceStore.open(preferenceDbPath(userData))
+  const spans = [
+    ['The lighthouse keeper ', 'lit the lamp', ' every night.'],
+    ['She walked ', 'down to the harbour', ' and waited for the boats.'],
+    ['In the morning ', 'the village woke', ' to the sound of bells.'],
+  ]
+  for (let i = 0; i < n; i++) {
+    const [prefix, original, suffix] = spans[i % spans.length]
+    store.log(sampleDecision({ requestId: `r${i}`, prefix, suffix, spanOriginal: original, candidates: ['a long and wordy fill of the span', 'it', 'the one'], chosenIndex: 1, finalText: 'it' }))
+  }
+  store.close()
+  return userData
+}
+
+test('tune on my decisions: progress, figures, and the tuned model under Models', async ({ page }) => {
+  test.skip(findTrainingPython() === null, 'no Python with torch here (the other test covers the shown command)')
+  test.setTimeout(600_000)
+  process.env.INFILL_TUNE_ARGS = '--epochs 1 --samples 2 --guard-windows 8 --heldout-share 0.34'
+  const host = await startHost({ userData: userDataWithDecisions(9) })
+  delete process.env.INFILL_TUNE_ARGS
+  try {
+    await openAppWithEngine(page, host)
+    await page.getByTestId('btn-preferences').click()
+    const tune = page.getByTestId('tune-panel')
+    await expect(tune.getByTestId('tune-start')).toBeVisible({ timeout: 120_000 })
+    await tune.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: screenshotPath('tune-ready') })
+
+    await tune.getByTestId('tune-start').click()
+    await expect(tune.getByTestId('tune-cancel')).toBeVisible()
+    await expect(tune.getByTestId('tune-progress')).toHaveAttribute('data-phase', /exporting|reference|tuning|writing/)
+    await page.screenshot({ path: screenshotPath('tune-running') })
+    await expect(tune.getByTestId('tune-progress')).toHaveAttribute('data-phase', /done|failed|cancelled/, { timeout: 540_000 })
+    await expect(tune.getByTestId('tune-message')).toContainText('Tuned model written to')
+    await expect(tune.getByTestId('tune-progress')).toHaveAttribute('data-phase', 'done')
+    await expect(tune.getByTestId('tune-figures')).toContainText('Held-out pairs')
+    await page.screenshot({ path: screenshotPath('tune-done') })
+
+    await page.getByTestId('btn-models').click()
+    const rows = page.getByTestId('models-panel').getByTestId('models-installed').getByTestId('model-row')
+    await expect(rows.filter({ hasText: 'infill-default-mdlm-tuned' })).toHaveCount(1)
+    await page.screenshot({ path: screenshotPath('tune-in-models') })
+  } finally {
+    await host.stop()
+  }
+})
+
+test('without the training tools the panel shows the exact command and what to install', async ({ page }) => {
+  process.env.INFILL_PYTHON = 'none'
+  const host = await startHost({ userData: userDataWithDecisions(3) })
+  delete process.env.INFILL_PYTHON
+  try {
+    await openAppWithEngine(page, host)
+    await page.getByTestId('btn-preferences').click()
+    const tune = page.getByTestId('tune-panel')
+    await expect(tune.getByTestId('tune-unavailable')).toBeVisible({ timeout: 60_000 })
+    await expect(tune.getByTestId('tune-install')).toContainText('apt-get install -y --no-install-recommends python3-torch python3-sentencepiece python3-numpy')
+    await expect(tune.getByTestId('tune-command')).toContainText('npm run model:tune -- --prefs decisions.jsonl --from ')
+    await expect(tune.getByTestId('tune-start')).toHaveCount(0)
+    await tune.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: screenshotPath('tune-command') })
+  } finally {
+    await host.stop()
+  }
+})
