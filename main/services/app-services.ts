@@ -74,7 +74,7 @@ function openPreferences(path: string): PreferenceGateway {
     const fail = (): never => {
       throw new Error(message)
     }
-    return { log: fail, list: fail, pairs: fail, stats: fail, setEnabled: fail, clear: fail, export: fail, close: () => undefined }
+    return { log: fail, list: fail, pairs: fail, stats: fail, setEnabled: fail, clear: fail, retract: fail, delete: fail, export: fail, close: () => undefined }
   }
 }
 
