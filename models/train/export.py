@@ -1,5 +1,6 @@
 """Export stage: write a model directory per the model contract (model.onnx, tokenizer.json,
-tokenizer_config.json, manifest.json) and reference logits for verify-onnx.mjs."""
+tokenizer_config.json, manifest.json), the extra graphs beside it (graphs.py: positions and
+the DualCache pair, listed in the manifest's `graphs`), and reference logits for verify-onnx.mjs."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ import os
 
 import torch
 
+import graphs
 from model import Denoiser
 from tokenizer import EOS_ID, MASK_ID, PAD_ID, UNK_ID
 
@@ -35,9 +37,11 @@ def write_reference(model: Denoiser, work_dir: str, seed: int = 7) -> str:
         logits = model(ids).float().numpy()
     ref = os.path.join(work_dir, "onnx_reference.json")
     logits.astype("<f4").tofile(os.path.join(work_dir, "onnx_reference_logits.f32"))
+    # positions the extra graphs are checked at: the masked run, a pad, the first and last
+    positions = [[0, 5, 6, 7, 8, 9, 10, 11, 20, 36]] * 2
     with open(ref, "w") as f:
         json.dump({"input_ids": ids.tolist(), "shape": list(logits.shape),
-                   "logits_file": "onnx_reference_logits.f32"}, f)
+                   "logits_file": "onnx_reference_logits.f32", "positions": positions}, f)
     return ref
 
 
@@ -65,6 +69,7 @@ def manifest(cfg, *, name: str, description: str, training: dict, evaluation: di
 def write_model_dir(model: Denoiser, tok_dir: str, out_dir: str, manifest_obj: dict) -> None:
     os.makedirs(out_dir, exist_ok=True)
     export_onnx(model, os.path.join(out_dir, "model.onnx"))
+    manifest_obj = {**manifest_obj, "graphs": graphs.export_graphs(model, out_dir)}
     for fn in ("tokenizer.json", "tokenizer_config.json"):
         with open(os.path.join(tok_dir, fn), "rb") as src, open(os.path.join(out_dir, fn), "wb") as dst:
             dst.write(src.read())

@@ -94,6 +94,9 @@ def args_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights-out", metavar="DIR",
                    help="also write the trained weights as weights.json + weights.bin.NN parts of at most "
                         "15 MB (to carry a GPU run's model back; export it here with --init-from DIR --export-only)")
+    p.add_argument("--corpus-only", action="store_true",
+                   help="only the corpus stage: write the train/valid split to the work directory and stop "
+                        "(the bench draws its tasks from valid.txt)")
     p.add_argument("--no-export", action="store_true",
                    help="skip the ONNX export and its check (a machine without node); see --weights-out")
     return p
@@ -157,6 +160,9 @@ def main(argv: list[str]) -> int:
         log(f"corpus: train {summary['train']}, valid {summary['valid']}")
     with open(os.path.join(work, "corpus.json")) as f:
         corpus_summary = json.load(f)
+    if a.corpus_only:
+        log(f"corpus only: {os.path.join(work, 'valid.txt')} written")
+        return 0
 
     # 2. tokenizer
     tok_dir = os.path.join(work, "tok")

@@ -1,6 +1,8 @@
-// Checks an exported model.onnx against the logits torch produced for the same input.
+// Checks an exported model.onnx against the logits torch produced for the same input, then
+// each extra graph the manifest lists (`graphs`: positions, and the DualCache pair context +
+// span) against the same torch logits at the reference's positions.
 // Usage: node models/train/verify-onnx.mjs <model dir> <onnx_reference.json> [--tol 1e-3]
-// Prints the max absolute difference; exits 1 above the tolerance or on a contract mismatch.
+// Prints the max absolute difference per graph; exits 1 above the tolerance or on a contract mismatch.
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -59,4 +61,56 @@ if (maxDiff > tol) {
 if (maskMax > -1000) {
   console.error('FAIL: the mask token logit is not pinned to a very negative value')
   process.exit(1)
+}
+
+// The extra graphs: logits at the reference positions, against torch's full logits there.
+const graphs = manifest.graphs ?? {}
+const names = Object.keys(graphs)
+for (const n of names)
+  if (!['positions', 'context', 'span'].includes(n)) {
+    console.error(`FAIL: manifest.graphs has an unknown graph "${n}"`)
+    process.exit(1)
+  }
+if (!graphs.context !== !graphs.span) {
+  console.error('FAIL: manifest.graphs lists only one of context and span (they come as a pair)')
+  process.exit(1)
+}
+if (names.length > 0 && !ref.positions) {
+  console.error(`FAIL: ${refPath} has no positions to check the extra graphs at`)
+  process.exit(1)
+}
+const k = ref.positions?.[0]?.length ?? 0
+const positions = BigInt64Array.from((ref.positions ?? []).flat().map((x) => BigInt(x)))
+const open = (file) => ort.InferenceSession.create(path.join(modelDir, file))
+function checkAt(what, out) {
+  if (!out || out.type !== 'float32' || out.dims.join() !== [batch, k, vocab].join()) {
+    console.error(`FAIL: ${what}: got ${out?.type} [${out?.dims}], expected float32 [${batch},${k},${vocab}]`)
+    process.exit(1)
+  }
+  let worst = 0
+  for (let b = 0; b < batch; b++)
+    for (let j = 0; j < k; j++) {
+      const p = ref.positions[b][j]
+      for (let v = 0; v < vocab; v++) {
+        const d = Math.abs(out.data[(b * k + j) * vocab + v] - expected[(b * length + p) * vocab + v])
+        if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d
+      }
+    }
+  console.log(`${what} vs torch: max abs diff ${worst.toExponential(3)} at ${batch}x${k} positions (tolerance ${tol})`)
+  if (worst > tol) {
+    console.error(`FAIL: ${what} differs from torch beyond the tolerance`)
+    process.exit(1)
+  }
+}
+const idsTensor = new ort.Tensor('int64', ids, [batch, length])
+const posTensor = new ort.Tensor('int64', positions, [batch, k])
+if (graphs.positions) {
+  const g = await open(graphs.positions)
+  checkAt(graphs.positions, (await g.run({ input_ids: idsTensor, positions: posTensor })).logits)
+}
+if (graphs.context && graphs.span) {
+  const kv = await (await open(graphs.context)).run({ input_ids: idsTensor })
+  const slotIds = BigInt64Array.from(ref.positions.flatMap((row, b) => row.map((p) => BigInt(ref.input_ids[b][p]))))
+  const out = await (await open(graphs.span)).run({ slot_ids: new ort.Tensor('int64', slotIds, [batch, k]), positions: posTensor, keys: kv.keys, values: kv.values })
+  checkAt(`${graphs.context} + ${graphs.span} (fresh cache)`, out.logits)
 }
