@@ -140,7 +140,7 @@ export async function loadModelDir(dirPath: string, options: LoadOptions = {}): 
       info,
       manifest,
       codec,
-      denoiser: new OnnxDenoiser(session, vocab, { graphs, maskId: manifest.tokens.mask, shiftedLogits: manifest.shiftedLogits, mode: denoiseModeFromEnv(process.env) }),
+      denoiser: new OnnxDenoiser(session, vocab, { graphs, maskId: manifest.tokens.mask, shiftedLogits: manifest.shiftedLogits, mode: denoiseModeFromEnv(process.env), refreshEvery: cacheRefreshFromEnv(process.env) }),
       banned: bannedIds(manifest, codec, vocab),
       dispose: async () => {
         await releaseGraphs()
@@ -322,6 +322,12 @@ export function bannedIds(manifest: ModelManifest, codec: TokenizerCodec, vocab:
 export function denoiseModeFromEnv(env: NodeJS.ProcessEnv): 'full' | 'positions' | 'cached' | undefined {
   const v = env.INFILL_DENOISER?.trim()
   return v === 'full' || v === 'positions' || v === 'cached' ? v : undefined
+}
+
+/** INFILL_CACHE_REFRESH=N: reveals between DualCache rebuilds (the bench compares values); unset: the denoiser's default. */
+export function cacheRefreshFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const n = Number(env.INFILL_CACHE_REFRESH)
+  return Number.isInteger(n) && n >= 1 ? n : undefined
 }
 
 /** Largest difference allowed between an extra graph's logits and model.onnx's at the same positions. */
