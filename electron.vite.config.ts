@@ -35,6 +35,8 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'renderer'),
     plugins: [react()],
+    // window.__infill (the e2e tests' and benchmarks' handle on the session) only in test builds.
+    define: { __INFILL_TEST_HOOKS__: JSON.stringify(process.env.INFILL_TEST_HOOKS === '1') },
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       rollupOptions: { input: resolve(__dirname, 'renderer/index.html') },

@@ -9,6 +9,8 @@ export const CHROMIUM_PATH = process.env.INFILL_CHROMIUM ?? '/usr/bin/chromium'
 
 export default defineConfig({
   testDir: 'e2e',
+  // Rebuilds out/ as a test build (window.__infill) when it is a production build.
+  globalSetup: './e2e/global-setup.ts',
   outputDir: 'e2e/artifacts/test-results',
   timeout: 180_000,
   expect: { timeout: 30_000 },

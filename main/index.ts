@@ -3,7 +3,8 @@
  * by the same host-agnostic services as browser mode (main/services), the engine runs in
  * a utility process, and every IPC message's sender and payload are checked.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, utilityProcess, type MenuItemConstructorOptions, type WebContents } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shell, utilityProcess, type MenuItemConstructorOptions, type WebContents } from 'electron'
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import {
@@ -19,12 +20,17 @@ import {
 import { utilityProcessChannel } from './engine/engine-client'
 import { createAppServices, type AppServices } from './services/app-services'
 import type { FileDialogs } from './services/request-handlers'
+import { APP_SCHEME, RENDERER_URL, rendererFileFor } from './shell/renderer-path'
+import { setSqliteNativeBinding } from './store/native-binding'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const appRoot = resolve(here, '../..')
-const rendererIndex = join(appRoot, 'out/renderer/index.html')
-const rendererUrl = pathToFileURL(rendererIndex).href
+const rendererDir = join(appRoot, 'out/renderer')
 const preloadPath = join(appRoot, 'out/preload/index.cjs')
+
+// The renderer is served from a privileged app:// scheme, never file:// (Electron checklist 18):
+// one origin of its own, no access to other local files through the page.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }])
 
 /** Unsaved-changes state reported by each window's renderer. */
 const dirtyWindows = new Map<number, { dirty: boolean; title: string }>()
@@ -94,15 +100,40 @@ function modelDirFromArgs(argv: readonly string[]): string | undefined {
   return value ? resolve(value) : undefined
 }
 
+/** Serves app://infill/<path> from the built renderer folder only. */
+function serveRenderer(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = rendererFileFor(request.url, rendererDir)
+    const res = file ? await net.fetch(pathToFileURL(file).href).catch(() => null) : null
+    return res?.ok ? res : new Response('not found', { status: 404, headers: { 'content-type': 'text/plain' } })
+  })
+}
+
+/**
+ * better-sqlite3 is compiled per runtime: the desktop app loads the copy built for Electron
+ * (npm run rebuild:electron; packaged into the app's resources), Node keeps node_modules' own.
+ */
+function useElectronSqlite(): void {
+  const built = app.isPackaged ? join(process.resourcesPath, 'native', 'better_sqlite3.node') : join(appRoot, 'native', 'electron', 'better_sqlite3.node')
+  if (existsSync(built)) setSqliteNativeBinding(built)
+}
+
+/** The packaged app keeps its default model outside the asar archive (ONNX Runtime reads it natively). */
+function defaultDesktopModelDir(): string | undefined {
+  return app.isPackaged ? join(process.resourcesPath, 'models', 'default') : undefined
+}
+
 async function start(): Promise<void> {
   hardenSessions()
+  serveRenderer()
+  useElectronSqlite()
   services = await createAppServices({
     appRoot,
     userDataDir: app.getPath('userData'),
     workspaceDir: null,
     dialogs,
     version: app.getVersion(),
-    modelDir: modelDirFromArgs(process.argv),
+    modelDir: modelDirFromArgs(process.argv) ?? defaultDesktopModelDir(),
     spawnEngine: () =>
       utilityProcessChannel(utilityProcess.fork(join(here, 'engine-process.js'), [], { serviceName: 'Infill engine', stdio: 'inherit' })),
     onDirty: (sender, dirty, title) => {
@@ -124,22 +155,48 @@ async function start(): Promise<void> {
   })
 }
 
-/** Security defaults (Electron's checklist): deny permissions, block navigation and new windows. */
+/** Security defaults (Electron's checklist): deny permissions, block navigation and new windows, no spellcheck downloads. */
 function hardenSessions(): void {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
   session.defaultSession.setPermissionCheckHandler(() => false)
+  // Chromium's spellchecker downloads dictionaries; Infill promises to run offline.
+  session.defaultSession.setSpellCheckerEnabled(false)
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-navigate', (event, url) => {
-      if (url !== rendererUrl) event.preventDefault()
+      if (url === RENDERER_URL) return
+      event.preventDefault()
+      void confirmOpenExternal(contents, url)
     })
     contents.on('will-redirect', (event) => event.preventDefault())
     contents.on('will-attach-webview', (event) => event.preventDefault())
     contents.setWindowOpenHandler(({ url }) => {
-      // Links in the writer's text open in the system browser, never inside the app.
-      if (/^https?:\/\//.test(url)) void shell.openExternal(url)
+      void confirmOpenExternal(contents, url)
       return { action: 'deny' }
     })
   })
+}
+
+/** A link in the writer's text: http(s) only, and only after the writer confirms, in the system browser. */
+async function confirmOpenExternal(contents: WebContents, url: string): Promise<void> {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return
+  const win = BrowserWindow.fromWebContents(contents)
+  const options = {
+    type: 'question' as const,
+    buttons: ['Open in browser', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    noLink: true,
+    message: 'Open this link in your web browser?',
+    detail: parsed.href,
+  }
+  const { response } = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options)
+  if (response === 0) await shell.openExternal(parsed.href)
 }
 
 /** One ipcMain handler per contract channel; the sender must be one of our windows showing our page. */
@@ -148,7 +205,7 @@ function registerIpc(svc: AppServices): void {
     ipcMain.handle(`infill:${channel}`, async (event, payload: unknown) => {
       const frameUrl = event.senderFrame?.url ?? ''
       const win = BrowserWindow.fromWebContents(event.sender)
-      if (!win || frameUrl !== rendererUrl) throw new Error(`refused "${channel}" from an unexpected sender`)
+      if (!win || frameUrl !== RENDERER_URL) throw new Error(`refused "${channel}" from an unexpected sender`)
       if (!isRequestChannel(channel)) throw new Error(`unknown channel "${channel}"`)
       const parsed = parseRequest(channel, payload)
       const handler = svc.handlers[channel] as (p: unknown, s: SenderContext) => Promise<unknown>
@@ -177,7 +234,8 @@ function createWindow(): BrowserWindow {
       allowRunningInsecureContent: false,
       experimentalFeatures: false,
       webviewTag: false,
-      spellcheck: true,
+      // No spellcheck: Chromium would download dictionaries, and Infill runs offline.
+      spellcheck: false,
       // Middle-click must not open links in new windows (electronegativity AUXCLICK_JS_CHECK).
       disableBlinkFeatures: 'Auxclick',
     },
@@ -191,8 +249,11 @@ function createWindow(): BrowserWindow {
       senderFor(win.webContents).emit('window:closeRequested', undefined)
     }
   })
+  const contentsId = win.webContents.id
+  // A closed window's fills are cancelled, as a closed browser tab's are.
+  win.webContents.once('destroyed', () => services?.senderClosed(`win-${contentsId}`))
   win.on('closed', () => dirtyWindows.delete(win.id))
-  void win.loadFile(rendererIndex)
+  void win.loadURL(RENDERER_URL)
   return win
 }
 

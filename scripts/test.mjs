@@ -68,7 +68,8 @@ if (existsSync(vitestJson)) {
   failedStages.push('vitest (no report)')
 }
 
-const built = checkStage('build (electron-vite)', node, [bin('electron-vite/bin/electron-vite.js'), 'build'])
+// A test build: INFILL_TEST_HOOKS=1 exposes window.__infill, which the e2e tests drive (production builds leave it out).
+const built = checkStage('build (electron-vite, test hooks)', node, [bin('electron-vite/bin/electron-vite.js'), 'build'], { INFILL_TEST_HOOKS: '1' })
 if (built) checkStage('security scan (electronegativity)', node, [join(root, 'scripts/security-check.mjs')])
 
 if (!flags.has('--skip-e2e') && built) {

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import Database from 'better-sqlite3'
+import { sqliteBindingOption } from './native-binding'
 import { PreferenceStoreError } from './errors'
 import { APPLICATION_ID, SCHEMA_VERSION } from './schema'
 
@@ -21,7 +22,7 @@ export function inspectDatabaseFile(path: string): DatabaseVerdict {
   if (!existsSync(path)) return { kind: 'absent' }
   let db: Database.Database
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true })
+    db = new Database(path, { readonly: true, fileMustExist: true, ...sqliteBindingOption() })
   } catch (err) {
     if (isCorruptionError(err)) return { kind: 'corrupt', detail: sqliteMessage(err) }
     throw cannotOpenError(path, err)

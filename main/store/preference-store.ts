@@ -10,6 +10,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
+import { sqliteBindingOption } from './native-binding'
 import { z } from 'zod'
 import {
   DecisionAction,
@@ -80,7 +81,7 @@ export class PreferenceStore {
 
     let db: Database.Database
     try {
-      db = new Database(file)
+      db = new Database(file, sqliteBindingOption())
     } catch (err) {
       throw new PreferenceStoreError('cannot-open', `Could not create the preference log ${file}: ${(err as Error).message}.`, { cause: err })
     }
@@ -127,7 +128,7 @@ export class PreferenceStore {
           )
         }
     }
-    const db = new Database(file, { readonly: true, fileMustExist: true })
+    const db = new Database(file, { readonly: true, fileMustExist: true, ...sqliteBindingOption() })
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
     return new PreferenceStore(db, file, true, undefined, () => new Date())
   }
