@@ -86,7 +86,7 @@ describe('documents', () => {
     const path = join(d, 'cafe.md')
     const latin1 = Buffer.from('Un caf\xe9 au lait, s\'il vous pla\xeet.\n', 'latin1')
     writeFileSync(path, latin1)
-    await expect(readDocument(path)).rejects.toThrow(/not UTF-8 text; it looks like Latin-1 \(ISO-8859-1 \/ Windows-1252\) \(byte 0xE9 at offset 6/)
+    await expect(readDocument(path)).rejects.toThrow(/not UTF-8 text; it looks like Latin-1 \(ISO-8859-1 \/ Windows-1252\): byte 0xE9 at offset 6 is not UTF-8\./)
     expect(readFileSync(path).equals(latin1)).toBe(true)
     expect(readdirSync(d)).toEqual(['cafe.md'])
   })

@@ -92,7 +92,7 @@ async function readQueued(path: string): Promise<DocumentFile> {
   const decoded = decodeDocument(await fs.readFile(path))
   if (!decoded.ok) {
     throw new DocumentError(
-      `Cannot open "${name}": it is not UTF-8 text; it looks like ${decoded.encoding} (${decoded.detail}). Infill edits UTF-8 only, so the file was not opened and nothing in it was changed. Convert it first, for example: iconv -f WINDOWS-1252 -t UTF-8 "${name}" > "utf8-${name}"`,
+      `Cannot open "${name}": it is not UTF-8 text; it looks like ${decoded.encoding}: ${decoded.detail}. Infill edits UTF-8 only, so the file was not opened and nothing in it was changed. Convert it first, for example: iconv -f WINDOWS-1252 -t UTF-8 "${name}" > "utf8-${name}"`,
     )
   }
   const markdown = decoded.text
