@@ -15,7 +15,7 @@
  * markers (replacing the previous ones) and the figures into bench/fill-length.json.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DEFAULT_SAMPLING, type LengthTarget, type SamplingSettings, type SpanSpec } from '../main/contract'
 import { fillModelOf, lengthPlans, NO_TARGET_MIN_SHARE, runFill, type FillModel } from '../main/engine/fill'
@@ -228,7 +228,7 @@ function renderSection({ rows, generous, tasks, C, validPath, started, previousS
     '## Fill length against the length target',
     '',
     ...(partial ? [`**Partial run: ${partial} measured.**`, ''] : []),
-    `Model \`${model.info.name}\` (${model.info.dir}, sha256 ${model.info.hash.slice(0, 16)}…), ${tasks} spans of 3-12 words from \`${validPath}\` (seed ${args.seed}), ${C} candidates per fill, in process on the CPU.`,
+    `Model \`${model.info.name}\` (${relative(process.cwd(), model.info.dir)}, sha256 ${model.info.hash.slice(0, 16)}…), ${tasks} spans of 3-12 words from \`${relative(process.cwd(), validPath)}\` (seed ${args.seed}), ${C} candidates per fill, in process on the CPU.`,
     `Produced by \`npx tsx bench/fill-length.ts --tasks ${args.tasks} --candidates ${C} --rules ${args.rules} --parts ${args.parts}\` on ${started}; ${seconds.toFixed(0)} s in all, on a shared 2-core machine.${previousStarted ? ` The other part's figures are from the run of ${previousStarted} (same tasks and seed).` : ''}`,
     '',
     'Targets in words (original W words): shorter 35-75% of W, same 75-125% (at least W±1), longer 130-200% (at least W+2 to W+4); the budget is the maximum × the tokens per word measured on the span, and the fill may end from the minimum on. "ended early" = the fill used fewer slots than its budget.',
