@@ -60,8 +60,8 @@ export function StatusBar({ session }: { session: Session }) {
       {offers > 0 && (
         <>
           <span className="status-sep">·</span>
-          <span className="offers" data-testid="offers">
-            {offers} on offer — Tab accept · Esc reject · Alt-[ ] cycle
+          <span className="offers" data-testid="offers" title="The keys act on the span under the caret, or the one whose bar has focus">
+            {offers} on offer — caret in a span: Tab accept · Esc reject · Alt-[ ] cycle
           </span>
         </>
       )}
