@@ -82,10 +82,12 @@ export function ModelsPanel({ session }: { session: Session }) {
     }
   }, [api])
 
+  // Read again when the panel opens and whenever the engine's model changes (a switch, a reload after a crash).
+  const activeDir = engineModel?.dir ?? null
   useEffect(() => {
     if (!isOpen) return
     void refresh()
-  }, [isOpen, refresh])
+  }, [isOpen, refresh, activeDir])
   useEffect(
     () =>
       api.on('models:download', (d) => {
