@@ -61,6 +61,17 @@ async function checkPair(path: string, lastSeen: number): Promise<{ ok: boolean;
   return { ok: true, version }
 }
 
+/** Whether the kill left a complete pending sidecar for the Markdown in place (a kill between the two renames). */
+function pendingMatches(path: string): boolean {
+  const pending = documentFiles(path).pendingSidecar
+  if (!existsSync(pending)) return false
+  try {
+    return (JSON.parse(readFileSync(pending, 'utf8')) as { markdownHash?: string }).markdownHash === markdownHash(readFileSync(path, 'utf8'))
+  } catch {
+    return false // torn: the kill came while it was being written
+  }
+}
+
 async function killCycles(naive: boolean, seed: number): Promise<Tally> {
   const random = rng(seed)
   const dir = mkdtempSync(join(tmpdir(), 'infill-kill-'))
@@ -72,18 +83,11 @@ async function killCycles(naive: boolean, seed: number): Promise<Tally> {
     await runAndKill(path, next, Math.floor(random() * 400), naive)
     tally.cycles++
     if (!existsSync(path)) continue // killed before the first save was in place
-    const pending = documentFiles(path).pendingSidecar
-    if (existsSync(pending)) {
-      const md = readFileSync(path, 'utf8')
-      if ((JSON.parse(readFileSync(pending, 'utf8')) as { markdownHash?: string }).markdownHash === markdownHash(md)) tally.finishedOnOpen++
-    }
+    if (pendingMatches(path)) tally.finishedOnOpen++
     const result = await checkPair(path, lastSeen)
     if (!result.ok) {
       tally.inconsistent++
       tally.failures.push(`cycle ${i + 1}: ${result.why}`)
-      if (naive) {
-        // The control keeps going from whatever is there: rewrite nothing, just continue counting.
-      }
     }
     if (Number.isFinite(result.version)) lastSeen = Math.max(lastSeen, result.version)
     next = lastSeen + 1000 * (i + 1) // fresh version numbers each cycle
