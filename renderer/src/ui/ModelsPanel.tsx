@@ -213,7 +213,7 @@ export function ModelsPanel({ session }: { session: Session }) {
               ) : d.phase === 'done' ? (
                 <div className="small" data-testid="download-message">
                   Installed and verified.{' '}
-                  {d.dir && (
+                  {d.dir && d.dir !== activeDir && (
                     <button className="tool mini" data-testid="download-use" disabled={switching !== null} onClick={() => void use(d.dir!)}>
                       Use it now
                     </button>
