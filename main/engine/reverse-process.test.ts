@@ -324,7 +324,7 @@ describe('pad-as-suffix decoding (padOrder)', () => {
   })
 })
 
-describe("pad rule 'suffix' (the default): pads win where the model prefers them", () => {
+describe("pad rule 'suffix' (runFill's): pads win where the model prefers them", () => {
   const PAD = 0
   function tableDenoiser(probs: Record<number, number>[], calls: bigint[][] = []): Denoise {
     return async (ids, batch, length) => {
@@ -354,7 +354,7 @@ describe("pad rule 'suffix' (the default): pads win where the model prefers them
         shiftedLogits: false,
         settings: settings({ strategy: 'low_confidence', steps: n, ...s }),
         rngs: [rngStream(1, 0)],
-        padOrder: { padId: PAD, spanOf: new Int32Array(n), rule: padOrder.rule, mayPad: padOrder.mayPad ? Uint8Array.from(padOrder.mayPad) : undefined },
+        padOrder: { padId: PAD, spanOf: new Int32Array(n), rule: padOrder.rule ?? 'suffix', mayPad: padOrder.mayPad ? Uint8Array.from(padOrder.mayPad) : undefined },
       },
       tableDenoiser(probs),
       { onStep: (_s, r) => steps.push(r) },

@@ -22,11 +22,12 @@
  * - Variable-length spans (`padOrder`): a fill is text followed by pad slots (a suffix),
  *   never pad alone, and a pad revealed at a slot pads the rest of its span with it. Two
  *   rules say where a pad may be revealed:
- *   - 'suffix' (default): at any slot the span's minimum allows (`mayPad`) with no text to
+ *   - 'suffix' (what runFill uses): at any slot the span's minimum allows (`mayPad`) with no text to
  *     its right, so a pad can win wherever the model prefers it, including the last slot,
  *     which low-confidence decoding often reveals first; the fill then ends early.
- *   - 'after-text': only right after a text slot, so where a fill ends is decided left to
- *     right (a last slot revealed first as text keeps the whole budget).
+ *   - 'after-text' (the default here, the rule before): only right after a text slot, so
+ *     where a fill ends is decided left to right (a last slot revealed first as text keeps
+ *     the whole budget).
  *   A slot where pad is not allowed yet ranks by its token's probability with the pad's
  *   mass kept in (low_confidence and threshold), so a slot the model thinks empty waits
  *   rather than taking the best word it can find.
@@ -80,7 +81,7 @@ export interface PadOrder {
   padId: number
   /** Span of each slot; a span's slots are consecutive. */
   spanOf: Int32Array
-  /** Default 'suffix'. */
+  /** Default 'after-text' (runFill passes 'suffix' with a floor in `mayPad`). */
   rule?: PadRule
   /** 1 at slots that may ever hold pad (a span's minimum length); default every slot but a span's first. */
   mayPad?: Uint8Array
@@ -226,7 +227,7 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
   if (padOrder && padOrder.spanOf.length !== S) throw new Error(`padOrder.spanOf has ${padOrder.spanOf.length} entries for ${S} slots`)
   if (padOrder?.mayPad && padOrder.mayPad.length !== S) throw new Error(`padOrder.mayPad has ${padOrder.mayPad.length} entries for ${S} slots`)
   const padId = padOrder?.padId ?? -1
-  const padRule: PadRule = padOrder?.rule ?? 'suffix'
+  const padRule: PadRule = padOrder?.rule ?? 'after-text'
   const mayPad = padOrder ? (padOrder.mayPad ?? Uint8Array.from({ length: S }, (_, j) => (j > 0 && padOrder.spanOf[j - 1] === padOrder.spanOf[j] ? 1 : 0))) : new Uint8Array(S)
   const bannedNoPad = padOrder ? Uint8Array.from(banned, (b, i) => (i === padId ? 1 : b)) : banned
   const probRanked = settings.strategy === 'low_confidence' || settings.strategy === 'threshold'
