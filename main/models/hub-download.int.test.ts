@@ -201,7 +201,7 @@ describe.skipIf(!modelDir)('downloadModel against the fixture hub', () => {
     const closed = await closedPort()
     const offline = await expectDownloadError(downloadModel({ repoId: REPO, variant: 'int8', dest: join(root, 'z'), hubUrl: `http://127.0.0.1:${closed}` }), 'offline')
     expect(offline.message).toBe(
-      `Cannot reach the Hugging Face Hub at http://127.0.0.1:${closed} (ECONNREFUSED). You seem to be offline. Connect and try again; a partial download resumes where it stopped. Without a network, copy a model folder onto this computer and use Add folder.`,
+      `Cannot reach the Hugging Face Hub at http://127.0.0.1:${closed} (ECONNREFUSED). You seem to be offline. Connect and try again; a partial download resumes where it stopped. Without a network, copy a model folder onto this computer and add it (Models › Add folder, or start with --model DIR).`,
     )
   })
 })

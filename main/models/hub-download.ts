@@ -119,7 +119,7 @@ export function explain(err: unknown, ctx: { repoId: string; revision: string; h
   const offlineCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'])
   if (err instanceof TypeError && (err.message === 'fetch failed' || (cause && offlineCodes.has(cause))))
     return new DownloadError(
-      `Cannot reach the Hugging Face Hub${ctx.hubUrl ? ` at ${ctx.hubUrl}` : ''}${cause ? ` (${cause})` : ''}. You seem to be offline. Connect and try again; a partial download resumes where it stopped. Without a network, copy a model folder onto this computer and use Add folder.`,
+      `Cannot reach the Hugging Face Hub${ctx.hubUrl ? ` at ${ctx.hubUrl}` : ''}${cause ? ` (${cause})` : ''}. You seem to be offline. Connect and try again; a partial download resumes where it stopped. Without a network, copy a model folder onto this computer and add it (Models › Add folder, or start with --model DIR).`,
       'offline',
     )
   const message = err instanceof Error ? err.message : String(err)
