@@ -371,8 +371,12 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
       for (const c of chosen) {
         const j = cand[c]
         if (tokens[r * S + j] >= 0) continue // already padded by an earlier reveal of this step
-        // text revealed this step to the right of a pad pick: the pad would no longer be a suffix
-        if (padOrder && picks[c].token === padId && !padAllowed(r, j)) continue
+        // text revealed this step to the right of a pad pick: the pad would no longer be a
+        // suffix, so the slot takes its best text token instead (the schedule stays as planned)
+        if (padOrder && picks[c].token === padId && !padAllowed(r, j)) {
+          const src = input.shiftedLogits ? Math.max(0, slots[j] - 1) : slots[j]
+          picks[c] = pickToken(logits, a * rowSize + src * vocab, vocab, bannedNoPad, pickSettings, rngs[r], scratch)
+        }
         reveal(j, picks[c].token, picks[c].prob)
         if (padOrder && picks[c].token === padId) {
           // the fill ends here: the rest of its span is pad
