@@ -42,6 +42,17 @@ describe('fill estimate', () => {
     expect(times.msPerStep('a', 3)).toBe(20)
   })
 
+  it('keeps its samples in a store, so a new session estimates before its first fill; junk in the store is ignored', () => {
+    const data = new Map<string, string>()
+    const store = { getItem: (k: string) => data.get(k) ?? null, setItem: (k: string, v: string) => void data.set(k, v) }
+    new StepTimes(8, store).record(result('a', 1200, 4))
+    expect(new StepTimes(8, store).msPerStep('a', 3)).toBe(300)
+    data.set('infill.stepTimes.v1', '[{"modelHash":"a","candidates":3,"msPerStep":-1},{"bad":1}]')
+    expect(new StepTimes(8, store).msPerStep('a', 3)).toBeNull()
+    data.set('infill.stepTimes.v1', '{not json')
+    expect(new StepTimes(8, store).msPerStep('a', 3)).toBeNull()
+  })
+
   it('plans steps like the reverse process: threshold one slot per step at worst, fixed steps otherwise', () => {
     expect(plannedFillSteps([8, 4], { ...DEFAULT_SAMPLING, strategy: 'threshold' })).toBe(12)
     expect(plannedFillSteps([8, 4], { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 6, blockLength: 0 })).toBe(6)

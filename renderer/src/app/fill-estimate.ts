@@ -12,17 +12,43 @@ interface StepSample {
   msPerStep: number
 }
 
-/** Per-step times measured on recent fills, newest last. */
+/** Where the samples are kept between sessions (the renderer passes localStorage). */
+export interface SampleStore {
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
+}
+
+const STORE_KEY = 'infill.stepTimes.v1'
+
+/** Per-step times measured on recent fills, newest last; kept in `store` so the next start can estimate at once. */
 export class StepTimes {
   private samples: StepSample[] = []
 
-  constructor(private readonly keep = 8) {}
+  constructor(
+    private readonly keep = 8,
+    private readonly store: SampleStore | null = null,
+  ) {
+    try {
+      const saved: unknown = JSON.parse(store?.getItem(STORE_KEY) ?? '[]')
+      if (Array.isArray(saved))
+        this.samples = saved
+          .filter((x): x is StepSample => typeof x?.modelHash === 'string' && Number.isInteger(x?.candidates) && Number.isFinite(x?.msPerStep) && x.msPerStep > 0)
+          .slice(-keep)
+    } catch {
+      this.samples = [] // unreadable: start afresh; the next fill measures again
+    }
+  }
 
   /** Records a finished fill (fills without a forward pass say nothing about speed). */
   record(result: Pick<FillResult, 'ms' | 'forwardPasses' | 'model' | 'settings'>): void {
     if (result.forwardPasses <= 0) return
     this.samples.push({ modelHash: result.model.hash, candidates: result.settings.candidates, msPerStep: result.ms / result.forwardPasses })
     if (this.samples.length > this.keep) this.samples.shift()
+    try {
+      this.store?.setItem(STORE_KEY, JSON.stringify(this.samples))
+    } catch {
+      // storage full or denied: the estimate still works for this session
+    }
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * The status-bar estimate of a fill's duration: before a fill, "Fill ≈ 7.2 s (18 steps ×
  * 0.40 s)" for the masked spans in the document; during one, the time left. The time per
- * step is measured on this window's previous fills of the same model.
+ * step is measured on previous fills of the same model (kept in localStorage across sessions).
  */
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { estimateFill, formatSeconds, plannedFillSteps, StepTimes } from '../app/fill-estimate'
@@ -17,14 +17,15 @@ export function FillEstimate({ session }: { session: Session }) {
   const model = useStore(s, (x) => x.engine.model)
   const sampling = useStore(s, (x) => x.sampling)
   const fill = useStore(s, (x) => x.fill)
-  const times = useRef(new StepTimes())
+  const times = useRef<StepTimes | null>(null)
+  times.current ??= new StepTimes(8, typeof localStorage === 'undefined' ? null : localStorage)
   const [measured, setMeasured] = useState(0)
   const [budgets, setBudgets] = useState<number[]>([])
 
   useEffect(
     () =>
       session.api.on('fill:done', (result) => {
-        times.current.record(result)
+        times.current!.record(result)
         setMeasured((n) => n + 1)
       }),
     [session],
@@ -42,7 +43,7 @@ export function FillEstimate({ session }: { session: Session }) {
   }, [session])
 
   // `measured` changes after each recorded fill, so the figure is read again then.
-  const msPerStep = useMemo(() => (model ? times.current.msPerStep(model.hash, sampling.candidates) : null), [model, sampling.candidates, measured])
+  const msPerStep = useMemo(() => (model ? times.current!.msPerStep(model.hash, sampling.candidates) : null), [model, sampling.candidates, measured])
   if (!model) return null
   let text: string
   let title: string
