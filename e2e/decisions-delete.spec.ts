@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, openAppWithEngine, screenshotPath, test } from './fixtures'
+import { cursorToEnd } from './writer-helpers'
 import { board, fillAll, loggedDecisions, setSampling, writeAndMask } from './decisions-helpers'
 
 const TEXT = 'The tide came in slowly over the flat grey sand.'
@@ -19,7 +20,7 @@ test('the training-log panel deletes one decision and its pairs', async ({ page,
   await board(page, 's1').getByTestId('cand-reject').click()
   await board(page, 's2').getByTestId('cand-next').click() // two candidates seen: the accept yields a pair
   await board(page, 's2').getByTestId('cand-accept').click()
-  await page.keyboard.press('Control+End')
+  await cursorToEnd(page)
   const logged = await loggedDecisions(page, true)
   expect(logged.map((d) => d.action).sort()).toEqual(['accepted', 'rejected_all'])
   const rejected = logged.find((d) => d.action === 'rejected_all')!

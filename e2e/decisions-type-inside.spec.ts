@@ -4,6 +4,7 @@
  * logged as accepted_edited with the writer's final text.
  */
 import { expect, openAppWithEngine, screenshotPath, test } from './fixtures'
+import { cursorToEnd } from './writer-helpers'
 import { caretAt, documentText, fillAll, loggedDecisions, setSampling, shownCandidate, spanRange, writeAndMask } from './decisions-helpers'
 
 const TEXT = 'The wind was cold on the pier. A gull stood on the rail and watched.'
@@ -29,7 +30,7 @@ test('typing or Backspace inside a pending candidate accepts it for editing', as
   await caretAt(page, r2.to)
   await page.keyboard.press('Backspace')
   await expect(ready).toHaveCount(0)
-  await page.keyboard.press('Control+End') // leaves both: the edits are final
+  await cursorToEnd(page) // leaves both: the edits are final
   const text = await documentText(page)
   expect(text).toBe(TEXT.replace('cold', `${shown1}XY`).replace('stood on', shown2.slice(0, -1)))
 
@@ -38,5 +39,7 @@ test('typing or Backspace inside a pending candidate accepts it for editing', as
   // Backspace over a one-letter candidate leaves nothing; over longer ones, all but its last letter.
   expected.push(['stood on', shown2.length ? 'accepted_edited' : 'accepted', shown2.slice(0, -1)])
   expect(logged.map((d) => [d.spanOriginal, d.action, d.finalText])).toEqual(expected)
-  for (const d of logged) expect(d.prefix + d.finalText + d.suffix).toBe(text)
+  // prefix + chosen + suffix: the document when each was decided (span 2 was still on offer, its own text hidden, at the first).
+  expect(logged[0].prefix + logged[0].finalText + logged[0].suffix).toBe(TEXT.replace('cold', `${shown1}XY`))
+  expect(logged[1].prefix + logged[1].finalText + logged[1].suffix).toBe(text)
 })

@@ -4,6 +4,7 @@
  * too) and retract a decision already logged; redo takes it again.
  */
 import { expect, openAppWithEngine, screenshotPath, test } from './fixtures'
+import { cursorToEnd } from './writer-helpers'
 import { allCandidates, board, fillAll, loggedDecisions, setSampling, writeAndMask } from './decisions-helpers'
 
 const TEXT = 'The lighthouse keeper climbed the stairs every night.'
@@ -31,7 +32,7 @@ test('undo of an accept brings the candidates back and retracts the logged decis
   // Accept, leave it (logged), then undo: the decision is retracted and the candidates return.
   await expect(b.getByTestId('cand-counter')).toHaveText('2/3')
   await b.getByTestId('cand-accept').click()
-  await page.keyboard.press('Control+End')
+  await cursorToEnd(page)
   await page.keyboard.type(' Always.')
   let logged = await loggedDecisions(page)
   expect(logged.map((d) => [d.action, d.finalText, d.retractedAt ?? null])).toEqual([['accepted', cands[1], null]])

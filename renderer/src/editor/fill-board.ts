@@ -161,6 +161,9 @@ export class FillBoard {
     this.reset('ready')
     if (this.rendered === sig) return
     this.rendered = sig
+    // Keys on the bar keep acting on it: the button that had focus has it again after the redraw.
+    const active = typeof document !== 'undefined' ? document.activeElement : null
+    const focused = active instanceof HTMLElement && this.dom.contains(active) ? active.dataset.testid : undefined
     this.dom.replaceChildren()
     // A visible diff: the writer's text struck through, the candidate after it.
     const original = span.original ? el('del', 'cand-original', { 'data-testid': 'cand-original', title: 'Your text (Esc keeps it)' }) : null
@@ -198,6 +201,7 @@ export class FillBoard {
     setData(this.dom, 'candidateCount', String(cands.length))
     if (original) this.dom.append(original)
     this.dom.append(text, controls)
+    if (focused) this.dom.querySelector<HTMLElement>(`[data-testid="${focused}"]`)?.focus()
   }
 
   private renderDropped(span: LiveSpan): void {
