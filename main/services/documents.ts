@@ -163,7 +163,7 @@ async function readSidecar(path: string, hash: string): Promise<Pick<DocumentFil
   }
   return {
     sidecar: null,
-    sidecarNote: `${basename(path)} was changed outside Infill since its marks were saved. The old marks file was kept as ${basename(aside)}; its marks are restored where the text is unchanged.`,
+    sidecarNote: `${basename(path)} was changed outside Infill since its marks were saved. The old marks file was kept as ${basename(aside)}.`,
     setAside: { path: aside, sidecar: current.sidecar },
   }
 }

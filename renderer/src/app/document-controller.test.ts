@@ -170,6 +170,6 @@ describe('the document controller', () => {
     expect(masks).toEqual(['counted the ships'])
     expect(doc.textContent).toBe('The keeper counted the ships until dusk.Fog rolled in.')
     expect(store.get()).toMatchObject({ documentId: 'doc-7', dirty: false, title: 'notes.md' })
-    expect(store.get().toasts.at(-1)?.text).toMatch(/kept as X\. Marks restored on 51 of 54 marked characters/)
+    expect(store.get().toasts.at(-1)?.text).toMatch(/kept as X\. Its marks are back on 51 of 54 marked characters, where the text is unchanged/)
   })
 })

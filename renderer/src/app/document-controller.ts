@@ -207,7 +207,7 @@ export class DocumentController {
         const recovered = recoverMarks(doc, old)
         doc = recovered.doc
         sidecarNote = recovered.mapped
-          ? `${file.sidecarNote ?? ''} Marks restored on ${recovered.restored} of ${recovered.markedBefore} marked characters; changed text is locked as yours.`.trim()
+          ? `${file.sidecarNote ?? ''} Its marks are back on ${recovered.restored} of ${recovered.markedBefore} marked characters, where the text is unchanged; changed text is locked as yours.`.trim()
           : `${file.sidecarNote ?? ''} The texts differ too much to place the old marks; the text opened without them.`.trim()
       } catch (e) {
         sidecarNote = `${file.sidecarNote ?? ''} Its marks could not be read (${(e as Error).message}); the text opened without them.`.trim()
