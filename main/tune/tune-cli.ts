@@ -19,15 +19,17 @@ const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 /** Runs the command; returns the exit status. */
 export function runTuneCommand(args: string[], env: NodeJS.ProcessEnv = process.env): number {
-  const python = findTrainingPython(env)
-  if (!python) {
-    console.error(`model:tune: no Python with torch, sentencepiece and numpy found (tried $INFILL_PYTHON, /usr/bin/python3, python3).\nInstall them with:\n  ${TUNE_INSTALL_COMMAND}`)
-    return 1
-  }
   const script = tuneScript(appRoot)
   const childEnv = { ...env, OMP_NUM_THREADS: env.OMP_NUM_THREADS ?? '2' }
+  const findPython = (): string | null => {
+    const python = findTrainingPython(env)
+    if (!python)
+      console.error(`model:tune: no Python with torch, sentencepiece and numpy found (tried $INFILL_PYTHON, /usr/bin/python3, python3).\nInstall them with:\n  ${TUNE_INSTALL_COMMAND}`)
+    return python
+  }
   if (args.includes('--help') || args.includes('-h')) {
-    return spawnSync(python, [script, '--help'], { stdio: 'inherit', env: childEnv }).status ?? 1
+    const python = findPython()
+    return python ? (spawnSync(python, [script, '--help'], { stdio: 'inherit', env: childEnv }).status ?? 1) : 1
   }
   let values: { prefs?: string; from?: string; out?: string; context?: string }
   try {
@@ -55,6 +57,11 @@ export function runTuneCommand(args: string[], env: NodeJS.ProcessEnv = process.
       return 1
     }
     throw e
+  }
+  const python = findPython()
+  if (!python) {
+    prepared.cleanup()
+    return 1
   }
   try {
     const { encoded } = prepared

@@ -524,9 +524,14 @@ def run(a) -> int:
     out_manifest["description"] = (f"{base_manifest.get('name', 'The base model')} tuned with "
                                    f"{'VRPO' if a.method == 'vrpo' else 'ELBO-KTO'} on {len(decisions)} of the writer's decisions.")
     out_manifest["tuning"] = tuning
-    out_manifest["eval"] = {"source": "models/train/tune.py (forgetting guard on the validation split)",
-                            "maskedTokenAccuracy15": round(after_valid["accuracy"], 4) if after_valid else None,
-                            "maskedTokenNll15": round(after_valid["nll"], 4) if after_valid else None}
+    # the lineage in figures the model list shows (numbers first), then where they come from
+    out_manifest["eval"] = {k: v for k, v in {
+        "tunedOnDecisions": len(decisions),
+        "heldoutPairAccuracy": round(after_pairs["accuracy"], 4) if after_pairs["accuracy"] is not None else None,
+        "maskedTokenAccuracy15": round(after_valid["accuracy"], 4) if after_valid else None,
+        "maskedTokenNll15": round(after_valid["nll"], 4) if after_valid else None,
+        "source": f"models/train/tune.py ({a.method} on {len(decisions)} decisions; validation guard: {figures['validGuard']})",
+    }.items() if v is not None}
     model_tmp = a.out.rstrip("/") + ".partial"
     if os.path.exists(model_tmp):
         shutil.rmtree(model_tmp)
