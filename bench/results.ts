@@ -4,6 +4,7 @@
  */
 import { rngStream } from '../main/engine/rng'
 import { median, percentile, ratio, sum } from './stats'
+import type { SpanCostResults } from './span-cost'
 
 /** One fill of the strategy sweep. */
 export interface FillRecord {
@@ -268,5 +269,7 @@ export interface BenchResults {
   batch: { config: string; settings: string; rows: BatchRow[] } | null
   memory: { afterLoadMiB: number | null; peakRssMiB: number | null; source: string }
   targets: Target[]
+  /** Issue 17: full graph vs positions graph vs DualCache (bench/span-cost.ts); null when the section did not run. */
+  spanCost?: SpanCostResults | null
   records: FillRecord[]
 }

@@ -7,11 +7,13 @@
  *   2. threshold decoding (0.9) against one token per step;
  *   3. engine time per step against a bare session.run on the same input;
  *   4. 1, 2, 4 and 8 candidates;
- *   5. the engine process's peak memory.
+ *   5. the engine process's peak memory;
+ *   6. issue 17: the full graph against the positions graph and the DualCache pair
+ *      (bench/span-cost.ts): window sweep, batch scaling, peak memory, targets.
  * Writes results.json, RESULTS.md and chart.svg to --out (default bench/) and prints the
  * tables. Progress goes to stderr.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
@@ -26,6 +28,7 @@ import { renderChart, type ChartPoint } from './chart'
 import { findValidationText, loadValidationDocs, VALIDATION_HELP } from './corpus'
 import { bareRuns, batchedIds, fillThroughEngine, processMemory } from './measure'
 import { resultsMarkdown } from './report'
+import { runSpanCost, spanCostMarkdown, type SpanCostResults } from './span-cost'
 import {
   accuracyByConfig,
   compareSettings,
@@ -53,7 +56,7 @@ const HELP = `usage: npm run bench -- [options]
   --reps N         repetitions of the overhead and batch tests (default 3; quick: 2 and 1)
   --seed N         task and sampling seed (default 7)
   --out DIR        where results.json, RESULTS.md and chart.svg go (default: bench)
-  --sections LIST  comma-separated subset of sweep,overhead,batch (default: all three)
+  --sections LIST  comma-separated subset of sweep,overhead,batch,cost (default: all four)
 `
 
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`)
@@ -115,8 +118,8 @@ async function main(): Promise<void> {
   const seed = values.seed !== undefined ? intOption(values.seed, 'seed', 7) : 7
   const perConfig = intOption(values.tasks, 'tasks', quick ? 1 : 4)
   const reps = intOption(values.reps, 'reps', quick ? 2 : 3)
-  const sections = new Set((values.sections ?? 'sweep,overhead,batch').split(',').map((x) => x.trim()))
-  for (const x of sections) if (!['sweep', 'overhead', 'batch'].includes(x)) throw new Error(`--sections: unknown section "${x}" (sweep, overhead, batch)`)
+  const sections = new Set((values.sections ?? 'sweep,overhead,batch,cost').split(',').map((x) => x.trim()))
+  for (const x of sections) if (!['sweep', 'overhead', 'batch', 'cost'].includes(x)) throw new Error(`--sections: unknown section "${x}" (sweep, overhead, batch, cost)`)
   const outDir = resolve(values.out ?? join(root, 'bench'))
   const modelDir = resolve(values.model ?? join(root, 'models', 'default'))
   if (!existsSync(join(modelDir, 'model.onnx')))
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
       `${relative(process.cwd(), modelDir) || modelDir} holds no model.onnx: train the default model with \`npm run model:train\`, ` +
         'or pass another model directory with --model DIR',
     )
-  const validFile = values.valid ? resolve(values.valid) : findValidationText(root)
+  const validFile = values.valid ? resolve(values.valid) : (findValidationText(root) ?? prepareValidationText(root))
   if (!validFile) throw new Error(VALIDATION_HELP)
   if (!existsSync(validFile)) throw new Error(`--valid ${values.valid}: no such file`)
   const loadStart = loadavg()
@@ -250,6 +253,13 @@ async function main(): Promise<void> {
     }
     const batchRows = summarizeBatch(batchSamples)
 
+    // 6: issue 17, the full graph against the positions graph and the DualCache pair.
+    let spanCost: SpanCostResults | null = null
+    if (sections.has('cost')) {
+      if (model.denoiser.modes().length > 1) spanCost = await runSpanCost({ model, modelDir, docs, seed, quick, room, canvasOf, log })
+      else log(`span cost: ${info.name} has no extra graphs (manifest "graphs"); only the plain contract to measure, section skipped`)
+    }
+
     // 5: memory of the engine process, after everything above.
     const mem = pid ? await processMemory(pid) : null
 
@@ -293,6 +303,7 @@ async function main(): Promise<void> {
         source: mem?.source.replace(/\/proc\/\d+\//, '/proc/<pid>/') ?? 'not available (needs Linux /proc)',
       },
       targets: judgeTargets(comparison, overhead, batchRows),
+      spanCost,
       records,
     }
 
@@ -303,7 +314,7 @@ async function main(): Promise<void> {
       accuracy: s.accuracy,
     }))
     const chart = renderChart(points, 'Span infill accuracy against forward passes per token', `${info.name}, ${tasks.length} tasks, greedy, 1 candidate (${results.meta.date.slice(0, 16)}Z)`)
-    const markdown = resultsMarkdown(results)
+    const markdown = resultsMarkdown(results) + (spanCost ? '\n' + spanCostMarkdown(spanCost) : '')
     await mkdir(outDir, { recursive: true })
     await writeFile(join(outDir, 'results.json'), JSON.stringify(results, null, 1) + '\n')
     await writeFile(join(outDir, 'chart.svg'), chart)
@@ -314,6 +325,18 @@ async function main(): Promise<void> {
     await engine.dispose()
     await model.dispose()
   }
+}
+
+/**
+ * A fresh clone has no validation text: write the training pipeline's validation split
+ * (models/train/work/valid.txt, the documents the default model was not trained on) with
+ * its corpus stage alone. Returns its path, or null when that stage failed (its output says why).
+ */
+function prepareValidationText(root: string): string | null {
+  log('no validation text yet: preparing the held-out split with `npm run model:train -- --corpus-only` (a minute or two)')
+  const r = spawnSync(process.execPath, [join(root, 'models', 'train', 'run.mjs'), '--corpus-only'], { cwd: root, stdio: ['ignore', 2, 2] })
+  if (r.status !== 0) return null
+  return findValidationText(root)
 }
 
 main().catch((e: unknown) => {

@@ -67,6 +67,50 @@ describe('models/default extra graphs', () => {
     expect(viaCache.diff).toBeLessThan(1e-3)
   }, 60_000)
 
+  it('DualCache: keeps its cache until a row revealed refreshEvery slots, and narrows it to the rows left in the batch', async () => {
+    const d = model.denoiser
+    const vocab = model.info.vocabSize
+    const mask = BigInt(model.manifest.tokens.mask)
+    const length = 64
+    const rows = 3
+    const ids = BigInt64Array.from({ length: rows * length }, (_, i) => BigInt(5 + ((i * 7919 + Math.floor(i / length) * 13) % (vocab - 5))))
+    for (let b = 0; b < rows; b++) for (let p = 20; p < 26; p++) ids[b * length + p] = mask
+    d.mode = 'cached'
+    d.refreshEvery = 3
+    d.resetCache()
+    const built = d.stats.windowPasses
+    await d.runMasked(ids, rows, length)
+    expect(d.stats.windowPasses).toBe(built + 1)
+    // two reveals in row 0: still the same cache
+    ids[20] = 50n
+    ids[21] = 51n
+    await d.runMasked(ids, rows, length)
+    expect(d.stats.windowPasses).toBe(built + 1)
+    // row 1 leaves the batch: the cache is narrowed to rows 0 and 2, not rebuilt
+    const two = new BigInt64Array(2 * length)
+    two.set(ids.subarray(0, length), 0)
+    two.set(ids.subarray(2 * length), length)
+    const narrowed = (await d.runMasked(two, 2, length)).slice()
+    expect(d.stats.windowPasses).toBe(built + 1)
+    // row 2 (now row 1) still has all its slots masked: a fresh cache gives the same logits there
+    d.resetCache()
+    const fresh = await d.runMasked(two, 2, length)
+    let diff = 0
+    for (let p = 20; p < 26; p++) for (let v = 0; v < vocab; v++) diff = Math.max(diff, Math.abs(narrowed[(length + p) * vocab + v] - fresh[(length + p) * vocab + v]))
+    expect(diff).toBeLessThan(1e-3)
+    // since that build, two reveals in row 0 keep the cache, the third (refreshEvery) rebuilds it
+    const passes = d.stats.windowPasses
+    two[22] = 52n
+    two[23] = 53n
+    await d.runMasked(two, 2, length)
+    expect(d.stats.windowPasses).toBe(passes)
+    two[24] = 54n
+    await d.runMasked(two, 2, length)
+    expect(d.stats.windowPasses).toBe(passes + 1)
+    d.refreshEvery = 8
+    d.mode = 'positions'
+  }, 60_000)
+
   it('fills greedily token for token as the full graph does when going through the positions graph', async () => {
     const text = 'The old man walked down to the river and sat on the bank. He watched the water for a long time, and then he went home to his wife.'
     const from = text.indexOf('sat on')

@@ -39,8 +39,8 @@ export interface DenoiserOptions {
   refreshEvery?: number
 }
 
-/** Reveals after which the DualCache is rebuilt by default (one block of the app's default settings). */
-export const DEFAULT_REFRESH_EVERY = 4
+/** Reveals (in any one row) after which the DualCache is rebuilt by default. */
+export const DEFAULT_REFRESH_EVERY = 8
 
 /** What the denoiser computed so far (the bench reads it). */
 export interface DenoiserStats {
@@ -64,7 +64,6 @@ interface Cache {
   k: number
   /** 1 at (row, position) that is a slot of the cache. */
   isSlot: Uint8Array
-  revealedAtBuild: number
   keys: ort.Tensor
   values: ort.Tensor
 }
@@ -153,19 +152,32 @@ export class OnnxDenoiser {
     return out
   }
 
-  /** The cache for these ids: the current one when nothing but its slots changed and fewer than refreshEvery were revealed, else a new one. */
+  /**
+   * The cache for these ids: the current one while nothing but its slots changed and no row
+   * revealed `refreshEvery` slots since it was built; the current one narrowed to the rows
+   * still running when candidates left the batch (the reverse process drops finished rows and
+   * keeps the order of the others); else a new one.
+   */
   private async validCache(ids: BigInt64Array, batch: number, length: number): Promise<Cache> {
     const mask = BigInt(this.options.maskId!)
-    const c = this.cache
+    let c = this.cache
+    if (c && c.length === length && batch < c.batch) c = this.cache = narrowCache(c, ids, batch, length)
     if (c && c.batch === batch && c.length === length) {
       let ok = true
-      let revealed = 0
-      for (let i = 0; i < ids.length && ok; i++) {
-        if (c.isSlot[i]) {
-          if (ids[i] !== mask) revealed++
-        } else if (ids[i] !== c.ids[i]) ok = false
+      let mostRevealed = 0
+      for (let b = 0; b < batch && ok; b++) {
+        let revealed = 0
+        for (let i = b * length; i < (b + 1) * length; i++) {
+          if (c.isSlot[i]) {
+            if (ids[i] !== mask) revealed++
+          } else if (ids[i] !== c.ids[i]) {
+            ok = false
+            break
+          }
+        }
+        mostRevealed = Math.max(mostRevealed, revealed)
       }
-      if (ok && revealed - c.revealedAtBuild < Math.max(1, this.refreshEvery)) return c
+      if (ok && mostRevealed < Math.max(1, this.refreshEvery)) return c
     }
     const { positions, k } = maskedPositions(ids, batch, length, mask)
     const kv = await this.graphs.context!.run({ input_ids: new ort.Tensor('int64', ids, [batch, length]) })
@@ -173,7 +185,7 @@ export class OnnxDenoiser {
     this.stats.positionsComputed += batch * length
     const isSlot = new Uint8Array(batch * length)
     for (let b = 0; b < batch; b++) for (let j = 0; j < k; j++) isSlot[b * length + Number(positions[b * k + j])] = 1
-    this.cache = { batch, length, ids: ids.slice(), positions, k, isSlot, revealedAtBuild: 0, keys: kv.keys, values: kv.values }
+    this.cache = { batch, length, ids: ids.slice(), positions, k, isSlot, keys: kv.keys, values: kv.values }
     return this.cache
   }
 
@@ -259,4 +271,37 @@ function scatterRows(logits: ort.Tensor | undefined, positions: BigInt64Array, b
       out.set(data.subarray(src, src + vocab), (b * length + Number(positions[b * k + j])) * vocab)
     }
   logits.dispose?.()
+}
+
+/**
+ * The cache rows of the rows `ids` still holds, in order (each new row is the next cached row
+ * whose non-slot ids it equals: the rows the reverse process kept), as a cache of `batch`
+ * rows; null when some row matches none (then the cache is rebuilt).
+ */
+function narrowCache(c: Cache, ids: BigInt64Array, batch: number, length: number): Cache | null {
+  const rows: number[] = []
+  let r = 0
+  for (let b = 0; b < batch; b++) {
+    for (; r < c.batch; r++) {
+      let same = true
+      for (let p = 0; p < length && same; p++) if (!c.isSlot[r * length + p] && ids[b * length + p] !== c.ids[r * length + p]) same = false
+      if (same) break
+    }
+    if (r === c.batch) return null
+    rows.push(r++)
+  }
+  const pick = (t: ort.Tensor): ort.Tensor => {
+    const [L, B, ...rest] = t.dims
+    const row = rest.reduce((x, y) => x * y, 1)
+    const src = t.data as Float32Array
+    const out = new Float32Array(L * batch * row)
+    for (let l = 0; l < L; l++) rows.forEach((old, b) => out.set(src.subarray((l * B + old) * row, (l * B + old + 1) * row), (l * batch + b) * row))
+    return new ort.Tensor('float32', out, [L, batch, ...rest])
+  }
+  const sel = <T extends BigInt64Array | Uint8Array>(a: T, width: number): T => {
+    const out = new (a.constructor as new (n: number) => T)(batch * width)
+    rows.forEach((old, b) => out.set(a.subarray(old * width, (old + 1) * width) as never, b * width))
+    return out
+  }
+  return { batch, length, ids: sel(c.ids, length), positions: sel(c.positions, c.k), k: c.k, isSlot: sel(c.isSlot, length), keys: pick(c.keys), values: pick(c.values) }
 }
