@@ -37,6 +37,7 @@ function service(states: TuneState[], findPython: () => Promise<string | null>, 
     workDir: join(dir, sub, 'tune'),
     modelsDir: join(dir, sub, 'models'),
     prefs: store,
+    dbPath: join(dir, 'prefs.sqlite'),
     activeModelDir: () => smoke,
     onState: (s) => states.push(s),
     findPython,
@@ -61,7 +62,10 @@ describe('the tune service', () => {
     const s = service([], async () => null, 'none')
     const state = await s.current()
     expect(state).toMatchObject({ available: false, install: TUNE_INSTALL_COMMAND, phase: 'idle' })
-    expect(state.command).toContain(`npm run model:tune -- --prefs decisions.jsonl --from ${smoke}`)
+    expect(state.command).toBe(
+      `npm run prefs:export -- --db ${join(dir, 'prefs.sqlite')} --out ${join(dir, 'none', 'tune', 'decisions.jsonl')} && ` +
+        `npm run model:tune -- --prefs ${join(dir, 'none', 'tune', 'decisions.jsonl')} --from ${smoke} --out ${join(dir, 'none', 'models', 'tuned')}`,
+    )
     await expect(s.start()).rejects.toThrow(/not installed. Install them with: .*python3-torch/)
   })
 

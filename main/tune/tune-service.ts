@@ -21,6 +21,8 @@ export interface TuneServiceOptions {
   /** Where tuned models go (<user data>/models): the model manager lists that folder. */
   modelsDir: string
   prefs: Pick<PreferenceGateway, 'export'>
+  /** The preference log's file (for the command shown where the tools are missing). */
+  dbPath: string
   /** The model the engine has loaded (the one to tune), or null. */
   activeModelDir: () => string | null
   onState: (state: TuneState) => void
@@ -77,9 +79,11 @@ export class TuneService {
   /** The command line a writer runs by hand (export first with prefs:export). */
   private commandFor(method: TuneMethod | null): string {
     const model = this.o.activeModelDir() ?? 'models/default'
+    const q = (p: string) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`)
+    const prefs = join(this.o.workDir, 'decisions.jsonl')
     return (
-      `npm run prefs:export -- --db <your prefs.sqlite> --out decisions.jsonl && ` +
-      `npm run model:tune -- --prefs decisions.jsonl --from ${model} --out ${join(this.o.modelsDir, 'tuned')}` +
+      `npm run prefs:export -- --db ${q(this.o.dbPath)} --out ${q(prefs)} && ` +
+      `npm run model:tune -- --prefs ${q(prefs)} --from ${q(model)} --out ${q(join(this.o.modelsDir, 'tuned'))}` +
       (method && method !== 'vrpo' ? ` --method ${method}` : '')
     )
   }
