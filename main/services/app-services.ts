@@ -110,6 +110,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     workDir: join(options.userDataDir, 'tune'),
     modelsDir: userModelsDir(options.userDataDir),
     prefs,
+    dbPath: preferenceDbPath(options.userDataDir),
     activeModelDir: () => engine.state().model?.dir ?? null,
     onState: (state) => options.broadcast('tune:state', state),
   })
