@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/elbo-spread.ts [--model DIR] [--file FILE] [--limit N] [--samples 4,16] [--seeds 5]`
+ * `npx tsx bench/elbo-spread.ts [--model DIR] [--file FILE] [--limit N] [--samples 4,16] [--seeds 5] [--estimator count|ratio]`
  *
  * How much the eval's ELBO bound moves from seed to seed: for each sample count, the bound
  * over the same windows with seeds 1..K, and its spread ((max − min) / mean) in bits per
@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util'
 import { tokenizeTextFile } from '../main/engine/baselines/text-file'
-import { bitsPerChar, elboBound, tokenChunks, type EvalModel } from '../main/engine/evaluation'
+import { bitsPerChar, elboBound, tokenChunks, type ElboEstimator, type EvalModel } from '../main/engine/evaluation'
 import { loadModelDir } from '../main/engine/model-dir'
 import { defaultModelDir } from '../main/engine/model-paths'
 
@@ -18,11 +18,14 @@ const { values } = parseArgs({
     limit: { type: 'string', default: '64' },
     samples: { type: 'string', default: '4,16' },
     seeds: { type: 'string', default: '5' },
+    estimator: { type: 'string', default: 'count' },
   },
 })
 const limit = Number(values.limit)
 const sampleCounts = values.samples!.split(',').map(Number)
 const seeds = Number(values.seeds)
+const estimator = values.estimator as ElboEstimator
+if (estimator !== 'count' && estimator !== 'ratio') throw new Error(`--estimator must be count or ratio, got "${estimator}"`)
 
 const loaded = await loadModelDir(values.model ?? defaultModelDir())
 try {
@@ -40,14 +43,14 @@ try {
     wrap: codec.wrap,
     padId: manifest.tokens.pad,
   }
-  console.log(`${info.name}, ${values.file}, ${chunks.length} windows, ${chars} characters`)
+  console.log(`${info.name}, ${values.file}, ${chunks.length} windows, ${chars} characters, ${estimator} estimator`)
   console.log('samples | seeds | bits/char per seed | bpc spread | perplexity per seed | ppl spread | s')
   for (const samples of sampleCounts) {
     const t0 = performance.now()
     const bpc: number[] = []
     const ppl: number[] = []
     for (let seed = 1; seed <= seeds; seed++) {
-      const e = await elboBound(model, chunks, { samples, seed, batchSize: 8 })
+      const e = await elboBound(model, chunks, { samples, seed, batchSize: 8, estimator })
       bpc.push(bitsPerChar(e.nats, chars))
       ppl.push(e.perplexity)
     }

@@ -39,7 +39,9 @@ const HELP = `usage: npm run eval -- --file FILE [options]
   --span-length N         tokens per infilled span (default 8)
   --mask-ratio X          masking ratio of the token accuracy test (default 0.15)
   --word-ratio X          share of whole words masked for word accuracy (default 0.15)
-  --elbo-samples N        masking ratios sampled per window for the ELBO bound (default ${DEFAULT_ELBO_SAMPLES})
+  --elbo-samples N        masked draws per window for the ELBO bound (default ${DEFAULT_ELBO_SAMPLES})
+  --elbo-estimator E      count (k of L tokens masked, weight L/k; default) or ratio (each
+                          token masked with probability t, weight 1/t): the same bound
   --batch N               windows per forward pass (default 8)
   --free-pads             span infill without the pad-as-suffix rule the app uses (a pad
                           may be revealed anywhere, first: for comparison)
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
       'mask-ratio': { type: 'string' },
       'word-ratio': { type: 'string' },
       'elbo-samples': { type: 'string' },
+      'elbo-estimator': { type: 'string', default: 'count' },
       batch: { type: 'string' },
       'free-pads': { type: 'boolean', default: false },
       'baseline-corpus': { type: 'string' },
@@ -121,6 +124,8 @@ async function main(): Promise<void> {
   const spanLength = intOption(values['span-length'], 'span-length', 8)
   const elboSamples = intOption(values['elbo-samples'], 'elbo-samples', DEFAULT_ELBO_SAMPLES)
   const batchSize = intOption(values.batch, 'batch', 8)
+  const estimator = values['elbo-estimator']
+  if (estimator !== 'count' && estimator !== 'ratio') throw new Error(`--elbo-estimator must be count or ratio, got "${estimator}"`)
   const ratio = ratioOption(values['mask-ratio'], 'mask-ratio', 0.15)
   const wordRatio = ratioOption(values['word-ratio'], 'word-ratio', 0.15)
   const settings = samplingFromArgs(values, { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: spanLength, temperature: 0, candidates: 1 })
@@ -215,7 +220,7 @@ async function main(): Promise<void> {
     const words = await wholeWordAccuracy(model, chunks, { plan: wordPlan, settings, wordText, padOrder, onProgress: progress('whole words') })
     log(`whole-word accuracy ${(words.correct / Math.max(1, words.total)).toFixed(4)} over ${words.total} words (${since(t)})`)
     t = performance.now()
-    const elbo = await elboBound(model, chunks, { samples: elboSamples, seed: settings.seed, batchSize })
+    const elbo = await elboBound(model, chunks, { samples: elboSamples, seed: settings.seed, batchSize, estimator })
     log(`ELBO bound ${bitsPerChar(elbo.nats, chars).toFixed(3)} bits/char, perplexity ${elbo.perplexity.toFixed(2)} (${since(t)})`)
 
     const round = (x: number) => Number(x.toFixed(4))
@@ -245,6 +250,7 @@ async function main(): Promise<void> {
       elboPerplexity: Number(elbo.perplexity.toFixed(2)),
       elboNllPerToken: round(elbo.nllPerToken),
       elboSamples,
+      elboEstimator: estimator,
       elboEmptyDraws: elbo.emptyDraws,
       ...(baselines ? { baselines } : {}),
       ms: Math.round(performance.now() - started),

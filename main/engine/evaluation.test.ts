@@ -100,7 +100,7 @@ describe('evaluation', () => {
     expect(words.correct).toBeLessThan(words.total)
   })
 
-  it('ELBO: a draw that masks no token adds 0 and runs no forward pass', async () => {
+  it('ELBO (ratio estimator): a draw that masks no token adds 0 and runs no forward pass', async () => {
     // One-token chunks: a draw at ratio t masks the token with probability t, so many draws mask nothing.
     // Unbiased: E[(1/t) · 1{masked} · nll] = nll = ln 9 for the uniform model. Forcing a mask would
     // give nll · E[1/t] ≈ 6.9 · nll instead.
@@ -111,11 +111,21 @@ describe('evaluation', () => {
       for (let i = 0; i < ids.length; i++) expect(ids[i]).toBe(BigInt(MASK))
       return uniform(ids, batch, length)
     }
-    const elbo = await elboBound(model(counting), single, { samples: 8, seed: 5, batchSize: 16 })
+    const elbo = await elboBound(model(counting), single, { samples: 8, seed: 5, batchSize: 16, estimator: 'ratio' })
     expect(elbo.emptyDraws).toBeGreaterThan(1000)
     expect(rowsRun).toBe(400 * 8 - elbo.emptyDraws)
     expect(elbo.nllPerToken).toBeGreaterThan(Math.log(9) * 0.85)
     expect(elbo.nllPerToken).toBeLessThan(Math.log(9) * 1.15)
+  })
+
+  it('ELBO (count estimator, the default): k masked tokens weighted L/k; exact when every token costs the same', async () => {
+    // The uniform model costs ln 9 nats at every masked token, so each draw gives L/k · k · ln 9 = L ln 9.
+    const count = await elboBound(model(uniform), chunks, { samples: 4, seed: 3 })
+    expect(count.emptyDraws).toBe(0)
+    expect(count.nats).toBeCloseTo(200 * Math.log(9), 9)
+    // The ratio estimator's draws are the same in expectation but scatter.
+    const ratio = await elboBound(model(uniform), chunks, { samples: 4, seed: 3, estimator: 'ratio' })
+    expect(Math.abs(ratio.nats - 200 * Math.log(9))).toBeGreaterThan(1e-6)
   })
 
   it('bits per character: nats over characters over ln 2', () => {

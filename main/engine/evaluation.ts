@@ -6,7 +6,7 @@
  */
 import type { SamplingSettings } from '../contract'
 import type { WordSpan } from './evaluation-plans'
-import { wordPositions } from './evaluation-plans'
+import { choosePositions, wordPositions } from './evaluation-plans'
 import { runReverseProcess, type Denoise } from './reverse-process'
 import { rngStream } from './rng'
 
@@ -230,43 +230,61 @@ export interface ElboEstimate {
 }
 
 /**
- * ELBO bound (MDLM, linear schedule α_t = 1 − t): for t in (eps, 1) mask each token with
- * probability t and take NLL_t = (1/t) Σ_masked −ln p(x_i | x_t); its mean over t bounds
- * −ln P of the chunk. A draw that masks nothing contributes 0 (that is its NLL_t, not a
- * reason to mask one token). The `samples` values of t per chunk are stratified
- * (t_s = eps + (1 − eps)(u + s)/samples, one uniform u per chunk: MDLM's low-discrepancy
- * sampler), which keeps the estimate unbiased and lowers its spread. Only the mask token
- * is excluded from p (SUBS), so every text token has a finite likelihood.
+ * How the ELBO's masking is drawn (both estimate the same bound, MDLM's linear schedule
+ * α_t = 1 − t, with `samples` draws per chunk, stratified: one uniform u per chunk, draw s
+ * at (u + s) / samples):
+ * - 'ratio': t in (eps, 1), each token masked with probability t, NLL_t = (1/t) Σ_masked
+ *   −ln p(x_i | x_t). A draw that masks nothing contributes 0 (its NLL_t), not one forced
+ *   mask. At small t one masked token is weighted by 1/t, so the estimate has a heavy tail.
+ * - 'count' (default): k in 1..L tokens masked uniformly, NLL_k = (L/k) Σ_masked −ln p.
+ *   The same bound in expectation (given |M| = k, ∫ (1/t) P(|M| = k | t) dt = 1/k; the form
+ *   LLaDA evaluates), without the 1/t weight: far lower spread for the same forward passes.
+ */
+export type ElboEstimator = 'ratio' | 'count'
+
+/**
+ * ELBO bound on −ln P of each chunk (see ElboEstimator), summed over the chunks. Only the
+ * mask token is excluded from p (SUBS), so every text token has a finite likelihood.
  */
 export async function elboBound(
   model: EvalModel,
   chunks: readonly number[][],
-  opts: { samples: number; seed: number; batchSize?: number },
+  opts: { samples: number; seed: number; batchSize?: number; estimator?: ElboEstimator },
 ): Promise<ElboEstimate> {
   const rng = rngStream(opts.seed, 303)
   const eps = 1e-3
   const rows: Int32Array[] = []
-  const meta: { chunk: number; t: number; masked: number[] }[] = []
+  const meta: { chunk: number; weight: number; masked: number[] }[] = []
   let emptyDraws = 0
   for (let c = 0; c < chunks.length; c++) {
     const u = rng()
+    const L = chunks[c].length
     for (let s = 0; s < opts.samples; s++) {
-      const t = eps + ((1 - eps) * (u + s)) / opts.samples
       const { ids, offset } = windowIds(model, chunks[c])
-      const masked: number[] = []
-      for (let i = 0; i < chunks[c].length; i++) if (rng() < t) masked.push(offset + i)
+      let masked: number[]
+      let weight: number
+      if (opts.estimator === 'ratio') {
+        const t = eps + ((1 - eps) * (u + s)) / opts.samples
+        masked = []
+        for (let i = 0; i < L; i++) if (rng() < t) masked.push(offset + i)
+        weight = 1 / t
+      } else {
+        const k = 1 + Math.min(L - 1, Math.floor((L * (u + s)) / opts.samples))
+        masked = choosePositions(L, k, rng).map((p) => p + offset)
+        weight = L / k
+      }
       if (masked.length === 0) {
         emptyDraws++
         continue
       }
       for (const p of masked) ids[p] = model.maskId
       rows.push(ids)
-      meta.push({ chunk: c, t, masked })
+      meta.push({ chunk: c, weight, masked })
     }
   }
   let weighted = 0
   await forBatches(model, rows, opts.batchSize ?? 8, (logits, row, b, n) => {
-    const { chunk, t, masked } = meta[row]
+    const { chunk, weight, masked } = meta[row]
     const { offset } = windowIds(model, [])
     let nll = 0
     for (const p of masked) {
@@ -277,7 +295,7 @@ export async function elboBound(
       for (let v = 0; v < model.vocab; v++) if (v !== model.maskId) z += Math.exp(logits[base + v] - max)
       nll += max + Math.log(z) - logits[base + chunks[chunk][p - offset]]
     }
-    weighted += nll / t
+    weighted += nll * weight
   })
   const tokens = chunks.reduce((n, c) => n + c.length, 0)
   const nats = weighted / opts.samples
