@@ -6,9 +6,10 @@ import { redo, undo } from 'prosemirror-history'
 import type { Node as PMNode } from 'prosemirror-model'
 import type { Command } from 'prosemirror-state'
 import { EditorView } from 'prosemirror-view'
-import type { InfillApi } from '../../../main/contract'
+import type { InfillApi, LengthTarget } from '../../../main/contract'
 import { selectionHasMark, setSpanSlots, spanAtSelection, spanSlots, toggleLock, toggleMask, insertSlot } from '../editor/commands'
 import { createEditorState, emptyDoc, type EditorActions } from '../editor/setup'
+import { countWords, lengthKey, maskForRewrite, selectionUnmasked, setSpanLength } from '../editor/span-length'
 import { DocumentController } from './document-controller'
 import { FillController } from './fill-controller'
 import { Store } from './store'
@@ -31,7 +32,10 @@ export class Session {
     })
     const f = this.fills
     this.actions = {
-      regenerate: () => f.regenerate(),
+      regenerate: () => {
+        this.regenerate()
+        return true
+      },
       acceptCurrent: () => f.acceptCurrent(),
       beforeWriterInput: () => f.beforeWriterInput(),
       rejectCurrent: () => f.rejectCurrent(),
@@ -101,8 +105,18 @@ export class Session {
       spanSlots: span ? spanSlots(span) : null,
       spanExplicit: !!span && span.slots != null,
       empty: v.state.selection.empty,
+      spanWords: span ? countWords(span.original) : null,
+      spanLength: span?.length ?? null,
     }
-    if (sel.masked !== next.masked || sel.locked !== next.locked || sel.spanSlots !== next.spanSlots || sel.spanExplicit !== next.spanExplicit || sel.empty !== next.empty)
+    if (
+      sel.masked !== next.masked ||
+      sel.locked !== next.locked ||
+      sel.spanSlots !== next.spanSlots ||
+      sel.spanExplicit !== next.spanExplicit ||
+      sel.empty !== next.empty ||
+      (sel.spanWords ?? null) !== next.spanWords ||
+      lengthKey(sel.spanLength) !== lengthKey(next.spanLength)
+    )
       this.store.set({ selection: next })
   }
 
@@ -133,8 +147,39 @@ export class Session {
   redo(): boolean {
     return this.run(redo)
   }
+  /** Sets the length target in words of the span at the caret (null clears it). */
+  setLength(target: LengthTarget | null): boolean {
+    return this.run(setSpanLength(target))
+  }
+  /**
+   * Mod-Enter / Regenerate: fills the masked spans (those in the selection, if any); a
+   * selection with no masks in it is masked and filled at once (Rewrite).
+   */
   regenerate(): void {
-    this.fills.regenerate()
+    const v = this.view
+    if (v && selectionUnmasked(v.state)) this.rewrite(null)
+    else this.fills.regenerate()
     this.view?.focus()
+  }
+  /**
+   * Rewrite / Shorter / Longer on a selection: masks it with `target` and fills it. On the
+   * span at the caret, sets its target and fills that span again.
+   */
+  rewrite(target: LengthTarget | null): boolean {
+    const v = this.view
+    if (!v) return false
+    if (selectionUnmasked(v.state)) {
+      if (!this.run(maskForRewrite(target))) {
+        this.store.toast('info', 'Rewrite works on text inside one paragraph: select less, or mask each part (Mod-M).')
+        return false
+      }
+      this.fills.regenerate()
+      return true
+    }
+    const span = spanAtSelection(v.state)
+    if (target != null && !this.run(setSpanLength(target))) return false
+    this.fills.regenerate(true, span ? (s) => s.from === span.from && s.to === span.to : undefined)
+    v.focus()
+    return true
   }
 }

@@ -3,7 +3,7 @@
  * observable store; React reads it through `useStore` (useSyncExternalStore).
  */
 import { useSyncExternalStore } from 'react'
-import { DEFAULT_SAMPLING, type EngineState, type HostInfo, type RecoveryEntry, type SamplingSettings } from '../../../main/contract'
+import { DEFAULT_SAMPLING, type EngineState, type HostInfo, type LengthTarget, type RecoveryEntry, type SamplingSettings } from '../../../main/contract'
 import { DEFAULT_SLOT_COUNT } from '../editor/schema'
 
 /** How fast the board plays the reverse process: the least time each step stays on screen. */
@@ -51,7 +51,16 @@ export interface AppState {
   /** Live spans with candidates on offer. */
   offers: number
   /** Mark state at the selection, for the toolbar. */
-  selection: { masked: boolean; locked: boolean; spanSlots: number | null; spanExplicit: boolean; empty: boolean }
+  selection: {
+    masked: boolean
+    locked: boolean
+    spanSlots: number | null
+    spanExplicit: boolean
+    empty: boolean
+    /** Words of the span at the caret (null: not in a span), and its length target in words. */
+    spanWords?: number | null
+    spanLength?: LengthTarget | null
+  }
   settingsOpen: boolean
   prefsOpen: boolean
   dialog: Dialog

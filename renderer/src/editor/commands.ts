@@ -125,10 +125,10 @@ export function setSpanSlots(slots: number | ((current: number) => number)): Com
     const next = clampSlots(typeof slots === 'function' ? slots(spanSlots(span)) : slots)
     if (dispatch) {
       const tr = state.tr
-      if (span.kind === 'slot') tr.setNodeMarkup(span.from, undefined, { slots: next })
+      if (span.kind === 'slot') tr.setNodeMarkup(span.from, undefined, { slots: next, length: span.length ?? null })
       else {
         tr.removeMark(span.from, span.to, schema.marks.masked)
-        tr.addMark(span.from, span.to, schema.marks.masked.create({ slots: next }))
+        tr.addMark(span.from, span.to, schema.marks.masked.create({ slots: next, length: span.length ?? null }))
       }
       dispatch(setOrigin(tr, 'command'))
     }

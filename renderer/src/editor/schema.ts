@@ -4,6 +4,8 @@
  *
  * - `masked`: text pending regeneration. `slots` is the span's slot budget (null = as many
  *   as the original text has tokens, the engine's default).
+ *   `length` is the writer's length target in words (a LengthTarget of main/contract.ts,
+ *   null = none); when set it overrides `slots`. An empty `mask_slot` carries it too.
  * - `locked`: text the model must never touch (the writer's own text is locked as typed).
  * - `generated`: text the model wrote, with its provenance.
  * - `mask_slot`: an empty masked span (an insertion point) of `slots` slots; masking at a
@@ -27,7 +29,7 @@ const maskSlot: NodeSpec = {
   group: 'inline',
   atom: true,
   selectable: true,
-  attrs: { slots: { default: DEFAULT_SLOT_COUNT } },
+  attrs: { slots: { default: DEFAULT_SLOT_COUNT }, length: { default: null } },
   parseDOM: [
     {
       tag: 'span[data-mask-slot]',
@@ -40,7 +42,13 @@ const maskSlot: NodeSpec = {
     for (let i = 0; i < Math.min(n, SLOT_BOXES_SHOWN); i++) boxes.push(['span', { class: 'slot-box' }])
     return [
       'span',
-      { 'data-mask-slot': String(n), class: 'mask-slot', title: `Empty slot: up to ${n} tokens to fill`, 'data-testid': 'mask-slot' },
+      {
+        'data-mask-slot': String(n),
+        ...(node.attrs.length == null ? {} : { 'data-length': JSON.stringify(node.attrs.length) }),
+        class: 'mask-slot',
+        title: `Empty gap to fill: about ${Math.max(1, Math.round(n / 1.3))} words`,
+        'data-testid': 'mask-slot',
+      },
       ...boxes,
       ...(n > SLOT_BOXES_SHOWN ? [['span', { class: 'mask-slot-count' }, `+${n - SLOT_BOXES_SHOWN}`] as DOMOutputSpec] : []),
     ]
@@ -49,7 +57,7 @@ const maskSlot: NodeSpec = {
 }
 
 const masked: MarkSpec = {
-  attrs: { slots: { default: null } },
+  attrs: { slots: { default: null }, length: { default: null } },
   inclusive: false,
   excludes: 'masked locked',
   parseDOM: [
@@ -61,7 +69,15 @@ const masked: MarkSpec = {
       },
     },
   ],
-  toDOM: (mark) => ['span', { 'data-masked': mark.attrs.slots == null ? '' : String(mark.attrs.slots), class: 'mark-masked' }, 0],
+  toDOM: (mark) => [
+    'span',
+    {
+      'data-masked': mark.attrs.slots == null ? '' : String(mark.attrs.slots),
+      ...(mark.attrs.length == null ? {} : { 'data-length': JSON.stringify(mark.attrs.length) }),
+      class: 'mark-masked',
+    },
+    0,
+  ],
 }
 
 const locked: MarkSpec = {

@@ -6,7 +6,7 @@
  * so an empty slot sitting between two locked words is never "inside" locked text.
  */
 import type { Node as PMNode } from 'prosemirror-model'
-import type { CharRange, FillRequest, SamplingSettings, SpanSpec } from '../../../main/contract'
+import type { CharRange, FillRequest, LengthTarget, SamplingSettings, SpanSpec } from '../../../main/contract'
 import { plainText, type PlainText } from './plain-text'
 import { schema } from './schema'
 
@@ -23,6 +23,8 @@ export interface MaskedSpan {
   original: string
   /** Slot budget: explicit, or null to let the engine use the original's token count. */
   slots: number | null
+  /** The writer's length target in words (overrides `slots`); absent or null = none. */
+  length?: LengthTarget | null
 }
 
 /** A masked span's place in its textblock, before char offsets are known. */
@@ -37,7 +39,7 @@ export function maskedRunsInBlock(block: PMNode, start: number): BlockSpan[] {
     if (child.type === schema.nodes.mask_slot) {
       if (run) spans.push(run)
       run = null
-      spans.push({ kind: 'slot', from: pos, to: pos + 1, original: '', slots: child.attrs.slots as number })
+      spans.push({ kind: 'slot', from: pos, to: pos + 1, original: '', slots: child.attrs.slots as number, length: (child.attrs.length as LengthTarget | null) ?? null })
       return
     }
     const mask = child.isText ? schema.marks.masked.isInSet(child.marks) : undefined
@@ -50,8 +52,16 @@ export function maskedRunsInBlock(block: PMNode, start: number): BlockSpan[] {
       run.to = pos + child.nodeSize
       run.original += child.text ?? ''
       if (run.slots == null && mask.attrs.slots != null) run.slots = mask.attrs.slots as number
+      if (run.length == null && mask.attrs.length != null) run.length = mask.attrs.length as LengthTarget
     } else {
-      run = { kind: 'text', from: pos, to: pos + child.nodeSize, original: child.text ?? '', slots: (mask.attrs.slots as number | null) ?? null }
+      run = {
+        kind: 'text',
+        from: pos,
+        to: pos + child.nodeSize,
+        original: child.text ?? '',
+        slots: (mask.attrs.slots as number | null) ?? null,
+        length: (mask.attrs.length as LengthTarget | null) ?? null,
+      }
     }
   })
   if (run) spans.push(run)
@@ -136,6 +146,7 @@ export function buildFillRequest(
     from: span.charFrom,
     to: span.charTo,
     ...(span.slots != null ? { slots: span.slots } : {}),
+    ...(span.length != null ? { length: span.length } : {}),
   }))
   const request: FillRequest = { requestId, text: pt.text, spans: specs, locked: findLockedRanges(doc, pt), settings }
   return { request, spans, plain: pt }
