@@ -7,7 +7,7 @@
  * INFILL_KILL_CONTROL=1 first runs the same cycles against the old, naive save for comparison.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -92,6 +92,7 @@ async function killCycles(naive: boolean, seed: number): Promise<Tally> {
     if (Number.isFinite(result.version)) lastSeen = Math.max(lastSeen, result.version)
     next = lastSeen + 1000 * (i + 1) // fresh version numbers each cycle
   }
+  rmSync(dir, { recursive: true, force: true })
   return tally
 }
 

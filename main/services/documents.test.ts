@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -123,6 +123,7 @@ describe('documents', () => {
     expect(existsSync(join(d, 'bigger.md'))).toBe(false)
     writeFileSync(join(d, 'outside.md'), Buffer.alloc(MAX_DOCUMENT_BYTES + 1, 0x61))
     await expect(readDocument(join(d, 'outside.md'))).rejects.toThrow(/up to 20\.0 MB/)
+    rmSync(d, { recursive: true, force: true })
   })
 
   it('saves and opens names that use the whole 255-byte limit, marks included', async () => {
