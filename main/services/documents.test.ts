@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -36,8 +36,10 @@ describe('documents', () => {
     expect(readFileSync(path).equals(before)).toBe(true)
     expect((await readDocument(path)).sidecar?.doc).toEqual({ v: 'story' })
     expect(readdirSync(d).sort()).toEqual(['lighthouse.md', 'lighthouse.md.infill.json'])
+    chmodSync(path, 0o600)
     const replaced = await writeDocument(path, 'Essay draft.', sidecar({ v: 'essay' }), replace)
     expect(replaced.status).toBe('saved')
+    expect(statSync(path).mode & 0o777).toBe(0o600) // a replaced file keeps its permissions
     const back = await readDocument(path)
     expect(back).toMatchObject({ markdown: 'Essay draft.', sidecar: { doc: { v: 'essay' } } })
   })
