@@ -40,6 +40,7 @@ describe('documents', () => {
     const replaced = await writeDocument(path, 'Essay draft.', sidecar({ v: 'essay' }), replace)
     expect(replaced.status).toBe('saved')
     expect(statSync(path).mode & 0o777).toBe(0o600) // a replaced file keeps its permissions
+    expect(statSync(sidecarPath(path)).mode & 0o777).toBe(0o600) // and its marks get the same
     const back = await readDocument(path)
     expect(back).toMatchObject({ markdown: 'Essay draft.', sidecar: { doc: { v: 'essay' } } })
   })

@@ -208,8 +208,12 @@ async function writeQueued(path: string, markdown: string, sidecar: DocumentSide
   try {
     await writeDurable(files.pendingSidecar, Buffer.from(JSON.stringify(pending), 'utf8'))
     await writeDurable(files.markdownTemp, body)
-    // A replaced file keeps its permissions (a private 0600 note stays private).
-    if (stat) await fs.chmod(files.markdownTemp, stat.mode & 0o7777)
+    // A replaced file keeps its permissions, and its marks (which hold its text too) get the same:
+    // a private 0600 note stays private.
+    if (stat) {
+      await fs.chmod(files.markdownTemp, stat.mode & 0o7777)
+      await fs.chmod(files.pendingSidecar, stat.mode & 0o7777)
+    }
     await fs.rename(files.markdownTemp, path)
   } catch (err) {
     // Nothing is in place yet: the old pair stands.
