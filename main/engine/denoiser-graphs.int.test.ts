@@ -111,6 +111,25 @@ describe('models/default extra graphs', () => {
     d.mode = 'positions'
   }, 60_000)
 
+  it('DualCache: candidates starting from the same window share one context pass', async () => {
+    const d = model.denoiser
+    const vocab = model.info.vocabSize
+    const mask = BigInt(model.manifest.tokens.mask)
+    const length = 48
+    const rows = 4
+    const ids = BigInt64Array.from({ length: rows * length }, (_, i) => BigInt(5 + (((i % length) * 7919) % (vocab - 5))))
+    for (let b = 0; b < rows; b++) for (let p = 30; p < 34; p++) ids[b * length + p] = mask
+    const full = (await d.run(ids, rows, length)).slice()
+    d.mode = 'cached'
+    d.resetCache()
+    const before = d.stats.positionsComputed
+    const cached = await d.runMasked(ids, rows, length)
+    // one context row of 48 positions, then 4 rows of 4 slots
+    expect(d.stats.positionsComputed - before).toBe(length + rows * 4)
+    expect(maxDiffAtMasks(cached, full, ids, mask, vocab).diff).toBeLessThan(1e-3)
+    d.mode = 'positions'
+  }, 60_000)
+
   it('fills greedily token for token as the full graph does when going through the positions graph', async () => {
     const text = 'The old man walked down to the river and sat on the bank. He watched the water for a long time, and then he went home to his wife.'
     const from = text.indexOf('sat on')

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { ModelGraphs } from './manifest'
 import { cacheRefreshFromEnv, denoiseModeFromEnv } from './model-dir'
-import { maskedPositions } from './onnx-denoiser'
+import { distinctRows, maskedPositions } from './onnx-denoiser'
 
 const M = 3n
 
@@ -19,6 +19,13 @@ describe('maskedPositions', () => {
     const { positions, k } = maskedPositions(BigInt64Array.from([5n, 6n, 6n, M]), 2, 2, M)
     expect(k).toBe(1)
     expect(Array.from(positions, Number)).toEqual([0, 1])
+  })
+})
+
+describe('distinctRows', () => {
+  it('maps every row to the first row equal to it', () => {
+    const ids = BigInt64Array.from([1n, 2n, /* */ 1n, 3n, /* */ 1n, 2n, /* */ 1n, 3n, /* */ 4n, 4n])
+    expect(distinctRows(ids, 5, 2)).toEqual({ unique: [0, 1, 4], rowOf: [0, 1, 0, 1, 2] })
   })
 })
 

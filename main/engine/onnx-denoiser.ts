@@ -180,12 +180,18 @@ export class OnnxDenoiser {
       if (ok && mostRevealed < Math.max(1, this.refreshEvery)) return c
     }
     const { positions, k } = maskedPositions(ids, batch, length, mask)
-    const kv = await this.graphs.context!.run({ input_ids: new ort.Tensor('int64', ids, [batch, length]) })
+    // Candidates start from the same window: the context pass runs once per distinct row.
+    const { unique, rowOf } = distinctRows(ids, batch, length)
+    const uniqueIds = new BigInt64Array(unique.length * length)
+    unique.forEach((r, u) => uniqueIds.set(ids.subarray(r * length, (r + 1) * length), u * length))
+    const kv = await this.graphs.context!.run({ input_ids: new ort.Tensor('int64', uniqueIds, [unique.length, length]) })
+    const keys = unique.length < batch ? expandRows(kv.keys, rowOf) : kv.keys
+    const values = unique.length < batch ? expandRows(kv.values, rowOf) : kv.values
     this.stats.windowPasses++
-    this.stats.positionsComputed += batch * length
+    this.stats.positionsComputed += unique.length * length
     const isSlot = new Uint8Array(batch * length)
     for (let b = 0; b < batch; b++) for (let j = 0; j < k; j++) isSlot[b * length + Number(positions[b * k + j])] = 1
-    this.cache = { batch, length, ids: ids.slice(), positions, k, isSlot, keys: kv.keys, values: kv.values }
+    this.cache = { batch, length, ids: ids.slice(), positions, k, isSlot, keys, values }
     return this.cache
   }
 
@@ -290,18 +296,43 @@ function narrowCache(c: Cache, ids: BigInt64Array, batch: number, length: number
     if (r === c.batch) return null
     rows.push(r++)
   }
-  const pick = (t: ort.Tensor): ort.Tensor => {
-    const [L, B, ...rest] = t.dims
-    const row = rest.reduce((x, y) => x * y, 1)
-    const src = t.data as Float32Array
-    const out = new Float32Array(L * batch * row)
-    for (let l = 0; l < L; l++) rows.forEach((old, b) => out.set(src.subarray((l * B + old) * row, (l * B + old + 1) * row), (l * batch + b) * row))
-    return new ort.Tensor('float32', out, [L, batch, ...rest])
-  }
+  const pick = (t: ort.Tensor): ort.Tensor => expandRows(t, rows)
   const sel = <T extends BigInt64Array | Uint8Array>(a: T, width: number): T => {
     const out = new (a.constructor as new (n: number) => T)(batch * width)
     rows.forEach((old, b) => out.set(a.subarray(old * width, (old + 1) * width) as never, b * width))
     return out
   }
   return { batch, length, ids: sel(c.ids, length), positions: sel(c.positions, c.k), k: c.k, isSlot: sel(c.isSlot, length), keys: pick(c.keys), values: pick(c.values) }
+}
+
+/** Distinct rows of ids [batch, length]: the first row of each kind, and each row's index among them. */
+export function distinctRows(ids: BigInt64Array, batch: number, length: number): { unique: number[]; rowOf: number[] } {
+  const unique: number[] = []
+  const rowOf: number[] = []
+  for (let b = 0; b < batch; b++) {
+    let found = -1
+    for (let u = 0; u < unique.length && found < 0; u++) {
+      const r = unique[u]
+      let same = true
+      for (let p = 0; p < length && same; p++) same = ids[b * length + p] === ids[r * length + p]
+      if (same) found = u
+    }
+    if (found < 0) {
+      found = unique.length
+      unique.push(b)
+    }
+    rowOf.push(found)
+  }
+  return { unique, rowOf }
+}
+
+/** A [layers, rows, ...] tensor with row b taken from row rowOf[b] of `t`. */
+function expandRows(t: ort.Tensor, rowOf: readonly number[]): ort.Tensor {
+  const [L, B, ...rest] = t.dims
+  const row = rest.reduce((x, y) => x * y, 1)
+  const src = t.data as Float32Array
+  const batch = rowOf.length
+  const out = new Float32Array(L * batch * row)
+  for (let l = 0; l < L; l++) rowOf.forEach((u, b) => out.set(src.subarray((l * B + u) * row, (l * B + u + 1) * row), (l * batch + b) * row))
+  return new ort.Tensor('float32', out, [L, batch, ...rest])
 }
