@@ -40,9 +40,9 @@ describe('models/default extra graphs', () => {
     await model?.dispose()
   })
 
-  it('has the positions graph and the DualCache pair, and uses the positions graph by default', () => {
+  it('has the positions graph and the DualCache pair, and uses the cache by default', () => {
     expect(model.denoiser.modes()).toEqual(['full', 'positions', 'cached'])
-    expect(model.denoiser.mode).toBe('positions')
+    expect(model.denoiser.mode).toBe('cached')
   })
 
   it('gives the full graph logits at the masked positions (positions graph and a fresh cache)', async () => {

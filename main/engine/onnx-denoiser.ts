@@ -33,7 +33,12 @@ export interface DenoiserOptions {
   maskId?: number
   /** Dream-style shifted logits: the extra graphs are not used (the plain contract is). */
   shiftedLogits?: boolean
-  /** Mode of runMasked (default: 'positions' when the graph exists, else 'full'; 'cached' is approximate, see DenoiseMode). */
+  /**
+   * Mode of runMasked; default the fastest the model has: 'cached' (approximate, see
+   * DenoiseMode; on the default model 5.3× faster per 8-slot fill in a 256-token window than
+   * 'full', 0.26 points lower span accuracy over 384 slots: bench/RESULTS.md), else
+   * 'positions' (exact), else 'full'.
+   */
   mode?: DenoiseMode
   /** 'cached': rebuild the cache after this many reveals (default DEFAULT_REFRESH_EVERY). */
   refreshEvery?: number
@@ -93,7 +98,7 @@ export class OnnxDenoiser {
     private readonly options: DenoiserOptions = {},
   ) {
     this.graphs = options.shiftedLogits || options.maskId === undefined ? {} : (options.graphs ?? {})
-    this.mode = options.mode ?? (this.graphs.positions ? 'positions' : 'full')
+    this.mode = options.mode ?? this.modes().at(-1)!
     this.refreshEvery = options.refreshEvery ?? DEFAULT_REFRESH_EVERY
   }
 
