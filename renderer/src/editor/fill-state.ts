@@ -22,6 +22,7 @@ import { Plugin, PluginKey, type EditorState, type Transaction } from 'prosemirr
 import type { FillErrorEvent, FillRequest, FillResult, FillStepEvent, SpanCandidate } from '../../../main/contract'
 import { normalizeCandidates } from './decisions'
 import { originOf } from './origin'
+import { AddMarkStep, RemoveMarkStep } from 'prosemirror-transform'
 import { trackRange } from './span-tracking'
 import type { RequestSpan } from './spans'
 
@@ -194,49 +195,86 @@ function mapThrough(state: FillState, tr: Transaction, exempt: string | null): F
   return { ...state, spans, decisions }
 }
 
-/** The range `d` covers after `tr`, taking in content inserted at either edge (how an undo or redo puts content back). */
-function wideRange(tr: Transaction, d: { from: number; to: number }): { from: number; to: number } {
-  const from = tr.mapping.map(d.from, -1)
-  return { from, to: Math.max(from, tr.mapping.map(d.to, 1)) }
+/** Where `d` starts after `tr`, taking in content an undo or redo puts back at its start. */
+function startAfter(tr: Transaction, d: { from: number }): number {
+  return tr.mapping.map(d.from, -1)
 }
 
-function contentAt(tr: Transaction, r: { from: number; to: number }): Fragment | null {
-  if (r.to > tr.doc.content.size) return null
-  return tr.doc.slice(r.from, r.to).content
+/** Ranges of the final document that `tr`'s steps changed (content or marks). */
+function changedRanges(tr: Transaction): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = []
+  tr.steps.forEach((step, i) => {
+    const after = tr.mapping.slice(i + 1)
+    const add = (a: number, b: number) => out.push({ from: after.map(a, -1), to: after.map(b, 1) })
+    if (step instanceof AddMarkStep || step instanceof RemoveMarkStep) add(step.from, step.to)
+    else step.getMap().forEach((_oldStart, _oldEnd, newStart, newEnd) => add(newStart, newEnd))
+  })
+  return out
 }
 
 /**
- * After an undo or redo: a decision whose span content is back as it was before the
- * decision was taken back (its span returns, with the candidates on offer); one taken back
- * whose content is again as right after the decision was taken again.
+ * Where the undo / redo `tr` put `want` back: at the decision's mapped start, or (when the
+ * undone change had deleted across that start, so mapping lost it) anywhere the transaction
+ * changed. Null when it is not there, or the transaction changed nothing around it.
+ */
+function findContent(tr: Transaction, want: Fragment, start: number, changed: readonly { from: number; to: number }[]): number | null {
+  const size = want.size
+  const fits = (at: number) => {
+    const content = contentAt(tr, at, size)
+    return !!content && content.eq(want)
+  }
+  // Only a change that reaches the decision's own place can take it back or redo it.
+  const mine = changed.filter((c) => c.from <= start + size && c.to >= start)
+  if (mine.length === 0) return null
+  if (fits(start)) return start
+  let budget = 4096
+  for (const c of mine) {
+    for (let at = Math.max(0, c.from - size); at <= c.to && budget-- > 0; at++) if (fits(at)) return at
+  }
+  return null
+}
+
+/** The content of `size` positions at `from`, or null past the document's end. */
+function contentAt(tr: Transaction, from: number, size: number): Fragment | null {
+  if (from + size > tr.doc.content.size) return null
+  return tr.doc.slice(from, from + size).content
+}
+
+/**
+ * After an undo or redo: a decision whose span content the undo put back as it was before
+ * the decision is taken back (its span returns, with the candidates on offer); one taken
+ * back whose content a redo put back as right after the decision is taken again. Only where
+ * the undo / redo changed something, so an undo elsewhere never takes a decision back.
  */
 function applyHistory(before: FillState, state: FillState, tr: Transaction, direction: 'undo' | 'redo'): FillState {
   let { spans, seq } = state
   const events = state.events.slice(-16)
-  let changed = false
+  const changed = changedRanges(tr)
+  let any = false
   const decisions = state.decisions.map((d) => {
     const old = before.decisions.find((o) => o.id === d.id)
     if (!old) return d
-    const wide = wideRange(tr, old)
-    const content = contentAt(tr, wide)
-    if (!content) return d
-    if (direction === 'undo' && d.status !== 'undone' && content.eq(d.before)) {
-      changed = true
-      spans = [...spans.filter((s) => s.key !== d.key), { ...d.span, from: wide.from, to: wide.to, status: 'ready', note: null }]
+    const want = direction === 'undo' ? d.before : d.after
+    const from = findContent(tr, want, startAfter(tr, old), changed)
+    if (from === null) return d
+    const to = from + want.size
+    if (direction === 'undo' && d.status !== 'undone') {
+      any = true
+      spans = [...spans.filter((s) => s.key !== d.key), { ...d.span, from, to, status: 'ready', note: null }]
       events.push({ seq: ++seq, type: 'undone', decisionId: d.id })
-      return { ...d, from: wide.from, to: wide.to, status: 'undone' as const }
+      return { ...d, from, to, status: 'undone' as const }
     }
     // Only while the span an undo brought back is still on offer (not asked again, decided or dropped).
-    if (direction === 'redo' && d.status === 'undone' && content.eq(d.after) && before.spans.some((s) => s.key === d.key && s.status === 'ready')) {
-      changed = true
+    if (direction === 'redo' && d.status === 'undone' && before.spans.some((s) => s.key === d.key && s.status === 'ready')) {
+      any = true
       spans = spans.filter((s) => s.key !== d.key)
       events.push({ seq: ++seq, type: 'redone', decisionId: d.id })
       // A redone accept is watched again from scratch; a redone reject is logged again.
-      return { ...d, from: wide.from, to: wide.to, status: d.kind === 'accept' ? ('pending' as const) : ('logged' as const), edited: false }
+      return { ...d, from, to, status: d.kind === 'accept' ? ('pending' as const) : ('logged' as const), edited: false }
     }
     return d
   })
-  return changed ? { ...state, spans, decisions, events, seq } : state
+  return any ? { ...state, spans, decisions, events, seq } : state
 }
 
 function applyStep(state: FillState, ev: FillStepEvent): FillState {
