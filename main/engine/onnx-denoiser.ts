@@ -13,10 +13,11 @@ import * as ort from 'onnxruntime-node'
  * - 'full': the contract graph over the whole window (every position, every logit);
  * - 'positions': model.positions.onnx, logits at the masked positions only (exact);
  * - 'cached': DualCache (Fast-dLLM): model.context.onnx builds every layer's keys and values
- *   once, then model.span.onnx runs the span's slots only against them; the cache is rebuilt
- *   when `refreshEvery` slots were revealed since it was built, or when anything outside
- *   the slots changed (a new window, a candidate leaving the batch). Approximate between
- *   rebuilds: the context's deeper keys and values do not see the latest reveals.
+ *   once (once per distinct row: candidates starting from the same window share it), then
+ *   model.span.onnx runs the span's slots only against them; the cache is rebuilt when a row
+ *   revealed `refreshEvery` slots since it was built, or when anything outside the slots
+ *   changed (a new window); a candidate leaving the batch only narrows it. Approximate
+ *   between rebuilds: the context's deeper keys and values do not see the latest reveals.
  */
 export type DenoiseMode = 'full' | 'positions' | 'cached'
 
