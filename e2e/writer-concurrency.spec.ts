@@ -22,6 +22,7 @@ test('a span the writer edits during a fill is dropped, the others apply; Stop c
   await expect(editor.locator('.mark-masked')).toHaveText(['quiet', 'mended his nets'])
 
   await page.getByTestId('btn-settings').click()
+  await page.getByTestId('set-advanced').click()
   await page.getByTestId('set-strategy').selectOption('low_confidence')
   await page.getByTestId('set-steps').fill('12')
   await page.getByTestId('set-pace').selectOption('slow')
@@ -49,7 +50,9 @@ test('a span the writer edits during a fill is dropped, the others apply; Stop c
   // Stop: mask again, start, stop; the masked text is back as it was.
   await selectText(page, 'drying')
   await page.keyboard.press('Control+m')
-  for (let i = 0; i < 10; i++) await page.getByTestId('btn-longer').click() // room for many steps
+  await page.getByTestId('len-min').fill('12') // room for many steps
+  await page.getByTestId('len-max').fill('16')
+  await page.getByTestId('len-max').press('Enter')
   await page.keyboard.press('Control+End')
   await page.keyboard.press('Control+Enter')
   await expect(page.getByTestId('fill-board')).toHaveCount(1)

@@ -47,24 +47,25 @@ test('a writer masks, regenerates, chooses, undoes, saves and reopens', async ({
   // --- Mask two separate spans, each with its own slot budget --------------------------
   await selectText(page, SPAN1)
   await page.keyboard.press('Control+m')
-  await expect(page.getByTestId('span-length-value')).toContainText('slots')
-  await page.getByTestId('btn-longer').click() // an explicit budget from the estimate …
-  for (let i = 0; i < 8; i++) await page.getByTestId('btn-shorter').click() // … down to the minimum
-  for (let i = 0; i < 2; i++) await page.getByTestId('btn-longer').click()
-  await expect(page.getByTestId('span-length-value')).toHaveText('3 slots')
+  await expect(page.getByTestId('span-length-value')).toContainText('words')
+  await page.getByTestId('len-min').fill('2') // a length in words for its next fill
+  await page.getByTestId('len-max').fill('3')
+  await page.getByTestId('len-max').press('Enter')
+  await expect(page.getByTestId('span-length-value')).toHaveText('2–3 words')
   await selectText(page, SPAN2)
   await page.keyboard.press('Control+m')
-  await page.getByTestId('btn-longer').click()
-  for (let i = 0; i < 10; i++) await page.getByTestId('btn-shorter').click()
-  for (let i = 0; i < 4; i++) await page.getByTestId('btn-longer').click()
-  await expect(page.getByTestId('span-length-value')).toHaveText('5 slots')
+  await page.getByTestId('len-min').fill('3')
+  await page.getByTestId('len-max').fill('4')
+  await page.getByTestId('len-max').press('Enter')
+  await expect(page.getByTestId('span-length-value')).toHaveText('3–4 words')
   await expect(editor.locator('.mark-masked')).toHaveText([SPAN1, SPAN2])
   await lockedIntact()
 
   // --- Settings: low-confidence remasking, one slot per step, three candidates ----------
   await page.getByTestId('btn-settings').click()
+  await page.getByTestId('set-advanced').click()
   await page.getByTestId('set-strategy').selectOption('low_confidence')
-  await page.getByTestId('set-steps').fill('8') // = 3 + 5 slots: one slot per step
+  await page.getByTestId('set-steps').fill('8')
   await page.getByTestId('set-temperature').fill('0.6')
   await page.getByTestId('set-seed').fill('7')
   await page.getByTestId('set-candidates').fill('3')

@@ -103,7 +103,8 @@ export class FillController {
     const requestId = `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
     const built = buildFillRequest(v.state.doc, requestId, this.samplingForRequest(), select)
     if (!built) {
-      this.store.toast('info', 'Nothing is masked. Select text and press Mod-M to mask it, or press Mod-M at the cursor for an empty slot.')
+      const mod = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl+'
+      this.store.toast('info', `Nothing is masked. Select text and press ${mod}Enter to rewrite it, or ${mod}M at the cursor for an empty gap.`)
       return true
     }
     // Spans on offer that are asked again: their candidates were turned down.

@@ -4,7 +4,7 @@
  */
 import { redo, undo } from 'prosemirror-history'
 import type { Node as PMNode } from 'prosemirror-model'
-import type { Command } from 'prosemirror-state'
+import { NodeSelection, TextSelection, type Command } from 'prosemirror-state'
 import { EditorView } from 'prosemirror-view'
 import type { InfillApi, LengthTarget } from '../../../main/contract'
 import { selectionHasMark, setSpanSlots, spanAtSelection, spanSlots, toggleLock, toggleMask, insertSlot } from '../editor/commands'
@@ -13,6 +13,9 @@ import { countWords, lengthKey, maskForRewrite, selectionUnmasked, setSpanLength
 import { DocumentController } from './document-controller'
 import { FillController } from './fill-controller'
 import { Store } from './store'
+
+/** The platform's modifier as the UI writes it: ⌘ or Ctrl+. */
+const modKey = (): string => (typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl+')
 
 export class Session {
   readonly store = new Store()
@@ -147,9 +150,40 @@ export class Session {
   redo(): boolean {
     return this.run(redo)
   }
+  /** Unmasks the span at the caret (an empty gap goes away); its text is the writer's again. */
+  unmask(): boolean {
+    const v = this.view
+    const span = v && spanAtSelection(v.state)
+    if (!v || !span) return false
+    const sel = span.kind === 'slot' ? NodeSelection.create(v.state.doc, span.from) : TextSelection.create(v.state.doc, span.from, span.to)
+    v.dispatch(v.state.tr.setSelection(sel))
+    return this.mask()
+  }
+  /** Cut / Copy from the context menu: the editor's own clipboard handling, as with the keys. */
+  clipboard(kind: 'cut' | 'copy'): void {
+    this.view?.focus()
+    document.execCommand(kind)
+  }
+  /** Paste from the context menu: the system clipboard's text, pasted as the keys would. */
+  async paste(): Promise<void> {
+    const v = this.view
+    if (!v) return
+    let text: string
+    try {
+      text = await navigator.clipboard.readText()
+    } catch (e) {
+      this.store.toast('error', `The clipboard could not be read (${(e as Error).message}). Paste with ${modKey()}V instead.`)
+      return
+    }
+    v.focus()
+    if (text) v.pasteText(text)
+  }
   /** Sets the length target in words of the span at the caret (null clears it). */
-  setLength(target: LengthTarget | null): boolean {
-    return this.run(setSpanLength(target))
+  setLength(target: LengthTarget | null, focusEditor = true): boolean {
+    const v = this.view
+    if (!v) return false
+    if (focusEditor) return this.run(setSpanLength(target))
+    return setSpanLength(target)(v.state, v.dispatch, v)
   }
   /**
    * Mod-Enter / Regenerate: fills the masked spans (those in the selection, if any); a
@@ -170,7 +204,7 @@ export class Session {
     if (!v) return false
     if (selectionUnmasked(v.state)) {
       if (!this.run(maskForRewrite(target))) {
-        this.store.toast('info', 'Rewrite works on text inside one paragraph: select less, or mask each part (Mod-M).')
+        this.store.toast('info', `Rewrite works on text inside one paragraph: select less, or mask each part (${modKey()}M).`)
         return false
       }
       this.fills.regenerate()

@@ -62,6 +62,8 @@ export interface AppState {
     spanLength?: LengthTarget | null
   }
   settingsOpen: boolean
+  /** The Advanced part of the settings is open. */
+  advancedOpen?: boolean
   prefsOpen: boolean
   dialog: Dialog
   contextMenu: { x: number; y: number } | null

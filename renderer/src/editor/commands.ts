@@ -57,7 +57,8 @@ export function insertSlot(slots: number): Command {
 
 /**
  * Mod-M: mask the selection (trimmed of surrounding spaces); unmask it if it is all masked
- * already; at a bare cursor, insert an empty slot of `slotLength` slots.
+ * already; at a bare cursor, insert an empty slot of `slotLength` slots. A bare cursor inside a masked
+ * span unmasks that span.
  */
 export function toggleMask(slotLength: number): Command {
   return (state, dispatch) => {
@@ -65,7 +66,20 @@ export function toggleMask(slotLength: number): Command {
       if (dispatch) dispatch(setOrigin(state.tr.deleteSelection(), 'command'))
       return true
     }
-    if (state.selection.empty) return insertSlot(slotLength)(state, dispatch)
+    if (state.selection.empty) {
+      // Inside masked text (not at its edge) the caret unmasks the span instead of splitting a word.
+      const pos = state.selection.from
+      const span = spanAtSelection(state)
+      if (span && span.kind === 'text' && span.from < pos && pos < span.to) {
+        if (dispatch) {
+          const tr = state.tr.removeMark(span.from, span.to, schema.marks.masked)
+          relockWriterText(tr, span.from, span.to)
+          dispatch(setOrigin(tr, 'command'))
+        }
+        return true
+      }
+      return insertSlot(slotLength)(state, dispatch)
+    }
     const range = trimmedSelection(state)
     if (!range) return false
     const { from, to } = range

@@ -87,3 +87,16 @@ describe('span length commands', () => {
     expect(maskForRewrite(null)(two)).toBe(false)
   })
 })
+
+describe('Mod-M at a bare cursor inside a mask', () => {
+  it('unmasks the span instead of inserting a gap mid-word; at its edge it still inserts a gap', () => {
+    let s = exec(select(base(), 'old lighthouse'), toggleMask(8))
+    s = s.apply(s.tr.setSelection(TextSelection.create(s.doc, find(s.doc, 'lighthouse') + 3)))
+    s = exec(s, toggleMask(8))
+    expect(findMaskedSpans(s.doc)).toEqual([])
+    expect(s.doc.textContent).toContain('old lighthouse')
+    let t = exec(select(base(), 'old'), toggleMask(8)) // caret rests at the span's end
+    t = exec(t, toggleMask(8))
+    expect(findMaskedSpans(t.doc).map((x) => x.kind)).toEqual(['text', 'slot'])
+  })
+})

@@ -1,8 +1,13 @@
-/** Right-click menu in the editor: the mark commands and, on a span on offer, its decisions. */
+/**
+ * Right-click menu in the editor: Cut / Copy / Paste, the mark commands (Unmask on a span),
+ * Rewrite / Shorter / Longer on a selection with no masks (masks it and fills it) or on the
+ * span at the caret (its length target, then a fill), and on a span on offer its decisions.
+ */
 import { useEffect } from 'react'
 import type { Session } from '../app/session'
 import { useStore } from '../app/store'
 import { currentSpan } from '../editor/fill-state'
+import { selectionUnmasked } from '../editor/span-length'
 import { MOD } from './Toolbar'
 
 export function ContextMenu({ session }: { session: Session }) {
@@ -27,6 +32,8 @@ export function ContextMenu({ session }: { session: Session }) {
   if (!at) return null
   const view = session.editorView()
   const offer = view ? currentSpan(view.state) : null
+  const unmasked = view ? selectionUnmasked(view.state) : false
+  const inSpan = sel.spanWords != null
   const item = (label: string, hint: string, run: () => void, testid: string, disabled = false) => (
     <button
       className="menu-item"
@@ -43,15 +50,22 @@ export function ContextMenu({ session }: { session: Session }) {
       <span className="menu-hint">{hint}</span>
     </button>
   )
-  const style = { left: Math.min(at.x, window.innerWidth - 240), top: Math.min(at.y, window.innerHeight - 280) }
+  const style = { left: Math.min(at.x, window.innerWidth - 240), top: Math.max(0, Math.min(at.y, window.innerHeight - 440)) }
   return (
     <div className="context-menu" role="menu" style={style} data-testid="context-menu">
-      {item(sel.empty ? 'Insert empty slot' : sel.masked ? 'Unmask' : 'Mask for regeneration', `${MOD}M`, () => session.mask(), 'ctx-mask')}
-      {item(sel.locked && !sel.empty ? 'Unlock' : 'Lock', `${MOD}L`, () => session.lock(), 'ctx-lock', sel.empty)}
-      {sel.spanSlots != null && item('Shorter span', `${sel.spanSlots - 1} slots`, () => session.spanLength(-1), 'ctx-shorter')}
-      {sel.spanSlots != null && item('Longer span', `${sel.spanSlots + 1} slots`, () => session.spanLength(1), 'ctx-longer')}
+      {item('Cut', `${MOD}X`, () => session.clipboard('cut'), 'ctx-cut', sel.empty)}
+      {item('Copy', `${MOD}C`, () => session.clipboard('copy'), 'ctx-copy', sel.empty)}
+      {item('Paste', `${MOD}V`, () => void session.paste(), 'ctx-paste')}
       <div className="menu-sep" />
-      {item('Regenerate', `${MOD}Enter`, () => session.regenerate(), 'ctx-regenerate')}
+      {inSpan
+        ? item('Unmask', '', () => session.unmask(), 'ctx-unmask')
+        : item(sel.empty ? 'Insert empty gap' : 'Mask for regeneration', `${MOD}M`, () => session.mask(), 'ctx-mask')}
+      {item(sel.locked && !sel.empty ? 'Unlock' : 'Lock', `${MOD}L`, () => session.lock(), 'ctx-lock', sel.empty)}
+      <div className="menu-sep" />
+      {unmasked && item('Rewrite', `${MOD}Enter`, () => session.rewrite(null), 'ctx-rewrite')}
+      {(unmasked || inSpan) && item('Shorter', unmasked ? 'rewrite it shorter' : 'fill it shorter', () => session.rewrite('shorter'), 'ctx-shorter')}
+      {(unmasked || inSpan) && item('Longer', unmasked ? 'rewrite it longer' : 'fill it longer', () => session.rewrite('longer'), 'ctx-longer')}
+      {!unmasked && item('Regenerate', `${MOD}Enter`, () => session.regenerate(), 'ctx-regenerate')}
       {offer && (
         <>
           <div className="menu-sep" />

@@ -1,5 +1,5 @@
 /**
- * The preference log: logging on/off, counts by action, recent decisions (each can be
+ * The training log (the decision log): logging on/off, counts by action, recent decisions (each can be
  * deleted with its pairs; one the writer undid shows as undone), a preview of the training pairs, export (standard / implicit prompt / unpaired) and clear with confirmation.
  */
 import { useCallback, useEffect, useState } from 'react'
@@ -74,9 +74,9 @@ export function PreferencesPanel({ session }: { session: Session }) {
   }
 
   return (
-    <aside className="side-panel prefs" data-testid="prefs-panel" aria-label="Preference log">
+    <aside className="side-panel prefs" data-testid="prefs-panel" aria-label="Training log">
       <div className="panel-head">
-        <h2>Preference log</h2>
+        <h2>Training log</h2>
         <button className="tool mini" aria-label="Close" onClick={() => session.store.set({ prefsOpen: false })}>
           ×
         </button>

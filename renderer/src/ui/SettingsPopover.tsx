@@ -1,8 +1,18 @@
-/** Sampling settings: strategy, steps, threshold, temperature, seed, candidates; slot length; reveal pace. */
+/**
+ * Fill settings in a writer's words: Safe ↔ Wild (temperature), how many candidates, new gap
+ * size in words, reveal pace, keep seed; strategy, steps, threshold, seed and block length
+ * under Advanced. Says how much text around a span the model sees.
+ */
 import { DEFAULT_SAMPLING, Strategy, type SamplingSettings } from '../../../main/contract'
 import type { Session } from '../app/session'
 import { useStore, type RevealPace } from '../app/store'
 import { DEFAULT_SLOT_COUNT, MAX_SLOTS } from '../editor/schema'
+import { tokensToWords, wordsToTokens } from '../editor/span-length'
+import { useContextNote } from './LengthControl'
+import { MOD } from './Toolbar'
+
+/** The Safe ↔ Wild slider's range: temperature 0 (always the likeliest words) to 1.5. */
+const WILD_MAX = 1.5
 
 const STRATEGY_LABELS: Record<Strategy, string> = {
   threshold: 'Threshold (Fast-dLLM): parallel',
@@ -20,66 +30,53 @@ export function SettingsPopover({ session }: { session: Session }) {
   const slotLength = useStore(s, (x) => x.slotLength)
   const pace = useStore(s, (x) => x.revealPace)
   const keepSeed = useStore(s, (x) => x.keepSeed)
+  const advancedOpen = useStore(s, (x) => x.advancedOpen ?? false)
+  const note = useContextNote(session)
   const set = (patch: Partial<SamplingSettings>) => s.set({ sampling: { ...sampling, ...patch } })
   const num = (v: string, min: number, max: number, int = true): number => {
     const n = int ? Math.round(Number(v)) : Number(v)
     return Number.isFinite(n) ? Math.max(min, Math.min(max, n)) : min
   }
   return (
-    <div className="popover settings" data-testid="settings" role="dialog" aria-label="Sampling settings">
-      <label>
-        Strategy
-        <select data-testid="set-strategy" value={sampling.strategy} onChange={(e) => set({ strategy: e.target.value as Strategy })}>
-          {Strategy.options.map((o) => (
-            <option key={o} value={o}>
-              {STRATEGY_LABELS[o]}
-            </option>
-          ))}
-        </select>
-      </label>
-      <div className="row">
-        <label>
-          Steps
-          <input data-testid="set-steps" type="number" min={1} max={4096} value={sampling.steps} onChange={(e) => set({ steps: num(e.target.value, 1, 4096) })} />
-        </label>
-        <label title="Fast-dLLM: reveal every slot at least this confident">
-          Threshold
+    <div className="popover settings" data-testid="settings" role="dialog" aria-label="Fill settings">
+      <label className="wild" title="Safe: the likeliest words, the same fill every time (temperature 0). Wild: more surprising words, more varied candidates.">
+        <span className="wild-row">
+          <span>Safe</span>
           <input
-            data-testid="set-threshold"
-            type="number"
-            step={0.05}
+            data-testid="set-temperature"
+            type="range"
             min={0}
-            max={1}
-            value={sampling.threshold}
-            disabled={sampling.strategy !== 'threshold'}
-            onChange={(e) => set({ threshold: num(e.target.value, 0, 1, false) })}
+            max={WILD_MAX}
+            step={0.05}
+            value={Math.min(WILD_MAX, sampling.temperature)}
+            aria-label="Safe to wild"
+            aria-valuetext={`temperature ${sampling.temperature}`}
+            onChange={(e) => set({ temperature: num(e.target.value, 0, WILD_MAX, false) })}
           />
-        </label>
-      </div>
-      <div className="row">
-        <label title="0 = greedy">
-          Temperature
-          <input data-testid="set-temperature" type="number" step={0.1} min={0} max={5} value={sampling.temperature} onChange={(e) => set({ temperature: num(e.target.value, 0, 5, false) })} />
-        </label>
-        <label title="The seed of the latest fill; the same seed reproduces the same fill">
-          Seed
-          <input data-testid="set-seed" type="number" min={0} value={sampling.seed} onChange={(e) => set({ seed: num(e.target.value, 0, 0xffffffff) })} />
-        </label>
-      </div>
-      <label className="toggle" title="Off: every Regenerate and ↻ draws a fresh seed, so it brings new candidates. On: every fill uses the seed above (reproducible).">
-        <input type="checkbox" data-testid="set-keep-seed" checked={keepSeed} onChange={(e) => s.set({ keepSeed: e.target.checked })} />
-        Keep seed (reproducible fills)
+          <span>Wild</span>
+        </span>
       </label>
       <div className="row">
-        <label>
+        <label title="Alternatives written for each span in one fill">
           Candidates
           <input data-testid="set-candidates" type="number" min={1} max={16} value={sampling.candidates} onChange={(e) => set({ candidates: num(e.target.value, 1, 16) })} />
         </label>
-        <label title="Tokens in a new empty slot (Mod-M at a bare cursor)">
-          Slot length
-          <input data-testid="set-slot-length" type="number" min={1} max={MAX_SLOTS} value={slotLength} onChange={(e) => s.set({ slotLength: num(e.target.value, 1, MAX_SLOTS) })} />
+        <label title={`Words in a new empty gap (${MOD}M at a bare cursor)`}>
+          New gap (words)
+          <input
+            data-testid="set-slot-length"
+            type="number"
+            min={1}
+            max={tokensToWords(MAX_SLOTS)}
+            value={tokensToWords(slotLength)}
+            onChange={(e) => s.set({ slotLength: Math.min(MAX_SLOTS, wordsToTokens(num(e.target.value, 1, tokensToWords(MAX_SLOTS)))) })}
+          />
         </label>
       </div>
+      <label className="toggle" title="Off: every Regenerate and ↻ draws a fresh seed, so it brings new candidates. On: every fill uses the seed under Advanced (reproducible).">
+        <input type="checkbox" data-testid="set-keep-seed" checked={keepSeed} onChange={(e) => s.set({ keepSeed: e.target.checked })} />
+        Keep seed (the same fill again)
+      </label>
       <label title="How long each step of the reverse process stays on the board">
         Reveal
         <select data-testid="set-pace" value={pace} onChange={(e) => s.set({ revealPace: e.target.value as RevealPace })}>
@@ -88,6 +85,61 @@ export function SettingsPopover({ session }: { session: Session }) {
           <option value="slow">slow: watch every step</option>
         </select>
       </label>
+      {note && (
+        <p className="settings-note" data-testid="context-note">
+          {note}
+        </p>
+      )}
+      <details className="advanced" open={advancedOpen} onToggle={(e) => s.set({ advancedOpen: (e.currentTarget as HTMLDetailsElement).open })}>
+        <summary data-testid="set-advanced">Advanced</summary>
+        <label>
+          Strategy
+          <select data-testid="set-strategy" value={sampling.strategy} onChange={(e) => set({ strategy: e.target.value as Strategy })}>
+            {Strategy.options.map((o) => (
+              <option key={o} value={o}>
+                {STRATEGY_LABELS[o]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="row">
+          <label title={sampling.strategy === 'threshold' ? 'Threshold decoding takes as many steps as it needs (at most one per word piece)' : 'Reverse steps per fill (never more than word pieces to reveal)'}>
+            Steps
+            <input
+              data-testid="set-steps"
+              type="number"
+              min={1}
+              max={4096}
+              value={sampling.steps}
+              disabled={sampling.strategy === 'threshold'}
+              onChange={(e) => set({ steps: num(e.target.value, 1, 4096) })}
+            />
+          </label>
+          <label title="Fast-dLLM: reveal every word piece at least this confident">
+            Threshold
+            <input
+              data-testid="set-threshold"
+              type="number"
+              step={0.05}
+              min={0}
+              max={1}
+              value={sampling.threshold}
+              disabled={sampling.strategy !== 'threshold'}
+              onChange={(e) => set({ threshold: num(e.target.value, 0, 1, false) })}
+            />
+          </label>
+        </div>
+        <div className="row">
+          <label title="The seed of the latest fill; the same seed reproduces the same fill">
+            Seed
+            <input data-testid="set-seed" type="number" min={0} value={sampling.seed} onChange={(e) => set({ seed: num(e.target.value, 0, 0xffffffff) })} />
+          </label>
+          <label title="Semi-autoregressive blocks: fill this many word pieces at a time, left to right (0 = all at once)">
+            Block length
+            <input data-testid="set-block-length" type="number" min={0} max={4096} value={sampling.blockLength} onChange={(e) => set({ blockLength: num(e.target.value, 0, 4096) })} />
+          </label>
+        </div>
+      </details>
       <div className="popover-foot">
         <button className="tool" data-testid="set-defaults" onClick={() => s.set({ sampling: { ...DEFAULT_SAMPLING }, slotLength: DEFAULT_SLOT_COUNT })}>
           Defaults

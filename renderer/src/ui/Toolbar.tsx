@@ -1,7 +1,9 @@
 /** The toolbar: file, mark commands, span length, regenerate / stop, settings, preferences, legend. */
 import type { Session } from '../app/session'
 import { useStore } from '../app/store'
+import { LengthControl } from './LengthControl'
 import { SettingsPopover } from './SettingsPopover'
+import { tokensToWords } from '../editor/span-length'
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform)
 export const MOD = isMac ? '⌘' : 'Ctrl+'
@@ -10,11 +12,11 @@ export function Toolbar({ session }: { session: Session }) {
   const s = session.store
   const masked = useStore(s, (x) => x.selection.masked)
   const locked = useStore(s, (x) => x.selection.locked)
-  const spanSlots = useStore(s, (x) => x.selection.spanSlots)
-  const spanExplicit = useStore(s, (x) => x.selection.spanExplicit)
   const empty = useStore(s, (x) => x.selection.empty)
   const fill = useStore(s, (x) => x.fill)
   const slotLength = useStore(s, (x) => x.slotLength)
+  const strategy = useStore(s, (x) => x.sampling.strategy)
+  const steps = useStore(s, (x) => x.sampling.steps)
   const settingsOpen = useStore(s, (x) => x.settingsOpen)
   const prefsOpen = useStore(s, (x) => x.prefsOpen)
   const engine = useStore(s, (x) => x.engine.status)
@@ -39,11 +41,11 @@ export function Toolbar({ session }: { session: Session }) {
           className={`tool mark-tool tool-mask ${masked ? 'on' : ''}`}
           data-testid="btn-mask"
           aria-pressed={masked}
-          title={empty ? `Insert an empty slot of ${slotLength} tokens (${MOD}M)` : `Mask the selection for regeneration (${MOD}M)`}
+          title={empty ? `Insert an empty gap of about ${tokensToWords(slotLength)} words (${MOD}M)` : `Mask the selection for regeneration (${MOD}M)`}
           onMouseDown={(e) => e.preventDefault()}
           onClick={() => session.mask()}
         >
-          <span className="swatch swatch-masked" aria-hidden /> {empty ? 'Slot' : masked ? 'Unmask' : 'Mask'}
+          <span className="swatch swatch-masked" aria-hidden /> {empty ? 'Gap' : masked ? 'Unmask' : 'Mask'}
         </button>
         <button
           className={`tool mark-tool ${locked ? 'on' : ''}`}
@@ -55,37 +57,7 @@ export function Toolbar({ session }: { session: Session }) {
         >
           <span className="swatch swatch-locked" aria-hidden /> {locked && !empty ? 'Unlock' : 'Lock'}
         </button>
-        <span
-          className="span-length"
-          data-testid="span-length"
-          title={
-            spanSlots == null
-              ? `Length of a new empty slot (${MOD}M at the cursor)`
-              : 'Slot budget of the masked span at the cursor: at most this many tokens (shorter / longer)'
-          }
-        >
-          <button
-            className="tool mini"
-            data-testid="btn-shorter"
-            onMouseDown={(e) => e.preventDefault()}
-            onClick={() => (spanSlots == null ? s.set({ slotLength: Math.max(1, slotLength - 1) }) : session.spanLength(-1))}
-            aria-label="Shorter"
-          >
-            −
-          </button>
-          <span className="span-length-value" data-testid="span-length-value">
-            {spanSlots == null ? `new slot ${slotLength}` : `${spanExplicit ? '' : '≈'}${spanSlots} slots`}
-          </span>
-          <button
-            className="tool mini"
-            data-testid="btn-longer"
-            onMouseDown={(e) => e.preventDefault()}
-            onClick={() => (spanSlots == null ? s.set({ slotLength: Math.min(256, slotLength + 1) }) : session.spanLength(1))}
-            aria-label="Longer"
-          >
-            +
-          </button>
-        </span>
+        <LengthControl session={session} />
       </div>
       <span className="tool-sep" />
       <div className="tool-group">
@@ -106,12 +78,21 @@ export function Toolbar({ session }: { session: Session }) {
           </button>
         )}
         {fill && (
-          <span className="fill-progress" data-testid="fill-progress" aria-live="polite">
+          <span
+            className="fill-progress"
+            data-testid="fill-progress"
+            aria-live="polite"
+            title={
+              strategy === 'threshold'
+                ? 'Threshold decoding reveals every word piece it is sure enough of at once: at most one step per piece, often far fewer (Steps does not apply)'
+                : `Steps is ${steps}: each block of the fill takes its share of them, and never more steps than word pieces to reveal`
+            }
+          >
             <span className="fill-progress-track">
               <span className="fill-progress-bar" style={{ transform: `scaleX(${fill.total ? (fill.revealed / fill.total).toFixed(3) : 0})` }} />
             </span>
             <span className="fill-progress-label">
-              step {fill.step}/{fill.totalSteps}
+              {fill.step === 0 ? 'starting…' : strategy === 'threshold' ? `step ${fill.step} · at most ${fill.totalSteps}` : `step ${fill.step} of ${fill.totalSteps}`}
             </span>
           </span>
         )}
@@ -137,13 +118,13 @@ export function Toolbar({ session }: { session: Session }) {
         className={`tool ${prefsOpen ? 'on' : ''}`}
         data-testid="btn-preferences"
         aria-expanded={prefsOpen}
-        title="Preference log: your decisions as training pairs"
+        title="Training log: your decisions, kept as training pairs for tuning the model"
         onClick={() => {
           if (!prefsOpen) void session.fills.settleAll()
           s.set({ prefsOpen: !prefsOpen })
         }}
       >
-        Preferences
+        Training log
       </button>
     </header>
   )
