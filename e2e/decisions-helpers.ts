@@ -5,7 +5,7 @@
  */
 import type { Page } from '@playwright/test'
 import { expect } from './fixtures'
-import { cursorToEnd, selectText } from './writer-helpers'
+import { cursorToEnd } from './writer-helpers'
 
 export interface LoggedDecision {
   id: number
@@ -38,10 +38,28 @@ export async function writeAndMask(page: Page, text: string, words: string[]): P
   await page.keyboard.type(text, { delay: 2 })
   await expect(editor).toHaveText(text)
   for (const w of words) {
-    await selectText(page, w)
+    await selectWords(page, w)
     await page.keyboard.press('Control+m')
   }
   await expect(editor.locator('.mark-masked')).toHaveCount(words.length)
+}
+
+/** Selects the first occurrence of `text` (inside one text node) in the editor, as a drag over it would. */
+export async function selectWords(page: Page, text: string): Promise<void> {
+  await page.evaluate((needle) => {
+    const v = (window as unknown as Hooked).__infill.editorView()
+    let at = -1
+    v.state.doc.descendants((node: any, pos: number) => {
+      if (at >= 0) return false
+      if (node.isText && node.text.includes(needle)) at = pos + node.text.indexOf(needle)
+      return true
+    })
+    if (at < 0) throw new Error(`"${needle}" is not in the document`)
+    const TextSelection = v.state.selection.constructor
+    v.dispatch(v.state.tr.setSelection(TextSelection.create(v.state.doc, at, at + needle.length)))
+    v.focus()
+  }, text)
+  await expect.poll(() => page.evaluate(() => window.getSelection()?.toString() ?? '')).toBe(text)
 }
 
 /** Settings: `candidates` candidates, instant reveal (and keep seed on or off). */
