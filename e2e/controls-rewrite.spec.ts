@@ -68,6 +68,13 @@ test('rewrite, shorter and longer in one gesture; cut, copy, paste and unmask fr
   await page.keyboard.press('Control+m')
   await expect(editor.locator('.mark-masked')).toHaveText(['narrow'])
   await editor.locator('.mark-masked').click({ position: { x: 12, y: 8 } })
+  // The click reaches ProseMirror's selection asynchronously: wait for the caret inside the mask.
+  await page.waitForFunction(() => {
+    type V = { state: { selection: { $head: { marks(): { type: { name: string } }[]; nodeAfter: { marks: { type: { name: string } }[] } | null } } } }
+    const $h = (window as unknown as { __infill: { editorView(): V } }).__infill.editorView().state.selection.$head
+    const isMasked = (ms: { type: { name: string } }[]) => ms.some((m) => m.type.name === 'masked')
+    return isMasked($h.marks()) && !!$h.nodeAfter && isMasked($h.nodeAfter.marks)
+  })
   await page.keyboard.press('Control+m')
   await expect(editor.locator('.mark-masked')).toHaveCount(0)
   await expect(editor.getByTestId('mask-slot')).toHaveCount(0)

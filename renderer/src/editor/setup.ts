@@ -11,6 +11,7 @@ import { autoLock } from './auto-lock'
 import { toggleLock, toggleMask } from './commands'
 import type { BoardHandlers } from './fill-board'
 import { fillStatePlugin } from './fill-state'
+import { formattingInputRules, formattingKeymap } from './formatting'
 import { fillView } from './fill-view'
 import { lockGuard } from './lock-guard'
 import { placeholder } from './placeholder'
@@ -58,6 +59,8 @@ export function editorPlugins(actions: EditorActions): Plugin[] {
       'Alt-]': cmd(() => actions.cycleCurrent(1)),
     }),
     writerInput(actions),
+    formattingInputRules(),
+    formattingKeymap(),
     keymap(baseKeymap),
     autoLock(),
     lockGuard((tr) => actions.onLockViolation?.(tr)),

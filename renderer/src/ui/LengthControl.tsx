@@ -106,9 +106,10 @@ function SpanLength({ session, words, length, note }: { session: Session; words:
     <span
       className="span-length"
       data-testid="span-length"
+      role="group"
+      aria-label="Length in words"
       title={`Length of the next fill of this span, in words (now ${words}). Click a choice again to clear it; type a range and press Enter. ${note}`}
     >
-      <span className="span-length-label">Length</span>
       {choice('shorter', 'Shorter', 'btn-shorter', `Shorter than now (${words} words)`)}
       {choice('same', 'Same', 'len-same', `About the same length as now (${words} words)`)}
       {choice('longer', 'Longer', 'btn-longer', `Longer than now (${words} words)`)}

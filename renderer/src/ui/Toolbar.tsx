@@ -2,6 +2,7 @@
 import type { Session } from '../app/session'
 import { useStore } from '../app/store'
 import { LengthControl } from './LengthControl'
+import { FormatTools } from './FormatTools'
 import { SettingsPopover } from './SettingsPopover'
 import { tokensToWords } from '../editor/span-length'
 
@@ -35,6 +36,8 @@ export function Toolbar({ session }: { session: Session }) {
           Save
         </button>
       </div>
+      <span className="tool-sep" />
+      <FormatTools session={session} />
       <span className="tool-sep" />
       <div className="tool-group" aria-label="Marks">
         <button
