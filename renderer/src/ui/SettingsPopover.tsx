@@ -8,7 +8,9 @@ import type { Session } from '../app/session'
 import { useStore, type RevealPace } from '../app/store'
 import { DEFAULT_SLOT_COUNT, MAX_SLOTS } from '../editor/schema'
 import { tokensToWords, wordsToTokens } from '../editor/span-length'
+import { useCallback, useMemo, useRef } from 'react'
 import { useContextNote } from './LengthControl'
+import { useDismiss } from './use-dismiss'
 import { MOD } from './Toolbar'
 
 /** The Safe ↔ Wild slider's range: temperature 0 (always the likeliest words) to 1.5. */
@@ -32,13 +34,20 @@ export function SettingsPopover({ session }: { session: Session }) {
   const keepSeed = useStore(s, (x) => x.keepSeed)
   const advancedOpen = useStore(s, (x) => x.advancedOpen ?? false)
   const note = useContextNote(session)
+  const ref = useRef<HTMLDivElement>(null)
+  const close = useCallback(() => {
+    s.set({ settingsOpen: false })
+    session.editorView()?.focus()
+  }, [s, session])
+  // Esc or a press outside closes it (a press on the Settings button toggles it as before).
+  useDismiss(useMemo(() => ({ get current() { return ref.current?.closest('.popover-anchor') as HTMLElement | null } }), []), close)
   const set = (patch: Partial<SamplingSettings>) => s.set({ sampling: { ...sampling, ...patch } })
   const num = (v: string, min: number, max: number, int = true): number => {
     const n = int ? Math.round(Number(v)) : Number(v)
     return Number.isFinite(n) ? Math.max(min, Math.min(max, n)) : min
   }
   return (
-    <div className="popover settings" data-testid="settings" role="dialog" aria-label="Fill settings">
+    <div className="popover settings" data-testid="settings" role="dialog" aria-label="Fill settings" ref={ref}>
       <label className="wild" title="Safe: the likeliest words, the same fill every time (temperature 0). Wild: more surprising words, more varied candidates.">
         <span className="wild-row">
           <span>Safe</span>

@@ -1,5 +1,6 @@
 /** The status bar: engine state, model, execution provider, queue; document and save state. */
-import { useState } from 'react'
+import { useCallback, useMemo, useRef, useState } from 'react'
+import { useDismiss } from './use-dismiss'
 import type { Session } from '../app/session'
 import { MOD } from './Toolbar'
 import { useStore } from '../app/store'
@@ -25,6 +26,7 @@ export function StatusBar({ session }: { session: Session }) {
   const filling = useStore(s, (x) => x.fill !== null)
   const m = engine.model
   const [help, setHelp] = useState(false)
+  const closeHelp = useCallback(() => setHelp(false), [])
   // This window's fill is running even when the host has not reported 'filling' yet.
   const status = filling && engine.status === 'ready' ? 'filling' : engine.status
   return (
@@ -76,7 +78,7 @@ export function StatusBar({ session }: { session: Session }) {
         <button className="tool mini help-btn" data-testid="btn-shortcuts" aria-expanded={help} title="Keyboard shortcuts" onClick={() => setHelp(!help)}>
           ?
         </button>
-        {help && <Shortcuts onClose={() => setHelp(false)} />}
+        {help && <Shortcuts onClose={closeHelp} />}
       </span>
     </footer>
   )
@@ -119,8 +121,11 @@ const SHORTCUTS: [string, string][] = [
 ]
 
 function Shortcuts({ onClose }: { onClose: () => void }) {
+  const ref = useRef<HTMLDivElement>(null)
+  const anchor = useMemo(() => ({ get current() { return ref.current?.closest('.popover-anchor') as HTMLElement | null } }), [])
+  useDismiss(anchor, onClose)
   return (
-    <div className="popover shortcuts" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcuts" onMouseLeave={onClose}>
+    <div className="popover shortcuts" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcuts" onMouseLeave={onClose} ref={ref}>
       {SHORTCUTS.map(([k, what]) => (
         <div className="shortcut" key={k}>
           <kbd>{k}</kbd>
