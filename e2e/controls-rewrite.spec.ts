@@ -35,6 +35,17 @@ test('rewrite, shorter and longer in one gesture; cut, copy, paste and unmask fr
   expect(r0.spans[0].length).toBeUndefined()
   await expect(page.getByTestId('toast-info').filter({ hasText: 'Nothing is masked' })).toHaveCount(0)
   await page.screenshot({ path: screenshotPath('controls-rewrite') })
+  // The "span ready" toast sits below the desk, never over the page or a candidate bar.
+  await expect(page.getByTestId('toast-info').first()).toBeVisible()
+  const overlap = await page.evaluate(() => {
+    const rect = (el: Element) => el.getBoundingClientRect()
+    const desk = rect(document.querySelector('.desk')!)
+    const toasts = [...document.querySelectorAll('.toast')].map(rect)
+    const bars = [...document.querySelectorAll('[data-testid="cand-controls"]')].map(rect)
+    const hit = (a: DOMRect, b: DOMRect) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom
+    return { toasts: toasts.length, overDesk: toasts.some((t) => t.top < desk.bottom), overBar: toasts.some((t) => bars.some((b) => hit(t, b))) }
+  })
+  expect(overlap).toEqual({ toasts: 1, overDesk: false, overBar: false })
   await ready.getByTestId('cand-reject').click()
   await expect(ready).toHaveCount(0)
   expect((await editorSnapshot(page)).text).toContain('climbed the narrow stairs')

@@ -65,10 +65,11 @@ export function App({ session }: { session: Session }) {
         {prefsOpen && <PreferencesPanel session={session} />}
         <ModelsPanel session={session} />
       </div>
+      {/* In the layout, not over it: a toast never covers a candidate bar (the desk gives way). */}
+      <Toasts session={session} />
       <StatusBar session={session} />
       <ContextMenu session={session} />
       <Dialogs session={session} />
-      <Toasts session={session} />
     </div>
   )
 }
