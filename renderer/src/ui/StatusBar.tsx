@@ -110,9 +110,13 @@ function NoModelOffer({ session, noModel }: { session: Session; noModel: { reaso
 }
 
 const SHORTCUTS: [string, string][] = [
-  [`${MOD}M`, 'Mask the selection · at a bare cursor, an empty slot'],
+  [`${MOD}M`, 'Mask the selection · at a bare cursor, an empty gap · inside a mask, unmask it'],
   [`${MOD}L`, 'Lock / unlock the selection'],
-  [`${MOD}Enter`, 'Regenerate every mask (or those in the selection)'],
+  [`${MOD}Enter`, 'Regenerate every mask (or those in the selection) · on unmasked text, rewrite it'],
+  [`${MOD}B  ${MOD}I`, 'Bold / italic'],
+  [`${MOD}Alt+1…3`, 'Heading (again: back to text) · type "# " at a line start'],
+  [`${MOD}Shift+8  ${MOD}Shift+9`, 'Bulleted / numbered list · type "- " or "1. "'],
+  [`${MOD}'`, 'Quote · type "> "'],
   ['Tab', 'Accept the candidate on show'],
   ['Esc', 'Reject: keep your text'],
   ['Alt-[  Alt-]', 'Previous / next candidate'],
