@@ -191,6 +191,7 @@ export class FillBoard {
     if (cands.length > 1) controls.append(button('‹', 'Previous candidate (Alt-[)', 'cand-prev', () => this.handlers.cycle(this.key, -1)))
     controls.append(counter)
     if (cands.length > 1) controls.append(button('›', 'Next candidate (Alt-])', 'cand-next', () => this.handlers.cycle(this.key, 1)))
+    if (cands.length > 1) controls.append(this.candidateList(span, cands, button))
     controls.append(
       button('✓', 'Accept (Tab)', 'cand-accept', () => this.handlers.accept(this.key), 'accept'),
       button('✎', 'Accept and edit', 'cand-edit', () => this.handlers.edit(this.key)),
@@ -202,6 +203,55 @@ export class FillBoard {
     if (original) this.dom.append(original)
     this.dom.append(text, controls)
     if (focused) this.dom.querySelector<HTMLElement>(`[data-testid="${focused}"]`)?.focus()
+  }
+
+  /**
+   * All candidates of the span side by side: a toggle that opens a list of every candidate's
+   * text to pick from (the pick shows in the text, as cycling to it would; Esc closes it).
+   */
+  private candidateList(
+    span: LiveSpan,
+    cands: { text: string; confidence: number }[],
+    button: (label: string, title: string, testid: string, onClick: () => void, cls?: string) => HTMLButtonElement,
+  ): HTMLElement {
+    const wrap = el('span', 'cand-all')
+    const list = el('ol', 'cand-list', { 'data-testid': 'cand-list', role: 'listbox', 'aria-label': 'All candidates' })
+    list.hidden = true
+    const toggle = button('☰', 'All candidates side by side: pick one', 'cand-all', () => {
+      list.hidden = !list.hidden
+      toggle.setAttribute('aria-expanded', String(!list.hidden))
+      if (!list.hidden) list.querySelector<HTMLElement>('[aria-selected="true"]')?.focus()
+    })
+    toggle.setAttribute('aria-expanded', 'false')
+    cands.forEach((c, i) => {
+      const item = el('li', 'cand-item')
+      const pick = el('button', 'cand-pick', {
+        type: 'button',
+        role: 'option',
+        'aria-selected': String(i === span.current),
+        'data-testid': 'cand-pick',
+        title: `Candidate ${i + 1} · mean confidence ${Math.round(c.confidence * 100)}%`,
+      })
+      pick.textContent = c.text.trim() ? c.text.trim() : '∅ (nothing)'
+      pick.style.setProperty('--c', confidence(c.confidence))
+      pick.addEventListener('click', (e) => {
+        e.preventDefault()
+        e.stopPropagation()
+        list.hidden = true
+        if (i !== span.current) this.handlers.cycle(this.key, i - span.current)
+      })
+      item.append(pick)
+      list.append(item)
+    })
+    list.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return
+      e.preventDefault()
+      e.stopPropagation()
+      list.hidden = true
+      toggle.focus()
+    })
+    wrap.append(toggle, list)
+    return wrap
   }
 
   private renderDropped(span: LiveSpan): void {
