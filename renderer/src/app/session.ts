@@ -92,8 +92,6 @@ export class Session {
     if (this.view) {
       this.view.updateState(createEditorState(doc, this.actions))
       this.afterTransaction()
-      // New / Open: the caret is in the text, ready to write.
-      this.view.focus()
     }
   }
 

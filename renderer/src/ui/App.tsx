@@ -17,6 +17,12 @@ function EditorPane({ session }: { session: Session }) {
     view.focus()
     return () => session.unmount()
   }, [session])
+  // New / Open: the caret goes to the text, ready to write (once no dialog is open).
+  const documentId = useStore(session.store, (x) => x.documentId)
+  const dialogOpen = useStore(session.store, (x) => x.dialog !== null)
+  useEffect(() => {
+    if (!dialogOpen) session.editorView()?.focus()
+  }, [session, documentId, dialogOpen])
   return <div className="page" ref={ref} />
 }
 
