@@ -70,7 +70,6 @@ function SpanLength({ session, words, length, note }: { session: Session; words:
     setMin(range ? String(range.minWords) : '')
     setMax(range ? String(range.maxWords) : '')
     setProblem(null)
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, words])
   const choice = (target: 'shorter' | 'same' | 'longer', label: string, testid: string, title: string) => (
     <button
