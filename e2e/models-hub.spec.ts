@@ -59,7 +59,7 @@ test('download a model from the hub in the Models panel, switch to it, fill; can
   await expect(rows.first()).toHaveAttribute('data-active', 'true')
   await expect(rows.first()).toContainText('infill-default-mdlm')
   await expect(rows.first()).toContainText('built in')
-  await expect(rows.first()).toContainText(/maskedTokenAccuracy15 \d+\.\d%/)
+  await expect(rows.first()).toContainText(/hidden tokens guessed \(15% hidden\) \d+\.\d%/)
   await expect(panel.getByTestId('models-curated')).toContainText('answerdotai/ModernBERT-base')
   await expect(panel.getByTestId('models-curated')).toContainText('about 151.0 MB (int8)')
   await page.screenshot({ path: screenshotPath('models-panel') })

@@ -66,7 +66,7 @@ export function editorPlugins(actions: EditorActions): Plugin[] {
     lockGuard((tr) => actions.onLockViolation?.(tr)),
     fillStatePlugin(),
     fillView(actions),
-    placeholder(`Write here. Select words and press ${MOD}M to mask them (at a bare cursor: an empty slot); ${MOD}Enter fills every mask.`),
+    placeholder(`Write here. Select words and press ${MOD}M to mask them (at a bare cursor: an empty gap for new words); ${MOD}Enter fills every mask.`),
   ]
 }
 

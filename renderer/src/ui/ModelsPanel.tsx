@@ -39,9 +39,18 @@ export function ModelsToggle() {
 const ORIGIN_LABEL: Record<InstalledModelEntry['origin'], string> = { embedded: 'built in', downloaded: 'downloaded', added: 'added folder' }
 const VARIANTS: ModelVariantName[] = ['int8', 'fp16', 'fp32']
 
+/** Plain words for the figures manifests carry; unknown keys are shown as they are. */
+const FIGURE_LABEL: Record<string, string> = {
+  maskedTokenAccuracy15: 'hidden tokens guessed (15% hidden)',
+  maskedTokenNll15: 'loss (15% hidden)',
+  maskedTokens: 'tokens scored',
+  unigramBaselineAccuracy15: 'most-common-word baseline',
+}
+
 function figure(key: string, value: number): string {
   const pct = /accuracy/i.test(key) && value <= 1
-  return `${key} ${pct ? `${(value * 100).toFixed(1)}%` : Number.isInteger(value) ? value : value.toFixed(3)}`
+  const label = FIGURE_LABEL[key] ?? key
+  return `${label} ${pct ? `${(value * 100).toFixed(1)}%` : Number.isInteger(value) ? value.toLocaleString('en') : value.toFixed(3)}`
 }
 
 function downloadLine(d: ModelDownloadState): string {
