@@ -26,6 +26,7 @@ import type { PadRule } from '../main/engine/reverse-process'
 import { rngStream } from '../main/engine/rng'
 import { findValidationText, splitDocuments, VALIDATION_HELP } from './corpus'
 import { median, percentile } from './stats'
+import { writeSection } from './results-section'
 
 const { values: args } = parseArgs({
   options: {
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
     const done = rows.length + generous.length
     const section = renderSection({ rows, generous, tasks: tasks.length, C, validPath, started, previousStarted, seconds: (performance.now() - t0) / 1000, model, partial: final ? null : `${done} of ${cellsPlanned} cells` })
     if (final) process.stdout.write(`${section}\n`)
-    writeSection(args.results!, section)
+    writeSection(args.results!, 'fill-length', section)
     writeFileSync(join('bench', 'fill-length.json'), `${JSON.stringify({ started, model: model.info.name, tasks: tasks.length, candidates: C, complete: final, rows, generous }, null, 2)}\n`)
   }
   const rules = args.rules!.split(',') as PadRule[]
@@ -250,17 +251,6 @@ function renderSection({ rows, generous, tasks, C, validPath, started, previousS
   return lines.join('\n')
 }
 
-const BEGIN = '<!-- fill-length:begin -->'
-const END = '<!-- fill-length:end -->'
-
-function writeSection(path: string, section: string): void {
-  const current = existsSync(path) ? readFileSync(path, 'utf8') : ''
-  const block = `${BEGIN}\n${section}${END}\n`
-  const start = current.indexOf(BEGIN)
-  const end = current.indexOf(END)
-  const next = start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length + 1) : `${current.trimEnd()}\n\n${block}`
-  writeFileSync(path, next)
-}
 
 main().catch((e: unknown) => {
   process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`)

@@ -27,6 +27,7 @@ import { fillModelOf, runFill } from '../main/engine/fill'
 import { loadModelDir, type LoadedModel } from '../main/engine/model-dir'
 import { plannedSteps } from '../main/engine/reverse-process'
 import { median } from './stats'
+import { writeSection } from './results-section'
 
 const VOCAB = 50368
 const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
@@ -198,17 +199,6 @@ function markdown(figures: VariantFigures[], meta: { date: string; cpu: string; 
   return lines.join('\n')
 }
 
-const BEGIN = '<!-- modernbert-speed:begin -->'
-const END = '<!-- modernbert-speed:end -->'
-
-function writeSection(path: string, section: string): void {
-  const current = existsSync(path) ? readFileSync(path, 'utf8') : ''
-  const block = `${BEGIN}\n${section}${END}\n`
-  const start = current.indexOf(BEGIN)
-  const end = current.indexOf(END)
-  const next = start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length + 1) : `${current.trimEnd()}\n\n${block}`
-  writeFileSync(path, next)
-}
 
 async function main(): Promise<void> {
   const reps = Number(args.reps)
@@ -227,7 +217,7 @@ async function main(): Promise<void> {
   const section = markdown(figures, { date: started, cpu: cpus()[0]?.model ?? 'unknown CPU', cores: cpus().length, load: loads.join('; '), reps, params: graphInfo.parameters ?? null })
   console.log(`\n${section}`)
   writeFileSync(join('bench', 'modernbert-speed.json'), `${JSON.stringify({ started, load, figures }, null, 2)}\n`)
-  writeSection(args.results!, section)
+  writeSection(args.results!, 'modernbert-speed', section)
   console.log(`wrote bench/modernbert-speed.json and the section in ${args.results}`)
 }
 

@@ -28,6 +28,7 @@ import { renderChart, type ChartPoint } from './chart'
 import { findValidationText, loadValidationDocs, VALIDATION_HELP } from './corpus'
 import { bareRuns, batchedIds, fillThroughEngine, processMemory } from './measure'
 import { resultsMarkdown } from './report'
+import { markedSections, withSection } from './results-section'
 import { runSpanCost, spanCostMarkdown, type SpanCostResults } from './span-cost'
 import {
   accuracyByConfig,
@@ -318,7 +319,12 @@ async function main(): Promise<void> {
     await mkdir(outDir, { recursive: true })
     await writeFile(join(outDir, 'results.json'), JSON.stringify(results, null, 1) + '\n')
     await writeFile(join(outDir, 'chart.svg'), chart)
-    await writeFile(join(outDir, 'RESULTS.md'), markdown)
+    // keep the sections other benches own (fill-length, modernbert-speed, …)
+    const resultsPath = join(outDir, 'RESULTS.md')
+    const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : ''
+    let page = markdown
+    for (const [name, section] of markedSections(previous)) page = withSection(page, name, section)
+    await writeFile(resultsPath, page)
     process.stdout.write(markdown)
     log(`wrote ${['results.json', 'RESULTS.md', 'chart.svg'].map((f) => relative(process.cwd(), join(outDir, f))).join(', ')} in ${(results.meta.ms / 1000).toFixed(0)} s`)
   } finally {

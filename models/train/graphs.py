@@ -31,6 +31,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from model import Block, Denoiser, rotate_half
+from weights import _varint  # the protobuf varint reader model.onnx is read with
 
 GRAPH_FILES = {"positions": "model.positions.onnx", "context": "model.context.onnx", "span": "model.span.onnx"}
 
@@ -134,17 +135,6 @@ def export_graphs(model: Denoiser, out_dir: str, opset: int = 17) -> dict[str, s
 
 
 # --- sharing weights through ONNX external data --------------------------------------------
-
-def _varint(b, i: int) -> tuple[int, int]:
-    r = s = 0
-    while True:
-        c = b[i]
-        i += 1
-        r |= (c & 0x7F) << s
-        s += 7
-        if c < 0x80:
-            return r, i
-
 
 def _enc_varint(n: int) -> bytes:
     out = bytearray()
