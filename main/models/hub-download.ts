@@ -13,6 +13,7 @@
  */
 import { fileDownloadInfo, downloadFile, listFiles, modelInfo, HubApiError } from '@huggingface/hub'
 import { createWriteStream } from 'node:fs'
+import { once } from 'node:events'
 import { mkdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -253,7 +254,15 @@ export async function downloadModel(options: DownloadOptions): Promise<DownloadR
           },
         })
         const body = Readable.fromWeb((have > 0 ? blob.slice(have) : blob).stream() as import('node:stream/web').ReadableStream)
-        await pipeline(body, counter, createWriteStream(partPath, { flags: have > 0 ? 'a' : 'w' }), { signal: options.signal })
+        const part = createWriteStream(partPath, { flags: have > 0 ? 'a' : 'w' })
+        try {
+          await pipeline(body, counter, part, { signal: options.signal })
+        } catch (err) {
+          // pipeline rejects as soon as a stream fails; the part file may still be taking a
+          // write. Wait until it is closed, so that what is on disk is what a resume reads.
+          if (!part.closed) await once(part, 'close')
+          throw err
+        }
         if (have < file.size)
           throw new DownloadError(`The connection closed after ${formatBytes(have)} of ${formatBytes(file.size)} of ${file.repoPath}. Run the download again: it resumes where it stopped.`, 'interrupted')
       }
