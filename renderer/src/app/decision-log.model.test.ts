@@ -151,6 +151,7 @@ class System {
       cycle: (k, d) => f.cycle(k, d),
       regenerateSpan: (k) => f.regenerateSpan(k),
       dismiss: (k) => f.dismiss(k),
+      placeCaret: (k) => f.placeCaret(k),
     }
     this.view = new HeadlessView(createEditorState(doc, this.actions), (tr) => {
       this.trs.push(tr)

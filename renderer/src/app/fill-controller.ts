@@ -5,6 +5,7 @@
  * decisions and logs each one with 'prefs:log'.
  */
 import { closeHistory } from 'prosemirror-history'
+import { TextSelection } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
 import type { DecisionInput, FillErrorEvent, FillResult, FillStepEvent, InfillApi } from '../../../main/contract'
 import {
@@ -218,6 +219,15 @@ export class FillController {
 
   edit(key: string): void {
     this.accept(key, 'edit')
+  }
+
+  /** Caret at the end of the span's range, focus in the editor: keys and typing act on the span. */
+  placeCaret(key: string): void {
+    const v = this.view()
+    const span = this.span(key)
+    if (!v || !span) return
+    v.dispatch(v.state.tr.setSelection(TextSelection.create(v.state.doc, span.to)))
+    v.focus()
   }
 
   /**

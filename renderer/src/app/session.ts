@@ -50,6 +50,7 @@ export class Session {
       cycle: (k, d) => f.cycle(k, d),
       regenerateSpan: (k) => f.regenerateSpan(k),
       dismiss: (k) => f.dismiss(k),
+      placeCaret: (k) => f.placeCaret(k),
       onLockViolation: () => this.store.toast('error', 'The model tried to change locked text; that change was refused.'),
     }
   }

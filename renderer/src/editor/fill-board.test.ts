@@ -24,7 +24,7 @@ const span = (over: Partial<LiveSpan> = {}): LiveSpan => ({
   ...over,
 })
 
-const handlers = (): BoardHandlers => ({ accept: vi.fn(), edit: vi.fn(), reject: vi.fn(), cycle: vi.fn(), regenerateSpan: vi.fn(), dismiss: vi.fn() })
+const handlers = (): BoardHandlers => ({ accept: vi.fn(), edit: vi.fn(), reject: vi.fn(), cycle: vi.fn(), regenerateSpan: vi.fn(), dismiss: vi.fn(), placeCaret: vi.fn() })
 
 describe('the fill board', () => {
   it('turns over only the tiles a step revealed, marks the newest step\'s, and reports its progress', () => {
@@ -66,5 +66,15 @@ describe('the fill board', () => {
     expect(h.edit).toHaveBeenCalledWith('r1/s1')
     expect(h.reject).toHaveBeenCalledWith('r1/s1')
     expect(h.regenerateSpan).toHaveBeenCalledWith('r1/s1')
+  })
+  it('a press on the shown candidate puts the caret in its span instead of inside the widget', () => {
+    const h = handlers()
+    const b = new FillBoard('r1/s1', h)
+    const cands = ['grey sea'].map((text) => ({ text, tokenIds: [], confidence: 0.7 }))
+    b.render(span({ status: 'ready', candidates: cands, current: 0 }), undefined, 1)
+    const press = new MouseEvent('mousedown', { bubbles: true, cancelable: true })
+    b.dom.querySelector('[data-testid="cand-text"]')!.dispatchEvent(press)
+    expect(press.defaultPrevented).toBe(true)
+    expect(h.placeCaret).toHaveBeenCalledWith('r1/s1')
   })
 })

@@ -20,6 +20,8 @@ export interface BoardHandlers {
   cycle(key: string, delta: number): void
   regenerateSpan(key: string): void
   dismiss(key: string): void
+  /** Puts the editor's caret in the span (a click on its candidate or original text). */
+  placeCaret(key: string): void
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, attrs: Record<string, string> = {}): HTMLElementTagNameMap[K] {
@@ -64,7 +66,15 @@ export class FillBoard {
   ) {
     this.dom = el('span', 'board', { contenteditable: 'false', 'data-testid': 'fill-board', 'data-span-key': key })
     this.dom.addEventListener('mousedown', (e) => {
-      if ((e.target as HTMLElement).closest('button')) e.preventDefault()
+      const target = e.target as HTMLElement
+      if (target.closest('button')) e.preventDefault()
+      // A click on the shown text is a click into the span: the caret goes there, in the
+      // editor, so Tab / Esc and typing act on it (the browser would put the selection inside
+      // this non-editable widget, where keys do nothing).
+      else if (this.mode === 'ready' && target.closest('.cand-text, .cand-original')) {
+        e.preventDefault()
+        this.handlers.placeCaret(this.key)
+      }
     })
     // With focus on the candidate bar (a button of it), the keys act on this span.
     this.dom.addEventListener('keydown', (e) => {

@@ -40,6 +40,7 @@ export const noopActions: EditorActions = {
   cycle: () => {},
   regenerateSpan: () => {},
   dismiss: () => {},
+  placeCaret: () => {},
 }
 
 export function stateOf(doc: PMNode): EditorState {
