@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util'
 import { tokenizeTextFile } from '../main/engine/baselines/text-file'
-import { bitsPerChar, elboBound, tokenChunks, type ElboEstimator, type EvalModel } from '../main/engine/evaluation'
+import { bitsPerChar, elboBound, tokenChunks, type ElboEstimator, evalModelOf } from '../main/engine/evaluation'
 import { loadModelDir } from '../main/engine/model-dir'
 import { defaultModelDir } from '../main/engine/model-paths'
 
@@ -29,20 +29,12 @@ if (estimator !== 'count' && estimator !== 'ratio') throw new Error(`--estimator
 
 const loaded = await loadModelDir(values.model ?? defaultModelDir())
 try {
-  const { codec, manifest, info } = loaded
+  const { codec, info } = loaded
   const chunkSize = info.maxLength - codec.wrap.prefix.length - codec.wrap.suffix.length
   const text = await tokenizeTextFile(values.file!, codec, { needed: limit * chunkSize })
   const chunks = tokenChunks(text.tokens, chunkSize, limit)
   const chars = text.chars.slice(0, chunks.flat().length).reduce((a, b) => a + b, 0)
-  const model: EvalModel = {
-    vocab: info.vocabSize,
-    maskId: manifest.tokens.mask,
-    banned: loaded.banned,
-    shiftedLogits: manifest.shiftedLogits,
-    denoise: (ids, b, n) => loaded.denoiser.run(ids, b, n),
-    wrap: codec.wrap,
-    padId: manifest.tokens.pad,
-  }
+  const model = evalModelOf(loaded)
   console.log(`${info.name}, ${values.file}, ${chunks.length} windows, ${chars} characters, ${estimator} estimator`)
   console.log('samples | seeds | bits/char per seed | bpc spread | perplexity per seed | ppl spread | s')
   for (const samples of sampleCounts) {

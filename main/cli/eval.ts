@@ -19,7 +19,7 @@ import { loadBaselineCorpus } from '../engine/baselines/baseline-corpus'
 import { baselineMaskedAccuracy, baselineNll, baselineWordAccuracy, trigramSpanAccuracy } from '../engine/baselines/baseline-scores'
 import { KneserNeyTrigram } from '../engine/baselines/kneser-ney'
 import { tokenizeTextFile } from '../engine/baselines/text-file'
-import { bitsPerChar, elboBound, maskedTokenAccuracy, spanInfillAccuracy, tokenChunks, wholeWordAccuracy, type EvalModel } from '../engine/evaluation'
+import { bitsPerChar, elboBound, maskedTokenAccuracy, spanInfillAccuracy, tokenChunks, wholeWordAccuracy, evalModelOf } from '../engine/evaluation'
 import { spanPlan, tokenMaskPlan, wordMaskPlan, wordSpans } from '../engine/evaluation-plans'
 import { loadModelDir } from '../engine/model-dir'
 import { defaultModelDir, resolveAppRoot } from '../engine/model-paths'
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   const modelDir = values.model ?? defaultModelDir()
   const loaded = await loadModelDir(modelDir)
   try {
-    const { codec, manifest, info } = loaded
+    const { codec, info } = loaded
     log(`model ${info.name} (${info.provider}), window ${info.maxLength} tokens`)
     const chunkSize = info.maxLength - codec.wrap.prefix.length - codec.wrap.suffix.length
     const text = await tokenizeTextFile(values.file, codec, { needed: Number.isFinite(limit) ? limit * chunkSize : Infinity })
@@ -200,15 +200,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const model: EvalModel = {
-      vocab: info.vocabSize,
-      maskId: manifest.tokens.mask,
-      banned: loaded.banned,
-      shiftedLogits: manifest.shiftedLogits,
-      denoise: (ids, b, n) => loaded.denoiser.run(ids, b, n),
-      wrap: codec.wrap,
-      padId: manifest.tokens.pad,
-    }
+    const model = evalModelOf(loaded)
     let t = performance.now()
     const masked = await maskedTokenAccuracy(model, chunks, { plan: tokenPlan, batchSize })
     log(`masked-token accuracy ${(masked.correct / masked.total).toFixed(4)} over ${masked.total} tokens (${since(t)})`)

@@ -6,6 +6,7 @@
  */
 import type { SamplingSettings } from '../contract'
 import type { WordSpan } from './evaluation-plans'
+import type { LoadedModel } from './model-dir'
 import { choosePositions, wordPositions } from './evaluation-plans'
 import { runReverseProcess, type Denoise } from './reverse-process'
 import { rngStream } from './rng'
@@ -21,6 +22,20 @@ export interface EvalModel {
   wrap: { prefix: readonly number[]; suffix: readonly number[] }
   /** The pad id of variable-length fills, when the model has one. */
   padId?: number
+}
+
+/** The evaluator's view of a loaded model directory (the full graph's logits at every position). */
+export function evalModelOf(loaded: LoadedModel): EvalModel {
+  const { manifest, info, codec } = loaded
+  return {
+    vocab: info.vocabSize,
+    maskId: manifest.tokens.mask,
+    banned: loaded.banned,
+    shiftedLogits: manifest.shiftedLogits,
+    denoise: (ids, b, n) => loaded.denoiser.run(ids, b, n),
+    wrap: codec.wrap,
+    padId: manifest.tokens.pad,
+  }
 }
 
 /** Non-overlapping chunks of `size` tokens (a shorter text gives one shorter chunk). */

@@ -299,34 +299,13 @@ export class KneserNeyTrigram {
 
   /** Index of bigram (v, w) among the sorted bigrams, or -1: a binary search in v's run. */
   private bigramAt(v: number, w: number): number {
-    const keys = this.bigramKeys
-    const target = v * this.vocab + w
-    let lo = this.bigramStart[v]
-    let hi = this.bigramStart[v + 1] - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1
-      const k = keys[mid]
-      if (k === target) return mid
-      if (k < target) lo = mid + 1
-      else hi = mid - 1
-    }
-    return -1
+    return indexInRun(this.bigramKeys, this.bigramStart[v], this.bigramStart[v + 1] - 1, v * this.vocab + w)
   }
 
   /** Index of trigram (history `h`, then `x`) among the sorted trigrams, or -1: a binary search in the history's run. */
   private followerIndex(h: number, x: number): number {
-    const keys = this.trigramKeys
-    const target = this.histIndex.keys[h] * this.vocab + x
-    let lo = this.histStart[h]
-    let hi = lo + this.histTypes[h] - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1
-      const k = keys[mid]
-      if (k === target) return mid
-      if (k < target) lo = mid + 1
-      else hi = mid - 1
-    }
-    return -1
+    const lo = this.histStart[h]
+    return indexInRun(this.trigramKeys, lo, lo + this.histTypes[h] - 1, this.histIndex.keys[h] * this.vocab + x)
   }
 
   /**
@@ -476,4 +455,16 @@ export function sequenceNll(kn: KneserNeyTrigram, ids: ArrayLike<number>): numbe
   let nll = 0
   for (let i = 0; i < ids.length; i++) nll -= Math.log(kn.prob(ids[i], i >= 2 ? ids[i - 2] : -1, i >= 1 ? ids[i - 1] : -1))
   return nll
+}
+
+/** Index of `target` in the sorted run keys[lo..hi] (inclusive), or -1: a binary search. */
+function indexInRun(keys: ArrayLike<number>, lo: number, hi: number, target: number): number {
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const k = keys[mid]
+    if (k === target) return mid
+    if (k < target) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -1
 }
