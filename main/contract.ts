@@ -173,6 +173,25 @@ export const FillStepEvent = z.object({
 })
 export type FillStepEvent = z.infer<typeof FillStepEvent>
 
+/**
+ * Comparison mode: the two models whose candidates stand side by side. `tuned` is a model
+ * tuned on the writer's decisions (its manifest has a `tuning` lineage), `base` the model it
+ * was tuned from.
+ */
+export const CompareRole = z.enum(['base', 'tuned'])
+export type CompareRole = z.infer<typeof CompareRole>
+
+/** A model named in a comparison: its name and model.onnx hash. */
+export const ComparedModels = z.object({
+  base: z.object({ name: z.string(), hash: z.string() }),
+  tuned: z.object({ name: z.string(), hash: z.string() }),
+})
+export type ComparedModels = z.infer<typeof ComparedModels>
+
+/** Left and right column of one span's comparison, as shown (drawn at random per span). */
+export const CompareOrder = z.tuple([CompareRole, CompareRole]).refine((o) => o[0] !== o[1], { message: 'the two columns must be different models' })
+export type CompareOrder = z.infer<typeof CompareOrder>
+
 export const SpanCandidate = z.object({
   text: z.string(),
   tokenIds: z.array(z.number().int()),
@@ -184,6 +203,8 @@ export const SpanCandidate = z.object({
    * Apply as: replace (from - trimBefore)..to with `text`. Absent = 0.
    */
   trimBefore: z.number().int().min(0).optional(),
+  /** In a comparison fill: the model that wrote this candidate. */
+  source: CompareRole.optional(),
 })
 export type SpanCandidate = z.infer<typeof SpanCandidate>
 
@@ -203,6 +224,12 @@ export const FillResult = z.object({
   ms: z.number().min(0),
   model: ModelInfo,
   settings: SamplingSettings,
+  /**
+   * A comparison fill (the same request run by the base and the tuned model): the two models,
+   * and per span id the left / right order of their candidates. A span listed here has the
+   * left column's candidates first, then the right column's, each with its `source`.
+   */
+  compare: z.object({ models: ComparedModels, order: z.record(z.string(), CompareOrder) }).optional(),
 })
 export type FillResult = z.infer<typeof FillResult>
 
@@ -319,8 +346,21 @@ export const DecisionInput = z.object({
   sampling: SamplingSettings,
   shownAt: z.string(),
   decidedAt: z.string(),
+  /** A decision on a comparison fill: which model wrote each candidate, and which one the writer kept. */
+  compare: z
+    .object({
+      models: ComparedModels,
+      /** The model that wrote each entry of `candidates`, in the same order. */
+      sources: z.array(CompareRole).min(1),
+      /** The model whose candidate the writer accepted (and maybe edited); 'neither' for a reject or a regenerate. */
+      keptFrom: z.enum(['base', 'tuned', 'neither']),
+      /** Left and right column as shown. */
+      order: CompareOrder,
+    })
+    .optional(),
 })
 export type DecisionInput = z.infer<typeof DecisionInput>
+export type DecisionComparison = NonNullable<DecisionInput['compare']>
 
 export const DecisionRecord = DecisionInput.extend({
   id: z.number().int(),
@@ -340,6 +380,8 @@ export const PreferenceStats = z.object({
   setAside: z.string().optional(),
   /** A sentence for the writer: which file was set aside, what was wrong with it, where it went. */
   setAsideReason: z.string().optional(),
+  /** Decisions on comparison fills (standing ones): whose candidate the writer kept. */
+  compare: z.object({ tuned: z.number().int(), base: z.number().int(), neither: z.number().int() }).optional(),
 })
 export type PreferenceStats = z.infer<typeof PreferenceStats>
 
@@ -464,6 +506,23 @@ export const TuneState = z.object({
 })
 export type TuneState = z.infer<typeof TuneState>
 
+/** A model of the comparison pair: its role, name, hash and folder. */
+export const CompareModel = z.object({ role: CompareRole, name: z.string(), hash: z.string(), dir: z.string() })
+export type CompareModel = z.infer<typeof CompareModel>
+
+/** Comparison mode (main/services/compare-service): a second engine holds the other model of the pair. */
+export const CompareState = z.object({
+  status: z.enum(['off', 'loading', 'ready', 'error']),
+  /** The pair (while loading or ready); the loaded model is one of them, the second engine holds the other. */
+  base: CompareModel.nullable(),
+  tuned: CompareModel.nullable(),
+  /** A sentence for the writer: why comparison failed or ended, or a caution about the pair. */
+  message: z.string().nullable(),
+  /** The loaded model's tuning lineage (its base), when it is a tuned model: "Compare with base" is offered. */
+  activeBase: z.object({ name: z.string(), dir: z.string(), hash: z.string() }).nullable(),
+})
+export type CompareState = z.infer<typeof CompareState>
+
 // ---------------------------------------------------------------------------------------
 // Host
 // ---------------------------------------------------------------------------------------
@@ -533,6 +592,13 @@ export const requests = {
   /** Starts tuning the active model on the preference log in the background; progress arrives as 'tune:state' events. */
   'tune:start': { payload: z.object({ method: TuneMethod.optional() }), result: TuneState },
   'tune:cancel': { payload: Void, result: TuneState },
+  'compare:state': { payload: Void, result: CompareState },
+  /**
+   * Turns comparison on: `dir` is a tuned model to compare the loaded model against (or its base
+   * when the loaded model is the tuned one); omitted, the loaded model must be tuned and its base is used.
+   */
+  'compare:start': { payload: z.object({ dir: z.string().min(1).max(4096).optional() }), result: CompareState },
+  'compare:stop': { payload: Void, result: CompareState },
 } as const
 
 /** Every event: its payload schema. */
@@ -548,6 +614,8 @@ export const events = {
   'models:download': ModelDownloadState,
   /** The tune run's progress, completion or failure (sent to every window). */
   'tune:state': TuneState,
+  /** Comparison mode turned on, ready, failed or off (sent to every window). */
+  'compare:state': CompareState,
 } as const
 
 export type RequestChannel = keyof typeof requests

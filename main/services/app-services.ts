@@ -19,6 +19,7 @@ import { createRequestHandlers, type FileDialogs } from './request-handlers'
 import type { RequestHandlers } from '../contract'
 import { preferenceDbPath, recoveryDir, userModelsDir } from './user-data'
 import { TuneService } from '../tune/tune-service'
+import { CompareService, comparingGateway } from './compare-service'
 
 export interface AppServicesOptions {
   appRoot: string
@@ -114,18 +115,26 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     activeModelDir: () => engine.state().model?.dir ?? null,
     onState: (state) => options.broadcast('tune:state', state),
   })
+  // Comparison mode: a second engine, started when the writer turns it on (main/services/compare-service).
+  const compare = new CompareService({
+    main: engine,
+    spawnEngine: options.spawnEngine,
+    checkDir: (dir) => models.check(dir),
+    onState: (state) => options.broadcast('compare:state', state),
+  })
   const handlers = createRequestHandlers({
     info,
     dialogs: options.dialogs,
     workspaceDir: options.workspaceDir,
     recovery: new RecoveryStore(recoveryDir(options.userDataDir)),
-    engine: engineGateway(engine),
+    engine: comparingGateway(engineGateway(engine), compare),
     models,
     fills,
     prefs,
     modelManager,
     onDirty: options.onDirty,
     tune,
+    compare,
   })
   return {
     handlers,
@@ -138,6 +147,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     dispose: async () => {
       unsubscribe()
       tune.dispose()
+      await compare.dispose()
       await engine.dispose()
       prefs.close()
     },

@@ -13,6 +13,7 @@ import type { ModelManager } from '../models/model-manager'
 import { PathPolicy } from './path-policy'
 import type { RecoveryStore } from './recovery'
 import type { TuneService } from '../tune/tune-service'
+import type { CompareService } from './compare-service'
 
 /** Native file dialogs (desktop); absent in browser mode, where the renderer picks from the workspace. */
 export interface FileDialogs {
@@ -39,6 +40,8 @@ export interface ServiceDeps {
   onDirty?: (sender: SenderContext, dirty: boolean, title: string) => void
   /** Tuning on the writer's decisions (main/tune); absent where the host offers none. */
   tune?: Pick<TuneService, 'current' | 'start' | 'cancel'>
+  /** Comparison mode (base beside tuned); absent where the host offers none. */
+  compare?: Pick<CompareService, 'current' | 'start' | 'stop'>
 }
 
 export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
@@ -46,6 +49,10 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
   const tuneService = () => {
     if (!deps.tune) throw new Error('Tuning is not available in this host.')
     return deps.tune
+  }
+  const compareService = () => {
+    if (!deps.compare) throw new Error('Comparison is not available in this host.')
+    return deps.compare
   }
 
   const choose = async (
@@ -157,5 +164,8 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     'tune:state': async () => tuneService().current(),
     'tune:start': async ({ method }) => tuneService().start(method),
     'tune:cancel': async () => tuneService().cancel(),
+    'compare:state': async () => compareService().current(),
+    'compare:start': async ({ dir }) => compareService().start(dir),
+    'compare:stop': async () => compareService().stop(),
   }
 }

@@ -25,6 +25,8 @@ export interface DecisionRow {
   decided_at: string
   created_at: string
   retracted_at: string | null
+  /** A comparison decision's `compare` as JSON (schema 3); null for an ordinary fill and for older rows. */
+  compare_json: string | null
 }
 
 /** Named parameters of the INSERT statement (every column but id). */
@@ -34,10 +36,10 @@ export type DecisionRowInput = Omit<DecisionRow, 'id' | 'retracted_at'>
 export const INSERT_DECISION_SQL = `
   INSERT INTO decisions (
     document_id, request_id, span_id, prefix, suffix, span_original, candidates_json, action,
-    chosen_index, final_text, model_name, model_hash, sampling_json, shown_at, decided_at, created_at
+    chosen_index, final_text, model_name, model_hash, sampling_json, shown_at, decided_at, created_at, compare_json
   ) VALUES (
     @document_id, @request_id, @span_id, @prefix, @suffix, @span_original, @candidates_json, @action,
-    @chosen_index, @final_text, @model_name, @model_hash, @sampling_json, @shown_at, @decided_at, @created_at
+    @chosen_index, @final_text, @model_name, @model_hash, @sampling_json, @shown_at, @decided_at, @created_at, @compare_json
   )`
 
 /** The row to insert for a (validated) decision logged at `createdAt`. */
@@ -59,6 +61,7 @@ export function toRow(d: DecisionInput, createdAt: string): DecisionRowInput {
     shown_at: d.shownAt,
     decided_at: d.decidedAt,
     created_at: createdAt,
+    compare_json: d.compare ? JSON.stringify(d.compare) : null,
   }
 }
 
@@ -66,9 +69,11 @@ export function toRow(d: DecisionInput, createdAt: string): DecisionRowInput {
 export function fromRow(row: DecisionRow, dbPath: string): DecisionRecord {
   let candidates: unknown
   let sampling: unknown
+  let compare: unknown
   try {
     candidates = JSON.parse(row.candidates_json)
     sampling = JSON.parse(row.sampling_json)
+    compare = row.compare_json == null ? undefined : JSON.parse(row.compare_json)
   } catch (err) {
     throw unreadable(row.id, dbPath, `its JSON does not parse (${(err as Error).message})`)
   }
@@ -90,6 +95,7 @@ export function fromRow(row: DecisionRow, dbPath: string): DecisionRecord {
     decidedAt: row.decided_at,
     createdAt: row.created_at,
     ...(row.retracted_at ? { retractedAt: row.retracted_at } : {}),
+    ...(compare !== undefined ? { compare } : {}),
   })
   if (!parsed.success) throw unreadable(row.id, dbPath, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
   return parsed.data

@@ -22,7 +22,7 @@
  * ambiguous in the prompt, but `prefix` and `suffix` are exported verbatim beside it.
  */
 import { z } from 'zod'
-import { DecisionAction, SamplingSettings, type DecisionRecord, type ExportFormat } from '../contract'
+import { CompareOrder, ComparedModels, DecisionAction, SamplingSettings, type DecisionRecord, type ExportFormat } from '../contract'
 import { deriveLabelled, derivePairs } from './preference-pairs'
 
 /** The marker that stands for the span in a prompt. */
@@ -35,6 +35,27 @@ export const INFILL_PROMPT_TEMPLATE = `Fill in the blank marked ${FILL_MARKER}.\
 export function infillPrompt(prefix: string, suffix: string): string {
   return INFILL_PROMPT_TEMPLATE.replace('{prefix}', () => prefix).replace('{suffix}', () => suffix)
 }
+
+/** Who wrote a text of a comparison decision: one model, both (the same text), or the writer (the original, an edit). */
+export const TextSource = z.enum(['base', 'tuned', 'both', 'writer'])
+export type TextSource = z.infer<typeof TextSource>
+
+/**
+ * A comparison decision's fields on each of its lines: the two models, the columns' order,
+ * whose candidate was kept, and who wrote this line's texts — so a line with chosen_from
+ * "tuned" and rejected_from "base" is a preference of the tuned model's fill over the base's.
+ */
+export const LineComparison = z
+  .object({
+    models: ComparedModels,
+    order: CompareOrder,
+    kept_from: z.enum(['base', 'tuned', 'neither']),
+    chosen_from: TextSource.optional(),
+    rejected_from: TextSource.optional(),
+    completion_from: TextSource.optional(),
+  })
+  .strict()
+export type LineComparison = z.infer<typeof LineComparison>
 
 /** Fields every exported line carries besides the preference itself. */
 const InfillFields = z.object({
@@ -51,6 +72,8 @@ const InfillFields = z.object({
   shown_at: z.string(),
   decided_at: z.string(),
   created_at: z.string(),
+  /** Only on decisions taken in comparison mode. */
+  compare: LineComparison.optional(),
 })
 
 /** A line of the standard format: explicit prompt, span-only chosen and rejected. */
@@ -101,19 +124,19 @@ export function preferenceLines(record: DecisionRecord, format: ExportFormat): P
 /** Standard-format lines of one decision: one per preference pair. */
 export function standardLines(record: DecisionRecord): StandardPreferenceLine[] {
   const prompt = infillPrompt(record.prefix, record.suffix)
-  return derivePairs(record).map(({ chosen, rejected }) => ({ prompt, chosen, rejected, ...infillFields(record) }))
+  return derivePairs(record).map(({ chosen, rejected }) => ({ prompt, chosen, rejected, ...infillFields(record, { chosen, rejected }) }))
 }
 
 /** Implicit-prompt lines of one decision: chosen and rejected are prefix + span + suffix. */
 export function implicitLines(record: DecisionRecord): ImplicitPreferenceLine[] {
   const whole = (span: string) => record.prefix + span + record.suffix
-  return derivePairs(record).map(({ chosen, rejected }) => ({ chosen: whole(chosen), rejected: whole(rejected), ...infillFields(record) }))
+  return derivePairs(record).map(({ chosen, rejected }) => ({ chosen: whole(chosen), rejected: whole(rejected), ...infillFields(record, { chosen, rejected }) }))
 }
 
 /** Unpaired (KTO) lines of one decision: the chosen text labelled true, each rejected one false. */
 export function unpairedLines(record: DecisionRecord): UnpairedPreferenceLine[] {
   const prompt = infillPrompt(record.prefix, record.suffix)
-  return deriveLabelled(record).map(({ completion, label }) => ({ prompt, completion, label, ...infillFields(record) }))
+  return deriveLabelled(record).map(({ completion, label }) => ({ prompt, completion, label, ...infillFields(record, { completion }) }))
 }
 
 /** One line of JSON Lines: the object serialised, newline-terminated. */
@@ -121,8 +144,30 @@ export function formatLine(line: PreferenceLine): string {
   return JSON.stringify(line) + '\n'
 }
 
-function infillFields(r: DecisionRecord): z.infer<typeof InfillFields> {
+/** Who wrote `text` among a comparison decision's candidates (see TextSource). */
+export function textSource(r: Pick<DecisionRecord, 'candidates' | 'compare'>, text: string): TextSource {
+  const roles = new Set(r.candidates.flatMap((c, i) => (c === text && r.compare ? [r.compare.sources[i]] : [])))
+  if (roles.size === 0) return 'writer'
+  return roles.size > 1 ? 'both' : [...roles][0]
+}
+
+function lineComparison(r: DecisionRecord, texts: { chosen?: string; rejected?: string; completion?: string }): LineComparison | undefined {
+  if (!r.compare) return undefined
+  const from = (t: string | undefined) => (t === undefined ? undefined : textSource(r, t))
+  const line: LineComparison = { models: r.compare.models, order: r.compare.order, kept_from: r.compare.keptFrom }
+  const chosen = from(texts.chosen)
+  const rejected = from(texts.rejected)
+  const completion = from(texts.completion)
+  if (chosen) line.chosen_from = chosen
+  if (rejected) line.rejected_from = rejected
+  if (completion) line.completion_from = completion
+  return line
+}
+
+function infillFields(r: DecisionRecord, texts: { chosen?: string; rejected?: string; completion?: string }): z.infer<typeof InfillFields> {
+  const compare = lineComparison(r, texts)
   return {
+    ...(compare ? { compare } : {}),
     decision_id: r.id,
     document_id: r.documentId,
     request_id: r.requestId,

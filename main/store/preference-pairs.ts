@@ -27,7 +27,7 @@
 import type { DecisionInput } from '../contract'
 
 /** The fields of a decision that preference derivation reads. */
-export type DecisionJudged = Pick<DecisionInput, 'action' | 'candidates' | 'chosenIndex' | 'finalText' | 'spanOriginal'>
+export type DecisionJudged = Pick<DecisionInput, 'action' | 'candidates' | 'chosenIndex' | 'finalText' | 'spanOriginal'> & Partial<Pick<DecisionInput, 'compare'>>
 
 /** What one decision says: the preferred text (null when none) and the texts not preferred. */
 export interface PreferenceJudgement {
@@ -63,6 +63,16 @@ export function decisionProblem(d: DecisionJudged): string | null {
   } else if (d.chosenIndex !== null) {
     return `action "${d.action}" accepts no candidate, so chosenIndex must be null (got ${d.chosenIndex})`
   }
+  return d.compare ? compareProblem(d, d.compare) : null
+}
+
+/** Checks a comparison decision: one source per candidate, and `keptFrom` the source of the accepted one. */
+function compareProblem(d: DecisionJudged, c: NonNullable<DecisionJudged['compare']>): string | null {
+  if (c.sources.length !== d.candidates.length) {
+    return `compare.sources names ${c.sources.length} models for ${d.candidates.length} candidates (one per candidate, in the same order)`
+  }
+  const kept = d.chosenIndex === null ? 'neither' : c.sources[d.chosenIndex]
+  if (c.keptFrom !== kept) return `compare.keptFrom is "${c.keptFrom}" but must be "${kept}" (the model of the accepted candidate, or "neither" when none was accepted)`
   return null
 }
 

@@ -181,12 +181,18 @@ export class PreferenceStore {
     const byAction = Object.fromEntries(DecisionAction.options.map((a) => [a, 0])) as Record<DecisionAction, number>
     let total = 0
     let pairs = 0
+    let compared: NonNullable<PreferenceStats['compare']> | undefined
     for (const record of this.decisions('ASC')) {
       total++
       byAction[record.action]++
       pairs += derivePairs(record).length
+      if (record.compare) {
+        compared ??= { tuned: 0, base: 0, neither: 0 }
+        compared[record.compare.keptFrom]++
+      }
     }
     const stats: PreferenceStats = { enabled: this.loggingEnabled(), total, byAction, pairs, dbPath: this.path }
+    if (compared) stats.compare = compared
     if (this.setAside) {
       stats.setAside = this.setAside.renamedTo
       stats.setAsideReason = this.setAside.message

@@ -56,6 +56,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'retracted decisions (taken back by an undo)',
     sql: `ALTER TABLE decisions ADD COLUMN retracted_at TEXT;`,
   },
+  {
+    version: 3,
+    description: 'comparison decisions (base vs tuned: which model wrote each candidate, which one was kept)',
+    sql: `ALTER TABLE decisions ADD COLUMN compare_json TEXT CHECK (compare_json IS NULL OR json_valid(compare_json));`,
+  },
 ]
 
 /** The schema version this build writes. */
