@@ -25,6 +25,7 @@ import {
   overlaps,
   pendingAccepts,
   setFillAction,
+  shownFill,
   type Decision,
   type FillAction,
   type LiveSpan,
@@ -202,7 +203,7 @@ export class FillController {
     const v = this.view()
     const span = this.span(key)
     if (!v || !span || span.status !== 'ready') return false
-    const fill = getFillState(v.state).fills[span.requestId]
+    const fill = shownFill(getFillState(v.state), span)
     const tr = fill && acceptTransaction(v.state, span, fill, span.current, mode)
     if (!tr) return false
     const before = v.state
@@ -247,16 +248,22 @@ export class FillController {
     const v = this.view()
     const span = this.span(key)
     if (!v || !span) return
-    const fill = getFillState(v.state).fills[span.requestId]
+    const fill = shownFill(getFillState(v.state), span)
     const tr = rejectTransaction(v.state, span, fill?.result ? fill : undefined)
     const decision = (tr.getMeta(fillKey) as FillAction & { type: 'resolve' }).decision
     v.dispatch(tr)
-    if (decision && fill?.result) this.sendDecision(decision.id, decisionInput(decision.context, fill.result, this.store.get().documentId, 'rejected_all', span.original))
+    if (decision && fill?.result) this.sendDecision(decision.id, decisionInput(decision.context, fill.result, this.store.get().documentId, 'rejected_all', decision.context.spanOriginal))
     v.focus()
   }
 
+  /** ‹ › / Alt-[ Alt-]: cycles the candidates of the round on show (the ☰ list reaches the others). */
   cycle(key: string, delta: number): void {
     this.dispatch({ type: 'cycle', key, delta })
+  }
+
+  /** A pick from the ☰ list: candidate `index` of round `round` goes on show. */
+  pick(key: string, round: number, index: number): void {
+    this.dispatch({ type: 'pick', key, round, index })
   }
 
   dismiss(key: string): void {
@@ -300,13 +307,19 @@ export class FillController {
     return true
   }
 
-  /** Logs that the candidates of `span` were turned down by asking again. */
+  /**
+   * Logs that the newest round of `span` was turned down by asking again: its candidates the
+   * writer was shown (earlier rounds were logged so when they were asked again; the decision
+   * finally taken on the span logs every round's).
+   */
   private logRegenerated(span: LiveSpan): void {
     const v = this.view()
-    const fill = v && getFillState(v.state).fills[span.requestId]
+    const last = span.rounds.length - 1
+    const newest: LiveSpan = last >= 0 ? { ...span, rounds: [span.rounds[last]], round: 0, candidates: span.rounds[last].candidates, seen: span.rounds[last].seen } : span
+    const fill = v && shownFill(getFillState(v.state), newest)
     if (!v || !fill?.result) return
-    const ctx = decisionContext(v.state.doc, span, fill, span.from, span.to, null)
-    this.send(decisionInput(ctx, fill.result, this.store.get().documentId, 'regenerated', span.original))
+    const ctx = decisionContext(v.state.doc, newest, fill, newest.from, newest.to, null)
+    this.send(decisionInput(ctx, fill.result, this.store.get().documentId, 'regenerated', ctx.spanOriginal))
   }
 
   private send(input: DecisionInput): Promise<number | null> {
@@ -369,7 +382,7 @@ export class FillController {
       if (e.type === 'undone') this.retract(e.decisionId)
       else if (d && d.kind === 'reject') {
         const result = fs.fills[d.context.requestId]?.result ?? this.results.get(d.context.requestId)
-        if (result) this.sendDecision(d.id, decisionInput(d.context, result, this.store.get().documentId, 'rejected_all', d.span.original))
+        if (result) this.sendDecision(d.id, decisionInput(d.context, result, this.store.get().documentId, 'rejected_all', d.context.spanOriginal))
       }
     }
   }

@@ -26,6 +26,7 @@ import type { Node as PMNode } from 'prosemirror-model'
 import { closeHistory } from 'prosemirror-history'
 import { TextSelection, type EditorState, type Transaction } from 'prosemirror-state'
 import type { DecisionAction, DecisionInput, FillResult, SpanCandidate } from '../../../main/contract'
+import { absorbBorder, candidateTrim, spanAbsorbed } from './border-spaces'
 import { setOrigin } from './origin'
 import { plainText, posToChar } from './plain-text'
 import { schema } from './schema'
@@ -86,11 +87,16 @@ export function seenCandidates(span: LiveSpan, index: number | null): { candidat
 }
 
 /**
- * The context of a decision on `span` taken now, its content lying at [from, to] of `doc`
- * (after the decision): prefix and suffix from `doc`, the candidates shown.
+ * The context of a decision on `span` taken now, the span lying at [from, to] of `doc`
+ * (before the decision; its text around the span is the same after it): prefix and suffix
+ * from `doc`, the candidates shown. When candidates remove spaces before the span, the entry
+ * takes those spaces in (border-spaces.ts): the prefix ends before them, and the original and
+ * each candidate start with the spaces they leave.
  */
 export function decisionContext(doc: PMNode, span: LiveSpan, fill: LiveFill, from: number, to: number, chosenIndex: number | null): DecisionContext {
-  const { prefix, suffix } = contextAround(doc, from, to, contextChars(fill.result))
+  const absorbed = spanAbsorbed(doc, { ...span, from })
+  const { prefix, suffix } = contextAround(doc, from - absorbed, to, contextChars(fill.result))
+  span = absorbBorder(span, absorbed)
   const { candidates, chosenIndex: chosen } = seenCandidates(span, chosenIndex)
   return {
     requestId: span.requestId,
@@ -155,6 +161,10 @@ export function acceptTransaction(state: EditorState, span: LiveSpan, fill: Live
   const how: AcceptMode = mode === true ? 'edit' : mode === false ? 'accept' : mode
   const cand = span.candidates?.[index]
   if (!cand || !fill.result) return null
+  // The spaces before the span this candidate removes, and those its log entry takes in (border-spaces.ts).
+  const absorbed = spanAbsorbed(state.doc, span)
+  const trim = candidateTrim(cand, absorbed)
+  const start = span.from - trim
   const text = cand.text
   const tr = state.tr
   const generated = schema.marks.generated.create({
@@ -163,24 +173,25 @@ export function acceptTransaction(state: EditorState, span: LiveSpan, fill: Live
     requestId: fill.requestId,
   })
   const before = state.doc.slice(span.from, span.to).content
-  if (text.length > 0) tr.replaceWith(span.from, span.to, schema.text(text, [...carriedMarks(state, span), generated]))
-  else tr.delete(span.from, span.to)
-  const end = span.from + text.length
-  if (how === 'edit') tr.setSelection(TextSelection.create(tr.doc, span.from, end))
+  if (text.length > 0) tr.replaceWith(start, span.to, schema.text(text, [...carriedMarks(state, span), generated]))
+  else tr.delete(start, span.to)
+  const end = start + text.length
+  if (how === 'edit') tr.setSelection(TextSelection.create(tr.doc, start, end))
   else tr.setSelection(TextSelection.create(tr.doc, end))
   const decision: Decision = {
     id: decisionId(span.key),
     key: span.key,
     kind: 'accept',
-    from: span.from,
+    // The accepted text with the border spaces it kept, when the entry takes them in.
+    from: span.from - absorbed,
     to: end,
-    text,
+    text: ' '.repeat(absorbed - trim) + text,
     edited: how === 'type',
     status: 'pending',
-    context: decisionContext(tr.doc, span, fill, span.from, end, index),
+    context: decisionContext(state.doc, span, fill, span.from, span.to, index),
     span,
     before,
-    after: tr.doc.slice(span.from, end).content,
+    after: tr.doc.slice(span.from - absorbed, end).content,
   }
   setOrigin(tr, 'model')
   closeHistory(tr)

@@ -5,6 +5,7 @@
  */
 import { Plugin, PluginKey, type EditorState } from 'prosemirror-state'
 import { Decoration, DecorationSet } from 'prosemirror-view'
+import { borderSpaces, candidateTrim } from './border-spaces'
 import { FillBoard, type BoardHandlers } from './fill-board'
 import { getFillState, type FillState } from './fill-state'
 
@@ -20,6 +21,10 @@ export function fillDecorations(state: EditorState, fs: FillState, board: (key: 
       decos.push(Decoration.widget(s.to, () => b.dom, { key: `board:${s.key}`, side: 1, ignoreSelection: true, stopEvent: () => true }))
       continue
     }
+    // The spaces before the span that the candidate on show removes are hidden with it (border-spaces.ts).
+    const shown = s.status === 'ready' ? s.candidates?.[s.current] : undefined
+    const trim = shown ? candidateTrim(shown, borderSpaces(state.doc, s.from)) : 0
+    if (trim > 0) decos.push(Decoration.inline(s.from - trim, s.from, { class: 'fill-hidden' }))
     if (s.to > s.from) {
       if (s.kind === 'slot') decos.push(Decoration.node(s.from, s.to, { class: 'fill-hidden' }))
       else decos.push(Decoration.inline(s.from, s.to, { class: 'fill-hidden' }))

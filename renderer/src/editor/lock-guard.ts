@@ -3,10 +3,15 @@
  * steps would change locked text — replace it, insert inside it, or change its marks.
  * The writer's own transactions pass (locked text is protected from the model, not from
  * its author).
+ *
+ * One exception, by design (see border-spaces.ts): the spaces directly before a masked span
+ * belong to the mask, so a step that replaces them together with the span passes — a fill
+ * such as "'s" may join the word before it. Nothing but those spaces is ever open to it.
  */
 import { Plugin, PluginKey, type Transaction } from 'prosemirror-state'
 import { AddMarkStep, RemoveMarkStep, type Step } from 'prosemirror-transform'
 import type { Node as PMNode } from 'prosemirror-model'
+import { replacesBorderWithSpan } from './border-spaces'
 import { originOf } from './origin'
 import { schema } from './schema'
 
@@ -28,7 +33,7 @@ export function stepTouchesLocked(step: Step, doc: PMNode): boolean {
   let hit = false
   step.getMap().forEach((oldStart, oldEnd) => {
     if (hit) return
-    if (oldStart < oldEnd) hit = doc.rangeHasMark(oldStart, oldEnd, schema.marks.locked)
+    if (oldStart < oldEnd) hit = doc.rangeHasMark(oldStart, oldEnd, schema.marks.locked) && !replacesBorderWithSpan(doc, oldStart, oldEnd)
     else hit = insideLocked(doc, oldStart)
   })
   return hit
