@@ -203,8 +203,8 @@ export const SpanCandidate = z.object({
    * Apply as: replace (from - trimBefore)..to with `text`. Absent = 0.
    */
   trimBefore: z.number().int().min(0).optional(),
-  /** In a comparison fill: the model that wrote this candidate. */
-  source: CompareRole.optional(),
+  /** In a comparison fill: the model that wrote this candidate (its role, name and model.onnx hash). */
+  source: z.object({ role: CompareRole, name: z.string(), hash: z.string() }).optional(),
 })
 export type SpanCandidate = z.infer<typeof SpanCandidate>
 

@@ -22,13 +22,14 @@ describe('mergeComparison', () => {
   it('puts each span’s columns in the drawn order, tagged with their model, and records the order', () => {
     const coins = [true, false]
     const merged = mergeComparison(tuned, base, 'tuned', () => coins.shift()!)
-    expect(merged.spans[0].candidates.map((c) => [c.text, c.source])).toEqual([
+    expect(merged.spans[0].candidates.map((c) => [c.text, c.source?.role])).toEqual([
       ['b1', 'base'],
       ['b2', 'base'],
       ['t1', 'tuned'],
       ['t2', 'tuned'],
     ])
     expect(merged.spans[1].candidates.map((c) => c.text)).toEqual(['t3', 't4', 'b3', 'b4'])
+    expect(merged.spans[0].candidates[0].source).toEqual({ role: 'base', name: 'base', hash: 'base-hash' })
     expect(merged.compare).toEqual({ models: { base: { name: 'base', hash: 'base-hash' }, tuned: { name: 'tuned', hash: 'tuned-hash' } }, order: { a: ['base', 'tuned'], b: ['tuned', 'base'] } })
     // The loaded model stays the result's model; the passes of both count.
     expect(merged.model.name).toBe('tuned')
@@ -39,13 +40,13 @@ describe('mergeComparison', () => {
   it('names the roles by the main engine’s role, whichever engine holds which', () => {
     const merged = mergeComparison(base, tuned, 'base', () => true)
     expect(merged.compare!.models.tuned.name).toBe('tuned')
-    expect(merged.spans[0].candidates.map((c) => c.source)).toEqual(['base', 'base', 'tuned', 'tuned'])
+    expect(merged.spans[0].candidates.map((c) => c.source?.role)).toEqual(['base', 'base', 'tuned', 'tuned'])
   })
 
   it('a span the other model did not fill keeps the main candidates alone, with no order', () => {
     const merged = mergeComparison(tuned, result('base', [span('a', ['b1', 'b2'])]), 'tuned', () => false)
     expect(merged.compare!.order).toEqual({ a: ['tuned', 'base'] })
-    expect(merged.spans[1].candidates.map((c) => [c.text, c.source])).toEqual([
+    expect(merged.spans[1].candidates.map((c) => [c.text, c.source?.role])).toEqual([
       ['t3', 'tuned'],
       ['t4', 'tuned'],
     ])

@@ -26,10 +26,11 @@ export function mergeComparison(main: FillResult, other: FillResult, mainRole: C
   const order: Record<string, CompareOrder> = {}
   const spans: SpanFill[] = main.spans.map((span) => {
     const theirs = otherSpans.get(span.spanId)
-    if (!theirs) return { ...span, candidates: span.candidates.map((c) => ({ ...c, source: mainRole })) }
+    const source = (role: CompareRole) => ({ role, ...models[role] })
+    if (!theirs) return { ...span, candidates: span.candidates.map((c) => ({ ...c, source: source(mainRole) })) }
     const columns: CompareOrder = coin() ? ['base', 'tuned'] : ['tuned', 'base']
     order[span.spanId] = columns
-    const of = (role: CompareRole) => (role === mainRole ? span : theirs).candidates.map((c) => ({ ...c, source: role }))
+    const of = (role: CompareRole) => (role === mainRole ? span : theirs).candidates.map((c) => ({ ...c, source: source(role) }))
     return { ...span, candidates: [...of(columns[0]), ...of(columns[1])] }
   })
   return {

@@ -78,14 +78,14 @@ describe.skipIf(!modelDir)('comparison with two engine processes on the default 
     // The fixed coin: span a base-left, span b tuned-left.
     expect(result.compare!.order).toEqual({ a: ['base', 'tuned'], b: ['tuned', 'base'] })
     for (const span of result.spans) {
-      const sources = span.candidates.map((c) => c.source)
+      const sources = span.candidates.map((c) => c.source?.role)
       const left = result.compare!.order[span.spanId][0]
       expect(sources).toEqual([left, left, left === 'base' ? 'tuned' : 'base', left === 'base' ? 'tuned' : 'base'])
       // Same weights, same request, same seed: the two columns match candidate for candidate.
       const texts = span.candidates.map((c) => c.text)
       expect(texts.slice(0, 2)).toEqual(texts.slice(2))
     }
-    console.log(`comparison fill: ${result.forwardPasses} forward passes over both engines, ${result.ms.toFixed(0)} ms; span a: ${JSON.stringify(result.spans[0].candidates.map((c) => `${c.source}: ${c.text}`))}`)
+    console.log(`comparison fill: ${result.forwardPasses} forward passes over both engines, ${result.ms.toFixed(0)} ms; span a: ${JSON.stringify(result.spans[0].candidates.map((c) => `${c.source?.role}: ${c.text}`))}`)
 
     // The writer keeps the tuned model's first candidate of span a (index 2: the right column).
     const span = result.spans[0]
@@ -105,7 +105,7 @@ describe.skipIf(!modelDir)('comparison with two engine processes on the default 
       sampling: result.settings,
       shownAt: new Date().toISOString(),
       decidedAt: new Date().toISOString(),
-      compare: { models: result.compare!.models, sources: span.candidates.map((c) => c.source!), keptFrom: 'tuned', order: result.compare!.order.a },
+      compare: { models: result.compare!.models, sources: span.candidates.map((c) => c.source!.role), keptFrom: 'tuned', order: result.compare!.order.a },
     }
     store.log(decision)
     store.log({ ...decision, spanId: 'b', action: 'rejected_all', chosenIndex: null, finalText: 'water', compare: { ...decision.compare!, keptFrom: 'neither', order: result.compare!.order.b } })
