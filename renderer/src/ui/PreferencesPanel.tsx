@@ -251,7 +251,7 @@ export function PreferencesPanel({ session }: { session: Session }) {
         </p>
       )}
 
-      <TunePanel api={api} />
+      <TunePanel api={api} stats={stats} />
 
       <div className="danger-zone">
         {confirmClear ? (

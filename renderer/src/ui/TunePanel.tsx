@@ -5,7 +5,8 @@
  * exact command and what to install.
  */
 import { useEffect, useState } from 'react'
-import type { InfillApi, TuneMethod, TuneState } from '../../../main/contract'
+import type { InfillApi, PreferenceStats, TuneMethod, TuneState } from '../../../main/contract'
+import { ComparePanel } from './ComparePanel'
 
 const RUNNING: ReadonlySet<TuneState['phase']> = new Set(['exporting', 'reference', 'tuning', 'writing'])
 
@@ -13,7 +14,8 @@ function pct(x: number | null | undefined): string {
   return x == null ? 'n/a' : `${(100 * x).toFixed(0)}%`
 }
 
-export function TunePanel({ api }: { api: InfillApi }) {
+/** `stats`: the log's counts (the panel's), for the comparison tally. */
+export function TunePanel({ api, stats = null }: { api: InfillApi; stats?: PreferenceStats | null }) {
   const [state, setState] = useState<TuneState | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [method, setMethod] = useState<TuneMethod>('vrpo')
@@ -93,6 +95,7 @@ export function TunePanel({ api }: { api: InfillApi }) {
           {error}
         </p>
       )}
+      <ComparePanel api={api} tunedDir={state?.phase === 'done' ? state.outDir : null} stats={stats} />
     </section>
   )
 }
