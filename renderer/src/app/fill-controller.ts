@@ -30,6 +30,7 @@ import {
   type LiveSpan,
 } from '../editor/fill-state'
 import { buildFillRequest, type MaskedSpan } from '../editor/spans'
+import { OFFERS_TOAST_KEY, offersNote } from './offers-note'
 import { REVEAL_PACE_MS, type Store } from './store'
 
 type Queued = { kind: 'step'; event: FillStepEvent } | { kind: 'done'; result: FillResult }
@@ -175,7 +176,7 @@ export class FillController {
       this.dispatch({ type: 'done', result: item.result, at: new Date().toISOString() })
       const v = this.view()
       const n = v ? getFillState(v.state).spans.filter((s) => s.requestId === item.result.requestId && s.status === 'ready').length : 0
-      if (n > 0) this.store.toast('info', `${n} span${n > 1 ? 's' : ''} ready. With the caret in a span (or on its bar): Tab accepts, Esc rejects, Alt-[ / Alt-] cycle candidates.`, 6000, 'offers')
+      if (n > 0) this.store.toast('info', offersNote(n), 6000, OFFERS_TOAST_KEY)
     }
   }
 
@@ -401,7 +402,7 @@ export class FillController {
     const offers = fs.spans.filter((s) => s.status === 'ready').length
     if (offers !== this.store.get().offers) {
       this.store.set({ offers })
-      if (offers === 0) this.store.dismissToastKey('offers')
+      if (offers === 0) this.store.dismissToastKey(OFFERS_TOAST_KEY)
     }
   }
 

@@ -10,6 +10,13 @@
  * - rejected_all: chosen = the original text (when there was one), rejected = every candidate shown;
  * - regenerated: no chosen; the candidates shown are turned down.
  *
+ * "Shown" spans every round of the span (rounds.ts, `shownCandidates`): `candidates` holds
+ * each round's candidates the writer was shown on the bar (cycled to, or picked from the ☰
+ * list), oldest round first, and `chosenIndex` points into that list — so a candidate picked
+ * from an earlier round is logged with everything the writer saw, later rounds included. The
+ * entry's request / span id, model and sampling are those of the round on show (the chosen
+ * candidate's round).
+ *
  * `prefix` and `suffix` are the document's plain text around the span at decision time, so
  * prefix + chosen + suffix is the document then (within a window of about half a model).
  * Candidates are normalised once, when shown (`normalizeCandidate`): no line breaks inside a
@@ -31,6 +38,7 @@ import { setOrigin } from './origin'
 import { plainText, posToChar } from './plain-text'
 import { schema } from './schema'
 import { setFillAction, type Decision, type DecisionContext, type LiveFill, type LiveSpan } from './fill-state'
+import { shownCandidates, type SpanRound } from './rounds'
 
 /** Characters of context on each side of a span that a decision keeps (about half a model window). */
 export function contextChars(result: FillResult | null): number {
@@ -78,12 +86,19 @@ export function contextAround(doc: PMNode, from: number, to: number, w: number):
   return { prefix: pt.text.slice(Math.max(0, a - w), a), suffix: pt.text.slice(b, b + w) }
 }
 
-/** The candidates the writer has seen of `span`, and where `index` is among them. */
+/** A span's rounds (a span built without any, as in some tests, counts its candidates as one round). */
+export function roundsOf(span: LiveSpan): SpanRound[] {
+  if (span.rounds.length) return span.rounds
+  return [{ requestId: span.requestId, spanId: span.spanId, label: '', candidates: span.candidates ?? [], seen: span.seen, shownAt: '' }]
+}
+
+/**
+ * The candidates the writer has been shown of `span`, every round's (`shownCandidates`), and
+ * where candidate `index` of the round on show is among them.
+ */
 export function seenCandidates(span: LiveSpan, index: number | null): { candidates: string[]; chosenIndex: number | null } {
-  const all = span.candidates ?? []
-  const seen = span.seen.filter((i) => i < all.length)
-  if (index !== null && !seen.includes(index)) seen.push(index)
-  return { candidates: seen.map((i) => all[i].text), chosenIndex: index === null ? null : seen.indexOf(index) }
+  const round = span.rounds.length ? span.round : 0
+  return shownCandidates(roundsOf(span), index === null ? null : { round, index })
 }
 
 /**
@@ -98,15 +113,18 @@ export function decisionContext(doc: PMNode, span: LiveSpan, fill: LiveFill, fro
   const { prefix, suffix } = contextAround(doc, from - absorbed, to, contextChars(fill.result))
   span = absorbBorder(span, absorbed)
   const { candidates, chosenIndex: chosen } = seenCandidates(span, chosenIndex)
+  // Logged under the round on show's request (its model and sampling, from `fill`).
+  const shown = span.rounds[span.round]
   return {
-    requestId: span.requestId,
-    spanId: span.spanId,
+    requestId: shown?.requestId ?? span.requestId,
+    spanId: shown?.spanId ?? span.spanId,
     prefix,
     suffix,
     spanOriginal: span.original,
     candidates,
     chosenIndex: chosen,
-    shownAt: fill.shownAt ?? new Date().toISOString(),
+    // When the span's first round was shown.
+    shownAt: span.rounds[0]?.shownAt || fill.shownAt || new Date().toISOString(),
   }
 }
 
