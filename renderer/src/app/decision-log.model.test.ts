@@ -149,6 +149,7 @@ class System {
       edit: (k) => f.edit(k),
       reject: (k) => f.reject(k),
       cycle: (k, d) => f.cycle(k, d),
+      pick: (k, r, i) => f.pick(k, r, i),
       regenerateSpan: (k) => f.regenerateSpan(k),
       dismiss: (k) => f.dismiss(k),
       placeCaret: (k) => f.placeCaret(k),
@@ -264,12 +265,41 @@ function refReplace(r: Range, a: number, b: number, n: number): Range {
   return { from, to: Math.max(from, m(r.to, a)) }
 }
 
-interface RefOffer {
+/** One round of a span's candidates: `key` is `${requestId}/${spanId}` of the request that made it. */
+interface RefRound {
   key: string
   candidates: string[]
-  current: number
   seen: number[]
+}
+
+interface RefOffer {
+  key: string
+  /** Every round while on offer, oldest first; `round` is on show, `current` its candidate on show. */
+  rounds: RefRound[]
+  round: number
+  current: number
   original: string
+}
+
+/** The round on show and its candidate on show. */
+function onShow(o: RefOffer): RefRound {
+  return o.rounds[o.round]
+}
+function shownText(o: RefOffer): string {
+  return onShow(o).candidates[o.current]
+}
+
+/** What a decision logs as shown: every round's seen candidates, oldest round first. */
+function shownList(o: RefOffer): string[] {
+  return o.rounds.flatMap((r) => r.seen.map((i) => r.candidates[i]))
+}
+
+/** Shows candidate `index` of round `round` (marking it seen). */
+function showIn(o: RefOffer, round: number, index: number): void {
+  o.round = round
+  o.current = index
+  const r = o.rounds[round]
+  if (!r.seen.includes(index)) r.seen = [...r.seen, index]
 }
 
 interface RefDecision {
@@ -295,11 +325,14 @@ interface Expected {
   finalText: string
   /** The document the entry's prefix + chosen + suffix must equal. */
   doc: string | null
+  /** Accepts: the candidate accepted, which candidates[chosenIndex] must be. */
+  accepted?: string
 }
 
 class Reference {
   offers = new Map<string, RefOffer>()
-  filling = new Set<string>()
+  /** Spans being filled, with the rounds they carry over from the offers they replaced. */
+  filling = new Map<string, RefRound[]>()
   inFlight = false
   decisions: RefDecision[] = []
   expected: Expected[] = []
@@ -324,12 +357,14 @@ class Reference {
 
   settle(sys: System, d: RefDecision): void {
     const finalText = sys.state.doc.textBetween(d.range.from, d.range.to, '\n\n', '')
-    const shown = d.offer.seen.map((i) => d.offer.candidates[i])
-    const chosen = d.offer.candidates[d.offer.current]
+    const shown = shownList(d.offer)
+    const chosen = shownText(d.offer)
+    // Logged under the request of the round the candidate came from.
+    const key = onShow(d.offer).key
     if (d.edited && finalText !== d.text) {
-      this.expected.push({ action: 'accepted_edited', key: d.key, chosen: finalText, rejected: finalText === chosen ? [] : [chosen], finalText, doc: plainText(sys.state.doc).text })
+      this.expected.push({ action: 'accepted_edited', key, chosen: finalText, rejected: finalText === chosen ? [] : [chosen], finalText, doc: plainText(sys.state.doc).text, accepted: chosen })
     } else {
-      this.expected.push({ action: 'accepted', key: d.key, chosen, rejected: unique(shown.filter((c) => c !== chosen)), finalText: chosen, doc: d.docAtDecision })
+      this.expected.push({ action: 'accepted', key, chosen, rejected: unique(shown.filter((c) => c !== chosen)), finalText: chosen, doc: d.docAtDecision, accepted: chosen })
     }
     d.status = 'logged'
     d.logIndex = this.expected.length - 1
@@ -381,7 +416,7 @@ class Reference {
   accept(sys: System, key: string, from: number, docAfter: string, spanTo: number): RefDecision {
     const offer = cloneOffer(this.offers.get(key)!)
     this.offers.delete(key)
-    const text = offer.candidates[offer.current]
+    const text = shownText(offer)
     this.modelReplace(from, spanTo, text.length)
     const d: RefDecision = {
       n: ++this.counter,
@@ -411,16 +446,18 @@ class Reference {
   }
 
   logReject(d: RefDecision): void {
-    const shown = d.offer.seen.map((i) => d.offer.candidates[i])
+    const shown = shownList(d.offer)
     const chosen = d.offer.original === '' ? null : d.offer.original
-    this.expected.push({ action: 'rejected_all', key: d.key, chosen, rejected: unique(shown.filter((c) => c !== chosen)), finalText: d.offer.original, doc: d.docAtDecision })
+    this.expected.push({ action: 'rejected_all', key: onShow(d.offer).key, chosen, rejected: unique(shown.filter((c) => c !== chosen)), finalText: d.offer.original, doc: d.docAtDecision })
     d.logIndex = this.expected.length - 1
     d.status = 'logged'
   }
 
   regenerated(offer: RefOffer, doc: string): void {
+    // Asking again turns down the newest round (each earlier round was logged when it was asked again).
     this.offers.delete(offer.key)
-    this.expected.push({ action: 'regenerated', key: offer.key, chosen: null, rejected: unique(offer.seen.map((i) => offer.candidates[i])), finalText: offer.original, doc })
+    const newest = offer.rounds[offer.rounds.length - 1]
+    this.expected.push({ action: 'regenerated', key: newest.key, chosen: null, rejected: unique(newest.seen.map((i) => newest.candidates[i])), finalText: offer.original, doc })
   }
 
   undo(): void {
@@ -474,7 +511,7 @@ class Reference {
 
 /** The offer as it was when decided (cycling it later does not change the decision). */
 function cloneOffer(o: RefOffer): RefOffer {
-  return { ...o, seen: [...o.seen] }
+  return { ...o, rounds: o.rounds.map((r) => ({ ...r, seen: [...r.seen] })) }
 }
 
 function unique(xs: string[]): string[] {
@@ -783,6 +820,9 @@ class Regenerate extends Base {
 
 function regenerate(sys: System, ref: Reference, go: () => void, only: LiveSpan | null): void {
   const sent = sys.requests.length
+  // The offers as they are before anything is turned down: a new fill over one carries its rounds on.
+  const offersBefore = new Map([...ref.offers].map(([k, o]) => [k, cloneOffer(o)]))
+  const readyBefore = readySpans(sys.state)
   const spans = findMaskedSpans(sys.state.doc).filter((s) => !only || (s.from === only.from && s.to === only.to))
   const doc = plainText(sys.state.doc).text
   // Regenerate first logs every pending accept (when no fill is in flight), then turns down the spans asked again.
@@ -808,7 +848,16 @@ function regenerate(sys: System, ref: Reference, go: () => void, only: LiveSpan 
     ref.offers.delete(s.key)
   }
   const req = sys.requests[sys.requests.length - 1]
-  for (const s of req.spans) ref.filling.add(`${req.requestId}/${s.id}`)
+  for (const s of req.spans) {
+    const key = `${req.requestId}/${s.id}`
+    const live = liveSpans(sys.state).find((x) => x.key === key)!
+    const carried = readyBefore
+      .filter((o) => offersBefore.has(o.key) && ((o.from < live.to && o.to > live.from) || (o.from === live.from && o.to === live.to)))
+      .sort((a, b) => a.from - b.from)
+      .flatMap((o) => offersBefore.get(o.key)!.rounds)
+    if (carried.length) count('round-carried')
+    ref.filling.set(key, carried)
+  }
 }
 
 /** Regenerate, and the engine answers at once (the common case, so sequences reach decisions). */
@@ -845,12 +894,13 @@ class Done extends Base {
     req.spans.forEach((s, i) => {
       const key = `${req.requestId}/${s.id}`
       if (!ref.filling.has(key)) return
+      const carried = ref.filling.get(key)!
       ref.filling.delete(key)
       const live = before.get(key)!
       const { before: b, after: a } = spanNeighbours(doc, live.from, live.to)
       const n = sys['requestCount'] - 1
       const candidates = Array.from({ length: req.settings.candidates }, (_, c) => normalizeCandidate(POOL[(n * 7 + i * 3 + c * 5) % POOL.length], b, a))
-      ref.offers.set(key, { key, candidates, current: 0, seen: [0], original: req.text.slice(s.from, s.to) })
+      ref.offers.set(key, { key, rounds: [...carried, { key, candidates, seen: [0] }], round: carried.length, current: 0, original: req.text.slice(s.from, s.to) })
     })
   }
   toString(): string {
@@ -882,9 +932,10 @@ class Cycle extends Base {
       sys.fills.cycle(key, this.delta)
     }
     if (!key) return
+    // Within the round on show (the ☰ list reaches the others).
     const o = ref.offers.get(key)!
-    o.current = (o.current + this.delta + o.candidates.length) % o.candidates.length
-    if (!o.seen.includes(o.current)) o.seen = [...o.seen, o.current]
+    const n = onShow(o).candidates.length
+    showIn(o, o.round, (o.current + this.delta + n) % n)
   }
   toString(): string {
     return `Cycle(${this.seed}, ${this.aim}, ${this.delta}, ${this.byKey})`
@@ -1117,9 +1168,11 @@ function checkInvariants({ sys, ref }: World): void {
   same(ready.map((s) => s.key).sort(), [...ref.offers.keys()].sort(), 'spans on offer')
   for (const s of ready) {
     const o = ref.offers.get(s.key)!
-    same(s.candidates!.map((c) => c.text), o.candidates, `candidates of ${s.key}`)
-    same(s.current, o.current, `candidate on show of ${s.key}`)
-    same(s.seen, o.seen, `candidates seen of ${s.key}`)
+    // Every round (after an undo too: the rounds come back with the span), and the one on show.
+    same(s.rounds.map((r) => ({ key: `${r.requestId}/${r.spanId}`, candidates: r.candidates.map((c) => c.text), seen: r.seen })), o.rounds, `rounds of ${s.key}`)
+    same([s.round, s.current], [o.round, o.current], `round and candidate on show of ${s.key}`)
+    same(s.candidates!.map((c) => c.text), onShow(o).candidates, `candidates of ${s.key}`)
+    same(s.seen, onShow(o).seen, `candidates seen of ${s.key}`)
   }
   // Pending accepts cover the reference's range.
   const pending = pendingAccepts(fs)
@@ -1137,6 +1190,12 @@ function checkInvariants({ sys, ref }: World): void {
     same(judged.chosen, x.chosen, `chosen of decision ${i}`)
     same([...judged.rejected].sort(), [...x.rejected].sort(), `rejected of decision ${i}`)
     same(e.input.finalText, x.finalText, `final text of decision ${i}`)
+    // chosenIndex points at the accepted candidate within the logged (shown) candidates; for a
+    // plain accept that is the text the document held at decision time.
+    if (x.accepted !== undefined) {
+      same(e.input.candidates[e.input.chosenIndex!], x.accepted, `candidates[chosenIndex] of decision ${i}`)
+      if (e.input.action === 'accepted') same(e.input.prefix + e.input.candidates[e.input.chosenIndex!] + e.input.suffix, x.doc, `document at decision ${i}`)
+    }
     same(e.input.candidates.some((c) => c.startsWith('\n') || c.endsWith('\n')), false)
     derivePairs(e.input)
     const middle = e.input.action === 'accepted' || e.input.action === 'accepted_edited' ? e.input.finalText : e.input.spanOriginal

@@ -25,6 +25,7 @@ import {
   overlaps,
   pendingAccepts,
   setFillAction,
+  shownFill,
   type Decision,
   type FillAction,
   type LiveSpan,
@@ -203,7 +204,7 @@ export class FillController {
     const v = this.view()
     const span = this.span(key)
     if (!v || !span || span.status !== 'ready') return false
-    const fill = getFillState(v.state).fills[span.requestId]
+    const fill = shownFill(getFillState(v.state), span)
     const tr = fill && acceptTransaction(v.state, span, fill, span.current, mode)
     if (!tr) return false
     const before = v.state
@@ -248,7 +249,7 @@ export class FillController {
     const v = this.view()
     const span = this.span(key)
     if (!v || !span) return
-    const fill = getFillState(v.state).fills[span.requestId]
+    const fill = shownFill(getFillState(v.state), span)
     const tr = rejectTransaction(v.state, span, fill?.result ? fill : undefined)
     const decision = (tr.getMeta(fillKey) as FillAction & { type: 'resolve' }).decision
     v.dispatch(tr)
@@ -256,8 +257,14 @@ export class FillController {
     v.focus()
   }
 
+  /** ‹ › / Alt-[ Alt-]: cycles the candidates of the round on show (the ☰ list reaches the others). */
   cycle(key: string, delta: number): void {
     this.dispatch({ type: 'cycle', key, delta })
+  }
+
+  /** A pick from the ☰ list: candidate `index` of round `round` goes on show. */
+  pick(key: string, round: number, index: number): void {
+    this.dispatch({ type: 'pick', key, round, index })
   }
 
   dismiss(key: string): void {
@@ -301,12 +308,18 @@ export class FillController {
     return true
   }
 
-  /** Logs that the candidates of `span` were turned down by asking again. */
+  /**
+   * Logs that the newest round of `span` was turned down by asking again: its candidates the
+   * writer was shown (earlier rounds were logged so when they were asked again; the decision
+   * finally taken on the span logs every round's).
+   */
   private logRegenerated(span: LiveSpan): void {
     const v = this.view()
-    const fill = v && getFillState(v.state).fills[span.requestId]
+    const last = span.rounds.length - 1
+    const newest: LiveSpan = last >= 0 ? { ...span, rounds: [span.rounds[last]], round: 0, candidates: span.rounds[last].candidates, seen: span.rounds[last].seen } : span
+    const fill = v && shownFill(getFillState(v.state), newest)
     if (!v || !fill?.result) return
-    const ctx = decisionContext(v.state.doc, span, fill, span.from, span.to, null)
+    const ctx = decisionContext(v.state.doc, newest, fill, newest.from, newest.to, null)
     this.send(decisionInput(ctx, fill.result, this.store.get().documentId, 'regenerated', ctx.spanOriginal))
   }
 

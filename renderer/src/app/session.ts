@@ -48,6 +48,7 @@ export class Session {
       edit: (k) => f.edit(k),
       reject: (k) => f.reject(k),
       cycle: (k, d) => f.cycle(k, d),
+      pick: (k, r, i) => f.pick(k, r, i),
       regenerateSpan: (k) => f.regenerateSpan(k),
       dismiss: (k) => f.dismiss(k),
       placeCaret: (k) => f.placeCaret(k),

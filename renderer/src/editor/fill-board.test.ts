@@ -18,13 +18,15 @@ const span = (over: Partial<LiveSpan> = {}): LiveSpan => ({
   reveal: [],
   revealedCount: 0,
   status: 'filling',
+  rounds: [],
+  round: 0,
   candidates: null,
   current: 0,
   note: null,
   ...over,
 })
 
-const handlers = (): BoardHandlers => ({ accept: vi.fn(), edit: vi.fn(), reject: vi.fn(), cycle: vi.fn(), regenerateSpan: vi.fn(), dismiss: vi.fn(), placeCaret: vi.fn() })
+const handlers = (): BoardHandlers => ({ accept: vi.fn(), edit: vi.fn(), reject: vi.fn(), cycle: vi.fn(), pick: vi.fn(), regenerateSpan: vi.fn(), dismiss: vi.fn(), placeCaret: vi.fn() })
 
 describe('the fill board', () => {
   it('turns over only the tiles a step revealed, marks the newest step\'s, and reports its progress', () => {

@@ -11,13 +11,17 @@
  * widget decoration holding the board has a stable key, so ProseMirror keeps the element.
  */
 import type { LiveFill, LiveSpan } from './fill-state'
+import { roundHeading, type SpanRound } from './rounds'
 import { estimateSlots } from './spans'
 
 export interface BoardHandlers {
   accept(key: string): void
   edit(key: string): void
   reject(key: string): void
+  /** ‹ › / Alt-[ Alt-]: the next or previous candidate of the round on show. */
   cycle(key: string, delta: number): void
+  /** A pick from the ☰ list: candidate `index` of round `round` (any round of the span). */
+  pick(key: string, round: number, index: number): void
   regenerateSpan(key: string): void
   dismiss(key: string): void
   /** Puts the editor's caret in the span (a click on its candidate or original text). */
@@ -100,6 +104,8 @@ export class FillBoard {
       last.span.revealedCount === span.revealedCount &&
       last.span.slots === span.slots &&
       last.span.candidates === span.candidates &&
+      last.span.rounds === span.rounds &&
+      last.span.round === span.round &&
       last.span.current === span.current &&
       last.span.note === span.note
     )
@@ -167,7 +173,8 @@ export class FillBoard {
   private renderReady(span: LiveSpan, fill: LiveFill | undefined): void {
     const cands = span.candidates ?? []
     const cur = cands[span.current]
-    const sig = `${span.current}/${cands.length}/${cur?.text}/${span.original}`
+    const rounds = span.rounds
+    const sig = `${span.round}:${span.current}/${cands.length}/${rounds.length}/${cur?.text}/${span.original}`
     this.reset('ready')
     if (this.rendered === sig) return
     this.rendered = sig
@@ -201,7 +208,13 @@ export class FillBoard {
     if (cands.length > 1) controls.append(button('‹', 'Previous candidate (Alt-[)', 'cand-prev', () => this.handlers.cycle(this.key, -1)))
     controls.append(counter)
     if (cands.length > 1) controls.append(button('›', 'Next candidate (Alt-])', 'cand-next', () => this.handlers.cycle(this.key, 1)))
-    if (cands.length > 1) controls.append(this.candidateList(span, cands, button))
+    // With earlier rounds kept, which round is on show ("Round 1 of 3"; its full heading on hover).
+    if (rounds.length > 1) {
+      const tag = el('span', 'cand-round', { 'data-testid': 'cand-round', title: `${roundHeading(rounds[span.round], span.round)} (☰ lists every round)` })
+      tag.textContent = `Round ${span.round + 1} of ${rounds.length}`
+      controls.append(tag)
+    }
+    if (cands.length > 1 || rounds.length > 1) controls.append(this.candidateList(span, rounds.length ? rounds : [{ label: '', candidates: cands } as SpanRound], button))
     controls.append(
       button('✓', 'Accept (Tab)', 'cand-accept', () => this.handlers.accept(this.key), 'accept'),
       button('✎', 'Accept and edit', 'cand-edit', () => this.handlers.edit(this.key)),
@@ -212,52 +225,81 @@ export class FillBoard {
     setData(this.dom, 'candidateCount', String(cands.length))
     if (original) this.dom.append(original)
     this.dom.append(text, controls)
-    if (focused) this.dom.querySelector<HTMLElement>(`[data-testid="${focused}"]`)?.focus()
+    // After a pick from the (now closed) list, its ☰ keeps the focus.
+    const refocus = focused === 'cand-pick' ? 'cand-all' : focused
+    if (refocus) this.dom.querySelector<HTMLElement>(`[data-testid="${refocus}"]`)?.focus()
   }
 
   /**
    * All candidates of the span side by side: a toggle that opens a list of every candidate's
-   * text to pick from (the pick shows in the text, as cycling to it would; Esc closes it).
+   * text to pick from, grouped by round, newest round first, each under its heading ("Round 2 ·
+   * Shorter · Safe") when there is more than one. The pick shows in the text, as cycling to it
+   * would, and its round becomes the one on show. ↑ / ↓ move between candidates, Enter picks,
+   * Esc closes the list.
    */
   private candidateList(
     span: LiveSpan,
-    cands: { text: string; confidence: number }[],
+    rounds: readonly Pick<SpanRound, 'label' | 'candidates'>[],
     button: (label: string, title: string, testid: string, onClick: () => void, cls?: string) => HTMLButtonElement,
   ): HTMLElement {
     const wrap = el('span', 'cand-all')
-    const list = el('ol', 'cand-list', { 'data-testid': 'cand-list', role: 'listbox', 'aria-label': 'All candidates' })
+    const list = el('ol', 'cand-list', { 'data-testid': 'cand-list', role: 'listbox', 'aria-label': rounds.length > 1 ? 'All candidates of every round' : 'All candidates' })
     list.hidden = true
-    const toggle = button('☰', 'All candidates side by side: pick one', 'cand-all', () => {
+    const toggle = button('☰', rounds.length > 1 ? 'All candidates of every round: pick one' : 'All candidates side by side: pick one', 'cand-all', () => {
       list.hidden = !list.hidden
       toggle.setAttribute('aria-expanded', String(!list.hidden))
       if (!list.hidden) list.querySelector<HTMLElement>('[aria-selected="true"]')?.focus()
     })
     toggle.setAttribute('aria-expanded', 'false')
-    cands.forEach((c, i) => {
-      const item = el('li', 'cand-item')
-      const pick = el('button', 'cand-pick', {
-        type: 'button',
-        role: 'option',
-        'aria-selected': String(i === span.current),
-        'data-testid': 'cand-pick',
-        title: `Candidate ${i + 1} · mean confidence ${Math.round(c.confidence * 100)}%`,
+    const onShow = span.rounds.length ? span.round : 0
+    for (let ri = rounds.length - 1; ri >= 0; ri--) {
+      const r = rounds[ri]
+      if (rounds.length > 1) {
+        const heading = el('li', 'cand-round-heading', { role: 'presentation', 'data-testid': 'cand-round-heading', 'data-round': String(ri) })
+        heading.textContent = roundHeading(r, ri)
+        list.append(heading)
+      }
+      r.candidates.forEach((c, i) => {
+        const item = el('li', 'cand-item', { role: 'presentation' })
+        const selected = ri === onShow && i === span.current
+        const pick = el('button', 'cand-pick', {
+          type: 'button',
+          role: 'option',
+          'aria-selected': String(selected),
+          'data-testid': 'cand-pick',
+          'data-round': String(ri),
+          'data-index': String(i),
+          title: `${rounds.length > 1 ? `Round ${ri + 1}, c` : 'C'}andidate ${i + 1} · mean confidence ${Math.round(c.confidence * 100)}%`,
+        })
+        pick.textContent = c.text.trim() ? c.text.trim() : '∅ (nothing)'
+        pick.style.setProperty('--c', confidence(c.confidence))
+        pick.addEventListener('click', (e) => {
+          e.preventDefault()
+          e.stopPropagation()
+          list.hidden = true
+          toggle.setAttribute('aria-expanded', 'false')
+          if (!selected) this.handlers.pick(this.key, ri, i)
+        })
+        item.append(pick)
+        list.append(item)
       })
-      pick.textContent = c.text.trim() ? c.text.trim() : '∅ (nothing)'
-      pick.style.setProperty('--c', confidence(c.confidence))
-      pick.addEventListener('click', (e) => {
+    }
+    list.addEventListener('keydown', (e) => {
+      const picks = [...list.querySelectorAll<HTMLElement>('[data-testid="cand-pick"]')]
+      const at = picks.indexOf(document.activeElement as HTMLElement)
+      const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0
+      if (move !== 0 || e.key === 'Home' || e.key === 'End') {
         e.preventDefault()
         e.stopPropagation()
-        list.hidden = true
-        if (i !== span.current) this.handlers.cycle(this.key, i - span.current)
-      })
-      item.append(pick)
-      list.append(item)
-    })
-    list.addEventListener('keydown', (e) => {
+        const next = e.key === 'Home' ? 0 : e.key === 'End' ? picks.length - 1 : Math.max(0, Math.min(picks.length - 1, at + move))
+        picks[next]?.focus()
+        return
+      }
       if (e.key !== 'Escape') return
       e.preventDefault()
       e.stopPropagation()
       list.hidden = true
+      toggle.setAttribute('aria-expanded', 'false')
       toggle.focus()
     })
     wrap.append(toggle, list)

@@ -24,7 +24,8 @@ import { normalizeCandidates } from './decisions'
 import { originOf } from './origin'
 import { AddMarkStep, RemoveMarkStep } from 'prosemirror-transform'
 import { trackRange } from './span-tracking'
-import type { RequestSpan } from './spans'
+import { maskedRunsInBlock, type RequestSpan } from './spans'
+import { markSeen, roundLabel, type SpanRound } from './rounds'
 
 export type SpanStatus = 'filling' | 'ready' | 'dropped'
 
@@ -56,10 +57,19 @@ export interface LiveSpan {
   /** Revealed slots so far, summed over candidates. */
   revealedCount: number
   status: SpanStatus
+  /**
+   * Every round of candidates this span has had while on offer, oldest first: a fill over a
+   * span on offer carries its rounds over, and the fill's own round is added when it is done.
+   * Dropped with the span when it is decided (the decision keeps the span, so an undo brings
+   * every round back).
+   */
+  rounds: SpanRound[]
+  /** The round on show: `candidates`, `current` and `seen` are that round's. */
+  round: number
   candidates: SpanCandidate[] | null
-  /** Index of the candidate on show. */
+  /** Index of the candidate on show (in the round on show). */
   current: number
-  /** Indexes of the candidates the writer has been shown, in the order first shown. */
+  /** Indexes of the round on show's candidates the writer has been shown, in the order first shown. */
   seen: number[]
   note: string | null
 }
@@ -83,7 +93,7 @@ export interface DecisionContext {
   prefix: string
   suffix: string
   spanOriginal: string
-  /** The candidates the writer was shown (in the order first shown). */
+  /** The candidates the writer was shown, every round's (see `shownCandidates` in rounds.ts). */
   candidates: string[]
   chosenIndex: number | null
   shownAt: string
@@ -141,7 +151,10 @@ export type FillAction =
   | { type: 'step'; event: FillStepEvent }
   | { type: 'done'; result: FillResult; at: string }
   | { type: 'error'; event: FillErrorEvent }
+  /** ‹ › / Alt-[ Alt-]: the next or previous candidate of the round on show. */
   | { type: 'cycle'; key: string; delta: number }
+  /** A pick from the ☰ list: candidate `index` of round `round`. */
+  | { type: 'pick'; key: string; round: number; index: number }
   | { type: 'resolve'; key: string; decision?: Decision }
   | { type: 'dismiss'; key: string }
   /** Decisions now logged (by id). */
@@ -166,22 +179,42 @@ export function getFillState(state: EditorState): FillState {
   return fillKey.getState(state) ?? EMPTY
 }
 
-/** Maps spans and decisions through a document change. */
-function mapThrough(state: FillState, tr: Transaction, exempt: string | null): FillState {
+/**
+ * Whether a span on offer is still the same masked span after `tr` touched it: its text
+ * unchanged and still exactly one masked run (only its mask's attributes changed, as setting
+ * its length does before Shorter / Longer asks again). Such a span keeps its candidates.
+ */
+function stillSameSpan(tr: Transaction, s: LiveSpan, range: { from: number; to: number }): boolean {
+  if (s.status !== 'ready' || range.to - range.from !== s.to - s.from) return false
+  const $from = tr.doc.resolve(range.from)
+  if (!$from.parent.isTextblock) return false
+  const text = (doc: PMNode, from: number, to: number) => doc.textBetween(from, to, '\n', '\u0000')
+  if (text(tr.before, s.from, s.to) !== text(tr.doc, range.from, range.to)) return false
+  return maskedRunsInBlock($from.parent, $from.start()).some((r) => r.from === range.from && r.to === range.to && r.kind === s.kind)
+}
+
+/**
+ * Maps spans and decisions through a document change. `history` says whether `tr` is an undo
+ * or a redo: a redo re-applies the writer's own edits, so it counts as editing a pending accept.
+ */
+function mapThrough(state: FillState, tr: Transaction, exempt: string | null, history: 'undo' | 'redo' | null): FillState {
   if (state.spans.length === 0 && state.decisions.length === 0) return state
-  const history = isHistoryTransaction(tr)
   const spans = state.spans.map((s) => {
     const { range, touched } = trackRange(tr, s)
     const next = { ...s, from: range.from, to: range.to }
-    if (touched && s.key !== exempt && s.status !== 'dropped') {
+    if (touched && s.key !== exempt && s.status !== 'dropped' && !stillSameSpan(tr, s, range)) {
       next.status = 'dropped'
       next.note = DROPPED_NOTE
     }
     return next
   })
-  // Only the writer's own edits count as editing accepted text: not undo/redo, not another
-  // span's accept or reject (model / command transactions), not auto-lock.
-  const writerEdit = !history && originOf(tr) === null && !tr.getMeta('appendedTransaction')
+  // Only the writer's own edits count as editing accepted text: not an undo, not another
+  // span's accept or reject (model / command transactions), not auto-lock. A redo puts back
+  // what an undo took away — the writer's typing among it — so it counts (a redo that takes a
+  // decision again leaves that decision to applyHistory, which watches it from scratch; a
+  // redone accept or reject of another span replaces only that span's own range).
+  const fromHistory = history !== null || isHistoryTransaction(tr)
+  const writerEdit = fromHistory ? history === 'redo' : originOf(tr) === null && !tr.getMeta('appendedTransaction')
   const decisions = state.decisions.map((d) => {
     if (d.status === 'undone') {
       const { range } = trackRange(tr, d)
@@ -307,7 +340,16 @@ function applyDone(state: FillState, result: FillResult, at: string, doc: PMNode
     if (s.requestId !== result.requestId || s.status !== 'filling') return s
     const sf = byId.get(s.spanId)
     if (!sf) return { ...s, status: 'dropped' as const, note: 'The engine returned no fill for this span.' }
-    return { ...s, status: 'ready' as const, candidates: normalizeCandidates(doc, s.from, s.to, sf.candidates), current: 0, seen: [0], slots: sf.slots, original: sf.original }
+    const spec = fill.request.spans.find((x) => x.id === s.spanId)
+    const round: SpanRound = {
+      requestId: s.requestId,
+      spanId: s.spanId,
+      label: roundLabel(spec?.length, fill.request.settings.temperature),
+      candidates: normalizeCandidates(doc, s.from, s.to, sf.candidates),
+      seen: [],
+      shownAt: at,
+    }
+    return showCandidate({ ...s, status: 'ready' as const, rounds: [...s.rounds, round], slots: sf.slots, original: sf.original }, s.rounds.length, 0)
   })
   return {
     ...state,
@@ -316,20 +358,39 @@ function applyDone(state: FillState, result: FillResult, at: string, doc: PMNode
   }
 }
 
+/** `span` with candidate `index` of round `round` on show (marked seen). */
+export function showCandidate(span: LiveSpan, round: number, index: number): LiveSpan {
+  const r = span.rounds[round]
+  if (!r || index < 0 || index >= r.candidates.length) return span
+  const rounds = markSeen(span.rounds, round, index)
+  return { ...span, rounds, round, current: index, candidates: r.candidates, seen: rounds[round].seen }
+}
+
 function applyError(state: FillState, ev: FillErrorEvent): FillState {
   const fill = state.fills[ev.requestId]
   if (!fill) return state
   return {
     ...state,
-    // The spans of a failed or stopped fill return to plain masked text.
-    spans: state.spans.filter((s) => s.requestId !== ev.requestId || s.status === 'dropped'),
+    // The spans of a failed or stopped fill return to plain masked text; one that had rounds
+    // on offer before the fill offers them again (its newest round on show).
+    spans: state.spans.flatMap((s) => {
+      if (s.requestId !== ev.requestId || s.status === 'dropped') return [s]
+      if (s.status !== 'filling' || s.rounds.length === 0) return []
+      const last = s.rounds.length - 1
+      return [showCandidate({ ...s, status: 'ready' as const, reveal: [], revealedCount: 0 }, last, s.rounds[last].seen.at(-1) ?? 0)]
+    }),
     fills: { ...state.fills, [ev.requestId]: { ...fill, status: ev.cancelled ? 'cancelled' : 'failed', message: ev.message } },
   }
 }
 
 /** Drops fills nothing refers to any more (keeps the latest for the status line). */
 function prune(state: FillState): FillState {
-  const live = new Set([...state.spans.map((s) => s.requestId), ...state.decisions.map((a) => a.context.requestId)])
+  const live = new Set<string>()
+  for (const s of [...state.spans, ...state.decisions.map((d) => d.span)]) {
+    live.add(s.requestId)
+    for (const r of s.rounds) live.add(r.requestId)
+  }
+  for (const d of state.decisions) live.add(d.context.requestId)
   const ids = Object.keys(state.fills)
   const last = ids[ids.length - 1]
   const fills: Record<string, LiveFill> = {}
@@ -344,7 +405,7 @@ function prune(state: FillState): FillState {
 export function reduceFill(state: FillState, tr: Transaction, history: 'undo' | 'redo' | null = null): FillState {
   const action = tr.getMeta(fillKey) as FillAction | undefined
   let next = state
-  if (tr.docChanged) next = mapThrough(next, tr, action?.type === 'resolve' ? action.key : null)
+  if (tr.docChanged) next = mapThrough(next, tr, action?.type === 'resolve' ? action.key : null, history)
   if (tr.docChanged && history) next = applyHistory(state, next, tr, history)
   if (!action) return next
   switch (action.type) {
@@ -374,6 +435,9 @@ export function reduceFill(state: FillState, tr: Transaction, history: 'undo' | 
         reveal: [],
         revealedCount: 0,
         status: 'filling',
+        // A span on offer that this fill asks again hands its rounds on (in document order).
+        rounds: next.spans.filter((s) => s.status === 'ready' && overlaps(s, span)).sort((a, b) => a.from - b.from).flatMap((s) => s.rounds),
+        round: 0,
         candidates: null,
         current: 0,
         seen: [],
@@ -393,12 +457,13 @@ export function reduceFill(state: FillState, tr: Transaction, history: 'undo' | 
       return {
         ...next,
         spans: next.spans.map((s) => {
-          if (s.key !== action.key || !s.candidates) return s
+          if (s.key !== action.key || !s.candidates || s.status !== 'ready') return s
           const n = s.candidates.length
-          const current = (((s.current + action.delta) % n) + n) % n
-          return { ...s, current, seen: s.seen.includes(current) ? s.seen : [...s.seen, current] }
+          return showCandidate(s, s.round, (((s.current + action.delta) % n) + n) % n)
         }),
       }
+    case 'pick':
+      return { ...next, spans: next.spans.map((s) => (s.key === action.key && s.status === 'ready' ? showCandidate(s, action.round, action.index) : s)) }
     case 'resolve': {
       // A new decision on a span ends any earlier one an undo had taken back (its redo is gone).
       const kept = next.decisions.filter((d) => !(d.key === action.key && d.status === 'undone'))
@@ -459,6 +524,11 @@ export function fillStatePlugin(): Plugin<FillState> {
 export function currentSpan(state: EditorState, statuses: SpanStatus[] = ['ready']): LiveSpan | null {
   const { from, to } = state.selection
   return getFillState(state).spans.find((s) => statuses.includes(s.status) && from >= s.from && to <= s.to) ?? null
+}
+
+/** The fill of the round on show of `span` (its request made the candidates shown). */
+export function shownFill(fs: FillState, span: LiveSpan): LiveFill | undefined {
+  return fs.fills[span.rounds[span.round]?.requestId ?? span.requestId]
 }
 
 /** The fill in flight, if any. */

@@ -38,6 +38,7 @@ export const noopActions: EditorActions = {
   edit: () => {},
   reject: () => {},
   cycle: () => {},
+  pick: () => {},
   regenerateSpan: () => {},
   dismiss: () => {},
   placeCaret: () => {},
