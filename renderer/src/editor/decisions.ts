@@ -39,6 +39,7 @@ import { plainText, posToChar } from './plain-text'
 import { schema } from './schema'
 import { setFillAction, type Decision, type DecisionContext, type LiveFill, type LiveSpan } from './fill-state'
 import { shownCandidates, type SpanRound } from './rounds'
+import { comparisonShown, decisionModel } from './compare-candidates'
 
 /** Characters of context on each side of a span that a decision keeps (about half a model window). */
 export function contextChars(result: FillResult | null): number {
@@ -112,7 +113,9 @@ export function decisionContext(doc: PMNode, span: LiveSpan, fill: LiveFill, fro
   const absorbed = spanAbsorbed(doc, { ...span, from })
   const { prefix, suffix } = contextAround(doc, from - absorbed, to, contextChars(fill.result))
   span = absorbBorder(span, absorbed)
-  const { candidates, chosenIndex: chosen } = seenCandidates(span, chosenIndex)
+  // Comparison mode (compare-candidates.ts): every candidate of a comparison round was on screen; each has its model.
+  const compared = comparisonShown(roundsOf(span), chosenIndex === null ? null : { round: span.rounds.length ? span.round : 0, index: chosenIndex })
+  const { candidates, chosenIndex: chosen } = compared ?? seenCandidates(span, chosenIndex)
   // Logged under the round on show's request (its model and sampling, from `fill`).
   const shown = span.rounds[span.round]
   return {
@@ -125,6 +128,7 @@ export function decisionContext(doc: PMNode, span: LiveSpan, fill: LiveFill, fro
     chosenIndex: chosen,
     // When the span's first round was shown.
     shownAt: span.rounds[0]?.shownAt || fill.shownAt || new Date().toISOString(),
+    ...(compared ? { compare: compared.compare } : {}),
   }
 }
 
@@ -148,10 +152,12 @@ export function decisionInput(
     action,
     chosenIndex: action === 'accepted' || action === 'accepted_edited' ? ctx.chosenIndex : null,
     finalText,
-    model: { name: result.model.name, hash: result.model.hash },
+    // In a comparison, the model whose candidate was kept.
+    model: decisionModel(ctx.compare, result.model),
     sampling: result.settings,
     shownAt: ctx.shownAt,
     decidedAt,
+    ...(ctx.compare ? { compare: ctx.compare } : {}),
   }
 }
 

@@ -13,6 +13,7 @@
 import type { LiveFill, LiveSpan } from './fill-state'
 import { roundHeading, type SpanRound } from './rounds'
 import { estimateSlots } from './spans'
+import { compareColumnsElement } from './compare-board'
 
 export interface BoardHandlers {
   accept(key: string): void
@@ -225,6 +226,12 @@ export class FillBoard {
     setData(this.dom, 'candidateCount', String(cands.length))
     if (original) this.dom.append(original)
     this.dom.append(text, controls)
+    // Comparison mode: both models' candidates side by side, labelled (compare-board.ts); a click picks, as ☰ would.
+    const columns = compareColumnsElement(cands, span.current, (i) => {
+      if (i !== span.current) this.handlers.pick(this.key, span.rounds.length ? span.round : 0, i)
+      this.handlers.placeCaret(this.key)
+    })
+    if (columns) this.dom.append(columns)
     // After a pick from the (now closed) list, its ☰ keeps the focus.
     const refocus = focused === 'cand-pick' ? 'cand-all' : focused
     if (refocus) this.dom.querySelector<HTMLElement>(`[data-testid="${refocus}"]`)?.focus()

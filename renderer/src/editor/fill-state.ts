@@ -19,7 +19,7 @@
 import { isHistoryTransaction, undoDepth } from 'prosemirror-history'
 import type { Fragment, Node as PMNode } from 'prosemirror-model'
 import { Plugin, PluginKey, type EditorState, type Transaction } from 'prosemirror-state'
-import type { FillErrorEvent, FillRequest, FillResult, FillStepEvent, SpanCandidate } from '../../../main/contract'
+import type { DecisionComparison, FillErrorEvent, FillRequest, FillResult, FillStepEvent, SpanCandidate } from '../../../main/contract'
 import { normalizeCandidates } from './decisions'
 import { originOf } from './origin'
 import { AddMarkStep, RemoveMarkStep } from 'prosemirror-transform'
@@ -97,6 +97,8 @@ export interface DecisionContext {
   candidates: string[]
   chosenIndex: number | null
   shownAt: string
+  /** Comparison mode: which model wrote each candidate and whose was kept (compare-candidates.ts). */
+  compare?: DecisionComparison
 }
 
 /**
