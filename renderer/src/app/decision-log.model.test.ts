@@ -37,15 +37,18 @@ import {
   type FillRequest,
   type FillResult,
   type InfillApi,
+  type LengthTarget,
 } from '../../../main/contract'
 import { derivePairs, judgeDecision } from '../../../main/store/preference-pairs'
-import { toggleLock, toggleMask } from '../editor/commands'
+import { spanAtSelection, toggleLock, toggleMask } from '../editor/commands'
 import { normalizeCandidate, spanNeighbours } from '../editor/decisions'
 import { getFillState, pendingAccepts, type LiveSpan } from '../editor/fill-state'
 import { buildSidecar, documentFromFile, markdownParser, serializeDocument } from '../editor/markdown'
 import { plainText } from '../editor/plain-text'
 import { schema } from '../editor/schema'
 import { createEditorState, insertTab, type EditorActions } from '../editor/setup'
+import { roundLabel } from '../editor/rounds'
+import { setSpanLength } from '../editor/span-length'
 import { findMaskedSpans } from '../editor/spans'
 import { docOf, locked, masked, para } from '../editor/test-helpers'
 import { FillController } from './fill-controller'
@@ -268,6 +271,8 @@ function refReplace(r: Range, a: number, b: number, n: number): Range {
 /** One round of a span's candidates: `key` is `${requestId}/${spanId}` of the request that made it. */
 interface RefRound {
   key: string
+  /** What made it: the length asked for and Safe ↔ Wild, in words. */
+  label: string
   candidates: string[]
   seen: number[]
 }
@@ -361,6 +366,7 @@ class Reference {
     const chosen = shownText(d.offer)
     // Logged under the request of the round the candidate came from.
     const key = onShow(d.offer).key
+    if (d.offer.round < d.offer.rounds.length - 1) count('decided-from-earlier-round')
     if (d.edited && finalText !== d.text) {
       this.expected.push({ action: 'accepted_edited', key, chosen: finalText, rejected: finalText === chosen ? [] : [chosen], finalText, doc: plainText(sys.state.doc).text, accepted: chosen })
     } else {
@@ -900,7 +906,8 @@ class Done extends Base {
       const { before: b, after: a } = spanNeighbours(doc, live.from, live.to)
       const n = sys['requestCount'] - 1
       const candidates = Array.from({ length: req.settings.candidates }, (_, c) => normalizeCandidate(POOL[(n * 7 + i * 3 + c * 5) % POOL.length], b, a))
-      ref.offers.set(key, { key, rounds: [...carried, { key, candidates, seen: [0] }], round: carried.length, current: 0, original: req.text.slice(s.from, s.to) })
+      const label = roundLabel(s.length, req.settings.temperature)
+      ref.offers.set(key, { key, rounds: [...carried, { key, label, candidates, seen: [0] }], round: carried.length, current: 0, original: req.text.slice(s.from, s.to) })
     })
   }
   toString(): string {
@@ -1072,6 +1079,119 @@ class RegenerateSpan extends Base {
   }
 }
 
+/** A pick from a bar's ☰ list: any candidate of any round (an earlier round's, mostly). */
+class PickRound extends Base {
+  constructor(
+    readonly seed: number,
+    readonly round: number,
+    readonly index: number,
+  ) {
+    super()
+  }
+  act({ sys, ref }: World): void {
+    const ready = readySpans(sys.state)
+    const withRounds = ready.filter((s) => s.rounds.length > 1)
+    const span = pick(withRounds.length ? withRounds : ready, this.seed)
+    if (!span) return
+    const o = ref.offers.get(span.key)!
+    // An earlier round when there is one (the round on show is Cycle's).
+    const round = o.rounds.length > 1 ? this.round % (o.rounds.length - 1) : 0
+    const index = this.index % o.rounds[round].candidates.length
+    if (round < o.rounds.length - 1) count('pick-earlier-round')
+    sys.actions.pick(span.key, round, index)
+    showIn(o, round, index)
+  }
+  toString(): string {
+    return `PickRound(${this.seed}, ${this.round}, ${this.index})`
+  }
+}
+
+/**
+ * Shorter / Longer / a word range with the caret in a span on offer: its length is set (the
+ * offer stays) and that span is asked again, as Session.rewrite does: a new round, labelled so.
+ */
+class RegenerateLength extends Base {
+  constructor(
+    readonly seed: number,
+    readonly target: LengthTarget,
+  ) {
+    super()
+  }
+  act({ sys, ref }: World): void {
+    const span = pick(readySpans(sys.state), this.seed)
+    if (!span) return
+    sys.setSelection(span.to)
+    ref.caret(sys, span.to, span.to)
+    const at = spanAtSelection(sys.state)
+    if (!at || at.from !== span.from || at.to !== span.to) return
+    const depth = undoDepth(sys.state)
+    setSpanLength(this.target)(sys.state, sys.view.dispatch)
+    if (undoDepth(sys.state) !== depth) ref.pushHistory({ kind: 'other' })
+    same(readySpans(sys.state).some((s) => s.key === span.key), true, 'setting the length keeps the span on offer')
+    count('length-on-offer')
+    regenerate(sys, ref, () => sys.fills.regenerate(true, (s) => s.from === span.from && s.to === span.to), span)
+  }
+  toString(): string {
+    return `RegenerateLength(${this.seed}, ${JSON.stringify(this.target)})`
+  }
+}
+
+/**
+ * Accept a span, type inside the accepted text twice (two undo steps), undo k (1..3) and redo
+ * k, then settle: the redone typing is the writer's edit again, so the accept is still
+ * 'accepted_edited' with the typed text (a redo used to count as no edit at all, and the
+ * decision was logged as plain 'accepted' after undo ×3 / redo ×3).
+ */
+class EditUndoRedo extends Base {
+  constructor(
+    readonly seed: number,
+    readonly text: string,
+    readonly k: number,
+  ) {
+    super()
+    this.writerEdits = true
+  }
+  act({ sys, ref }: World): void {
+    const span = pick(readySpans(sys.state), this.seed)
+    if (!span) return
+    sys.fills.accept(span.key)
+    const d = ref.accept(sys, span.key, span.from, plainText(sys.state.doc).text, span.to)
+    ref.caret(sys, sys.state.selection.from, sys.state.selection.to)
+    if (d.range.to - d.range.from < 2) return
+    for (let i = 0; i < 2; i++) {
+      sys.closeHistory()
+      const p = d.range.from + 1 // strictly inside the accepted text
+      sys.setSelection(p)
+      ref.caret(sys, p, p)
+      ref.dropTouched(liveSpans(sys.state), p, p)
+      sys.type(this.text)
+      ref.writerInsert(p, this.text.length, true)
+      ref.pushHistory({ kind: 'other' })
+    }
+    sys.closeHistory()
+    const doc = sys.state.doc
+    const range = { ...d.range }
+    for (let i = 0; i < this.k; i++) {
+      same(undo(sys.state, sys.view.dispatch), true, 'undo')
+      ref.undo()
+    }
+    for (let i = 0; i < this.k; i++) {
+      same(redo(sys.state, sys.view.dispatch), true, 'redo')
+      ref.redo(sys)
+    }
+    if (this.k === 3) count('edit-undo-redo-3')
+    same(sys.state.doc.eq(doc), true, 'undo then redo gives the document back')
+    // The redone typing is the writer's again: the accept is edited, over the same range.
+    d.edited = true
+    d.range = range
+    void sys.fills.settleAll()
+    for (const x of ref.pending()) ref.settle(sys, x)
+  }
+  toString(): string {
+    return `EditUndoRedo(${this.seed}, ${JSON.stringify(this.text)}, ${this.k})`
+  }
+}
+
 /**
  * Undo / redo of a decision (the last undoable step is an accept or reject). Undo of the
  * writer's own typing around live spans is left to the unit and e2e tests: the reference
@@ -1169,7 +1289,7 @@ function checkInvariants({ sys, ref }: World): void {
   for (const s of ready) {
     const o = ref.offers.get(s.key)!
     // Every round (after an undo too: the rounds come back with the span), and the one on show.
-    same(s.rounds.map((r) => ({ key: `${r.requestId}/${r.spanId}`, candidates: r.candidates.map((c) => c.text), seen: r.seen })), o.rounds, `rounds of ${s.key}`)
+    same(s.rounds.map((r) => ({ key: `${r.requestId}/${r.spanId}`, label: r.label, candidates: r.candidates.map((c) => c.text), seen: r.seen })), o.rounds, `rounds of ${s.key}`)
     same([s.round, s.current], [o.round, o.current], `round and candidate on show of ${s.key}`)
     same(s.candidates!.map((c) => c.text), onShow(o).candidates, `candidates of ${s.key}`)
     same(s.seen, onShow(o).seen, `candidates seen of ${s.key}`)
@@ -1237,6 +1357,10 @@ const commands = [
   fc.tuple(seed, fc.boolean(), fc.boolean()).map(([s, a, k]) => new Reject(s, a, k)),
   fc.tuple(seed, fc.boolean(), fc.boolean()).map(([s, a, k]) => new Reject(s, a, k)),
   seed.map((s) => new RegenerateSpan(s)),
+  fc.tuple(seed, fc.nat({ max: 5 }), fc.nat({ max: 15 })).map(([s, r, i]) => new PickRound(s, r, i)),
+  fc.tuple(seed, fc.nat({ max: 5 }), fc.nat({ max: 15 })).map(([s, r, i]) => new PickRound(s, r, i)),
+  fc.tuple(seed, fc.constantFrom<LengthTarget>('shorter', 'longer', 'same', { minWords: 2, maxWords: 5 })).map(([s, t]) => new RegenerateLength(s, t)),
+  fc.tuple(seed, text, fc.integer({ min: 1, max: 3 })).map(([s, t, k]) => new EditUndoRedo(s, t, k)),
   fc.constant(new Undo()),
   fc.constant(new Undo()),
   fc.constant(new Redo()),
