@@ -39,6 +39,13 @@ describe('span borders follow the fill', () => {
     expect(filled(text, from, from + 2, ' was')).toBe('The man was a cat.')
   })
 
+  it('a fill that starts with a line break keeps the space before it (it does not join the word before)', () => {
+    const text = 'The night was long.'
+    const from = text.indexOf('long')
+    expect(fitBorders('\ngrey', borders(text, from, from + 4))).toEqual({ text: '\ngrey', trimBefore: 0 })
+    expect(filled(text, from, from + 4, ' \ngrey')).toBe('The night was \ngrey.')
+  })
+
   it('never starts a line (or the text) with a space', () => {
     const text = 'First line.\nSecond line here.'
     const from = text.indexOf('Second')

@@ -4,8 +4,8 @@
  * one when the word joins the one before: "'s", a comma); this module turns the decoded slot
  * tokens back into what replaces the span, with the spaces around it made consistent:
  *
- * - a fill whose first token has no leading space joins the word before it: the spaces
- *   before the span are removed (`trimBefore`): "The man" + "'s a cat";
+ * - a fill whose first token has no leading space (nor a line break) joins the word before
+ *   it: the spaces before the span are removed (`trimBefore`): "The man" + "'s a cat";
  * - at a line start (or the start of the text) a fill never starts with a space;
  * - an empty fill removes the spaces before it when a space, punctuation or a line end
  *   follows, so "The [big] cat" never reads "The  cat";
@@ -56,8 +56,10 @@ export function fitBorders(decoded: string, b: SpanBorders): BorderedFill {
     // nothing before on this line: the fill starts the line (an indent before it stays)
     text = text.replace(/^ +/, '')
   } else if (lead > 0) {
-    if (text.startsWith(' ')) text = text.slice(Math.min(lead, text.length - text.trimStart().length))
-    else trimBefore = Math.min(lead, b.trimmable) // the first token joins the word before
+    // A fill that starts with its own space or line break keeps the spaces before it (at most
+    // one run of spaces between them); only one that starts with a visible character joins.
+    if (text.startsWith(' ')) text = text.slice(Math.min(lead, text.length - text.replace(/^ +/, '').length))
+    else if (!/^\s/.test(text)) trimBefore = Math.min(lead, b.trimmable) // the first token joins the word before
   }
   if (b.trailingSpace) text = text.replace(/ +$/, '') + b.trailingSpace
   if (/^\s/.test(b.after)) text = text.replace(/ +$/, '')
