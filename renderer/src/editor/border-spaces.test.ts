@@ -125,6 +125,11 @@ describe('accepting a fill: spaces at the border follow it', () => {
     expect(text(s)).toBe('The big cat.')
   })
 
+  it('a candidate that starts with a line break never joins the word before, whatever it claims', () => {
+    const s = accept(offered([[locked('The night was '), masked('long'), locked('.')]], [[{ text: '\ngrey', trimBefore: 1 }]]), 'long')
+    expect(text(s)).toBe('The night was grey.')
+  })
+
   it('never removes a space the border does not have (the writer deleted it while the fill ran)', () => {
     const s = accept(offered([[locked('The man'), masked('is'), locked(' here.')]], [[{ text: "'s", trimBefore: 1 }]]), 'is')
     expect(text(s)).toBe("The man's here.")

@@ -75,7 +75,9 @@ export function normalizeCandidates(doc: PMNode, from: number, to: number, candi
   const { before, after } = spanNeighbours(doc, from, to)
   return candidates.map((c) => {
     const text = normalizeCandidate(c.text, before, after)
-    return text === c.text ? c : { ...c, text }
+    // One that starts with a space or line break brings its own separation: it never joins the word before (border-spaces.ts).
+    const trimBefore = /^\s/.test(c.text) ? 0 : (c.trimBefore ?? 0)
+    return text === c.text && trimBefore === (c.trimBefore ?? 0) ? c : { ...c, text, trimBefore }
   })
 }
 
