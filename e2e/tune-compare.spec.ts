@@ -1,17 +1,22 @@
 /**
  * "Compare with base" in the Training log: the writer loads a tuned model (Models), turns
  * comparison on, fills, sees each span's candidates from both models side by side in two
- * labelled columns, keeps one with the mouse and Tab, rejects the other span with the keys,
+ * labelled columns, keeps the base model's (the one not loaded) with the mouse and Tab, rejects the other span with the keys,
  * and the Training log tallies whose candidate was kept. The "tuned" model is the default
  * model's weights under a lineage manifest (main/services/test-fixtures/lineage-model.ts):
- * the spec checks the comparison flow, not tuning. Screenshots: e2e/artifacts/compare-*.png.
+ * the first test checks the comparison flow, not tuning. Where Python with torch is here, the
+ * second runs a real tiny tune (as tune-flow.spec.ts does) and compares its model with the base
+ * right after. Screenshots: e2e/artifacts/compare-*.png.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { resolveTestModel } from '../main/engine/model-paths'
 import { writeLineageCopy } from '../main/services/test-fixtures/lineage-model'
-import { userModelsDir } from '../main/services/user-data'
+import { preferenceDbPath, userModelsDir } from '../main/services/user-data'
+import { PreferenceStore } from '../main/store/preference-store'
+import { sampleDecision } from '../main/store/test-fixtures/decisions'
+import { findTrainingPython } from '../main/tune/python-tools'
 import { board, caretAt, fillAll, loggedDecisions, setSampling, spanRange, writeAndMask } from './decisions-helpers'
 import { expect, openAppWithEngine, screenshotPath, startHost, test } from './fixtures'
 
@@ -73,14 +78,25 @@ test('compare with base: both models side by side, labelled; the kept one is log
     await board(page, 's1').scrollIntoViewIfNeeded()
     await page.screenshot({ path: screenshotPath('compare-columns') })
 
-    // s1, with the mouse: pick the tuned model's second candidate, then Tab accepts it.
-    const tunedPick = board(page, 's1').locator('[data-testid="compare-column"][data-role="tuned"] [data-testid="compare-pick"]').nth(1)
-    const index = (await tunedPick.getAttribute('data-index'))!
-    await tunedPick.click()
+    // s1, with the mouse: pick the base model's second candidate (the model not loaded), then Tab accepts it.
+    const basePick = board(page, 's1').locator('[data-testid="compare-column"][data-role="base"] [data-testid="compare-pick"]').nth(1)
+    const index = (await basePick.getAttribute('data-index'))!
+    await basePick.click()
     await expect(board(page, 's1')).toHaveAttribute('data-candidate-index', index)
     await expect(board(page, 's1').locator(`[data-testid="compare-pick"][data-index="${index}"]`)).toHaveAttribute('aria-pressed', 'true')
     await page.keyboard.press('Tab')
     await expect(page.locator('[data-testid="fill-board"][data-status="ready"]')).toHaveCount(1)
+    // The accepted text's provenance names the model that wrote it.
+    const provenance = await page.evaluate(() => {
+      const v = (window as unknown as { __infill: { editorView(): any } }).__infill.editorView()
+      const models: string[] = []
+      v.state.doc.descendants((n: any) => {
+        const m = n.marks?.find((x: any) => x.type.name === 'generated')
+        if (m) models.push(m.attrs.model)
+      })
+      return models
+    })
+    expect(provenance).toEqual(['infill-default-mdlm'])
 
     // s2, with the keys: Alt-] walks on through both columns, Esc rejects every candidate.
     await caretAt(page, (await spanRange(page, 's2')).to)
@@ -97,22 +113,82 @@ test('compare with base: both models side by side, labelled; the kept one is log
     const logged = (await loggedDecisions(page, true)) as unknown as Compared[]
     const s1 = logged.find((d) => d.spanId === 's1')!
     const s2 = logged.find((d) => d.spanId === 's2')!
-    expect(s1).toMatchObject({ action: 'accepted', model: { name: TUNED }, compare: { keptFrom: 'tuned', order: orders[0].split(',') } })
+    expect(s1).toMatchObject({ action: 'accepted', model: { name: 'infill-default-mdlm' }, compare: { keptFrom: 'base', order: orders[0].split(',') } })
     expect(s1.compare!.sources).toHaveLength(4)
-    expect(s1.compare!.sources[s1.chosenIndex!]).toBe('tuned')
+    expect(s1.compare!.sources[s1.chosenIndex!]).toBe('base')
     expect(s2).toMatchObject({ action: 'rejected_all', compare: { keptFrom: 'neither', order: orders[1].split(',') } })
     expect(s2.candidates).toHaveLength(4)
 
     // The Training log's tally.
     await page.getByTestId('btn-preferences').click()
     const tally = page.getByTestId('compare-panel').getByTestId('compare-tally')
-    await expect(tally).toHaveText('Comparisons so far: kept tuned 1, base 0, neither 1.', { timeout: 15_000 })
+    await expect(tally).toHaveText('Comparisons so far: kept tuned 0, base 1, neither 1.', { timeout: 15_000 })
     await tally.scrollIntoViewIfNeeded()
     await page.screenshot({ path: screenshotPath('compare-tally') })
 
     // Stop comparing: the next fill is an ordinary one.
     await page.getByTestId('compare-panel').getByTestId('compare-stop').click()
     await expect(page.getByTestId('compare-panel').getByTestId('compare-start')).toBeVisible()
+  } finally {
+    await host.stop()
+  }
+})
+
+/** A user-data folder whose preference log already holds `n` decisions (as in tune-flow.spec.ts). */
+function userDataWithDecisions(n: number): string {
+  const userData = join(mkdtempSync(join(tmpdir(), 'infill-e2e-compare-tune-')), 'user-data')
+  mkdirSync(userData, { recursive: true })
+  const store = PreferenceStore.open(preferenceDbPath(userData))
+  const spans = [
+    ['The lighthouse keeper ', 'lit the lamp', ' every night.'],
+    ['She walked ', 'down to the harbour', ' and waited for the boats.'],
+    ['In the morning ', 'the village woke', ' to the sound of bells.'],
+  ]
+  for (let i = 0; i < n; i++) {
+    const [prefix, original, suffix] = spans[i % spans.length]
+    store.log(sampleDecision({ requestId: `r${i}`, prefix, suffix, spanOriginal: original, candidates: ['a long and wordy fill of the span', 'it', 'the one'], chosenIndex: 1, finalText: 'it' }))
+  }
+  store.close()
+  return userData
+}
+
+test('right after a real tiny tune, Compare with base puts the tuned model beside the loaded base', async ({ page }) => {
+  test.skip(findTrainingPython() === null, 'no Python with torch here (the first test covers the comparison with a lineage copy)')
+  test.setTimeout(600_000)
+  process.env.INFILL_TUNE_ARGS = '--epochs 1 --samples 2 --guard-windows 8 --heldout-share 0.34'
+  const host = await startHost({ userData: userDataWithDecisions(9) })
+  delete process.env.INFILL_TUNE_ARGS
+  try {
+    await openAppWithEngine(page, host)
+    await page.getByTestId('btn-preferences').click()
+    const tune = page.getByTestId('tune-panel')
+    await expect(tune.getByTestId('tune-start')).toBeVisible({ timeout: 120_000 })
+    await tune.getByTestId('tune-start').click()
+    await expect(tune.getByTestId('tune-progress')).toHaveAttribute('data-phase', /done|failed|cancelled/, { timeout: 540_000 })
+    await expect(tune.getByTestId('tune-progress')).toHaveAttribute('data-phase', 'done')
+
+    const compare = page.getByTestId('compare-panel')
+    await compare.getByTestId('compare-start').click()
+    await expect(compare.getByTestId('compare-on')).toContainText('base: infill-default-mdlm with tuned: infill-default-mdlm-tuned', { timeout: 120_000 })
+    await page.getByTestId('btn-preferences').click()
+
+    await setSampling(page, 2)
+    await writeAndMask(page, TEXT, ['river'])
+    await fillAll(page, 1)
+    const columns = board(page, 's1').getByTestId('compare-columns')
+    const labels = await columns.getByTestId('compare-label').allTextContents()
+    expect(labels.slice().sort()).toEqual(['base: infill-default-mdlm', 'tuned: infill-default-mdlm-tuned'])
+    for (const col of await columns.getByTestId('compare-column').all()) {
+      console.log(`${await col.getByTestId('compare-label').textContent()}: ${JSON.stringify(await col.getByTestId('compare-pick').allTextContents())}`)
+    }
+    await page.screenshot({ path: screenshotPath('compare-after-tune') })
+
+    // Keep the tuned model's first candidate (mouse, then Tab).
+    await board(page, 's1').locator('[data-testid="compare-column"][data-role="tuned"] [data-testid="compare-pick"]').first().click()
+    await page.keyboard.press('Tab')
+    await expect(page.locator('[data-testid="fill-board"][data-status="ready"]')).toHaveCount(0)
+    await page.getByTestId('btn-preferences').click()
+    await expect(page.getByTestId('compare-panel').getByTestId('compare-tally')).toHaveText('Comparisons so far: kept tuned 1, base 0, neither 0.', { timeout: 15_000 })
   } finally {
     await host.stop()
   }

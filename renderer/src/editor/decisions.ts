@@ -194,7 +194,8 @@ export function acceptTransaction(state: EditorState, span: LiveSpan, fill: Live
   const text = cand.text
   const tr = state.tr
   const generated = schema.marks.generated.create({
-    model: fill.result.model.name,
+    // In a comparison, the model that wrote this candidate.
+    model: cand.source?.name ?? fill.result.model.name,
     strategy: fill.result.settings.strategy,
     requestId: fill.requestId,
   })
