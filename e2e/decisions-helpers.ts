@@ -102,6 +102,20 @@ export async function allCandidates(page: Page, spanId: string): Promise<string[
   return out
 }
 
+/**
+ * The separator before a span's candidate on show: '' when it joins the word before it (it
+ * removes the space before the span, as "'s" or a comma does; see border-spaces.ts), else ' '.
+ */
+export async function shownSeparator(page: Page, spanId: string): Promise<'' | ' '> {
+  const trim = await page.evaluate((id) => {
+    const v = (window as unknown as Hooked).__infill.editorView()
+    const plugin = v.state.plugins.find((p: any) => p.spec.key?.key?.startsWith('infill-fill$'))
+    const s = plugin.getState(v.state).spans.find((x: any) => x.spanId === id && x.status === 'ready')
+    return (s.candidates[s.current].trimBefore ?? 0) as number
+  }, spanId)
+  return trim > 0 ? '' : ' '
+}
+
 /** The PM range of a live span on offer (by span id). */
 export async function spanRange(page: Page, spanId: string): Promise<{ from: number; to: number }> {
   return page.evaluate((id) => {

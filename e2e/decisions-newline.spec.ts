@@ -22,7 +22,8 @@ test('a fill with line breaks is shown, inserted and saved as one paragraph', as
     server.onMessage((m) => {
       const msg = JSON.parse(String(m))
       if (msg.kind === 'event' && msg.channel === 'fill:done') {
-        for (const s of msg.payload.spans) s.candidates = s.candidates.map((c: { text: string }, i: number) => ({ ...c, text: WITH_BREAKS[i % WITH_BREAKS.length] }))
+        // (trimBefore goes with the text it was computed for: these texts keep the space before the span.)
+        for (const s of msg.payload.spans) s.candidates = s.candidates.map((c: { text: string }, i: number) => ({ ...c, text: WITH_BREAKS[i % WITH_BREAKS.length], trimBefore: 0 }))
         return ws.send(JSON.stringify(msg))
       }
       ws.send(m)
