@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { DecisionInput } from '../contract'
+import { readTuneData } from '../tune/tune-data'
 import { PREFERENCE_LINE_SCHEMAS, textSource } from './export-lines'
 import { PreferenceStore } from './preference-store'
 import { toRow } from './decision-rows'
@@ -65,6 +66,8 @@ describe('comparison decisions', () => {
       store.export(format, out)
       const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
       for (const line of lines) expect(PREFERENCE_LINE_SCHEMAS[format].safeParse(line).success).toBe(true)
+      // model:tune reads it like any export: one decision, its texts.
+      expect(readTuneData(readFileSync(out, 'utf8'), out).decisions).toHaveLength(1)
       if (format === 'unpaired') {
         expect(lines.map((l) => [l.completion, l.label, l.compare.completion_from])).toEqual([
           ['lit a candle', true, 'tuned'],
