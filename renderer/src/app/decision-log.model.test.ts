@@ -275,6 +275,8 @@ interface RefRound {
   label: string
   candidates: string[]
   seen: number[]
+  /** The index of its 'regenerated' entry in the expected log, once asked again. */
+  regenerated?: number
 }
 
 interface RefOffer {
@@ -371,6 +373,12 @@ class Reference {
       this.expected.push({ action: 'accepted_edited', key, chosen: finalText, rejected: finalText === chosen ? [] : [chosen], finalText, doc: plainText(sys.state.doc).text, accepted: chosen })
     } else {
       this.expected.push({ action: 'accepted', key, chosen, rejected: unique(shown.filter((c) => c !== chosen)), finalText: chosen, doc: d.docAtDecision, accepted: chosen })
+      // Accepting an earlier round's candidate takes back that round's 'regenerated' entry.
+      const r = onShow(d.offer)
+      if (r.regenerated !== undefined && d.offer.round < d.offer.rounds.length - 1) {
+        count('regenerated-retracted')
+        this.retracted.add(r.regenerated)
+      }
     }
     d.status = 'logged'
     d.logIndex = this.expected.length - 1
@@ -464,6 +472,7 @@ class Reference {
     this.offers.delete(offer.key)
     const newest = offer.rounds[offer.rounds.length - 1]
     this.expected.push({ action: 'regenerated', key: newest.key, chosen: null, rejected: unique(newest.seen.map((i) => newest.candidates[i])), finalText: offer.original, doc })
+    newest.regenerated = this.expected.length - 1
   }
 
   undo(): void {
@@ -827,7 +836,8 @@ class Regenerate extends Base {
 function regenerate(sys: System, ref: Reference, go: () => void, only: LiveSpan | null): void {
   const sent = sys.requests.length
   // The offers as they are before anything is turned down: a new fill over one carries its rounds on.
-  const offersBefore = new Map([...ref.offers].map(([k, o]) => [k, cloneOffer(o)]))
+  // (The offers themselves: turning one down below marks its newest round's 'regenerated' entry.)
+  const offersBefore = new Map(ref.offers)
   const readyBefore = readySpans(sys.state)
   const spans = findMaskedSpans(sys.state.doc).filter((s) => !only || (s.from === only.from && s.to === only.to))
   const doc = plainText(sys.state.doc).text
@@ -1079,12 +1089,13 @@ class RegenerateSpan extends Base {
   }
 }
 
-/** A pick from a bar's ☰ list: any candidate of any round (an earlier round's, mostly). */
+/** A pick from a bar's ☰ list: any candidate of any round (an earlier round's, mostly); then ✓ when `accept`. */
 class PickRound extends Base {
   constructor(
     readonly seed: number,
     readonly round: number,
     readonly index: number,
+    readonly accept: boolean,
   ) {
     super()
   }
@@ -1100,9 +1111,14 @@ class PickRound extends Base {
     if (round < o.rounds.length - 1) count('pick-earlier-round')
     sys.actions.pick(span.key, round, index)
     showIn(o, round, index)
+    if (!this.accept) return
+    const live = readySpans(sys.state).find((s) => s.key === span.key)!
+    sys.actions.accept(span.key)
+    ref.accept(sys, span.key, live.from, plainText(sys.state.doc).text, live.to)
+    ref.caret(sys, sys.state.selection.from, sys.state.selection.to)
   }
   toString(): string {
-    return `PickRound(${this.seed}, ${this.round}, ${this.index})`
+    return `PickRound(${this.seed}, ${this.round}, ${this.index}, ${this.accept})`
   }
 }
 
@@ -1289,7 +1305,11 @@ function checkInvariants({ sys, ref }: World): void {
   for (const s of ready) {
     const o = ref.offers.get(s.key)!
     // Every round (after an undo too: the rounds come back with the span), and the one on show.
-    same(s.rounds.map((r) => ({ key: `${r.requestId}/${r.spanId}`, label: r.label, candidates: r.candidates.map((c) => c.text), seen: r.seen })), o.rounds, `rounds of ${s.key}`)
+    same(
+      s.rounds.map((r) => ({ key: `${r.requestId}/${r.spanId}`, label: r.label, candidates: r.candidates.map((c) => c.text), seen: r.seen })),
+      o.rounds.map(({ key, label, candidates, seen }) => ({ key, label, candidates, seen })),
+      `rounds of ${s.key}`,
+    )
     same([s.round, s.current], [o.round, o.current], `round and candidate on show of ${s.key}`)
     same(s.candidates!.map((c) => c.text), onShow(o).candidates, `candidates of ${s.key}`)
     same(s.seen, onShow(o).seen, `candidates seen of ${s.key}`)
@@ -1357,8 +1377,8 @@ const commands = [
   fc.tuple(seed, fc.boolean(), fc.boolean()).map(([s, a, k]) => new Reject(s, a, k)),
   fc.tuple(seed, fc.boolean(), fc.boolean()).map(([s, a, k]) => new Reject(s, a, k)),
   seed.map((s) => new RegenerateSpan(s)),
-  fc.tuple(seed, fc.nat({ max: 5 }), fc.nat({ max: 15 })).map(([s, r, i]) => new PickRound(s, r, i)),
-  fc.tuple(seed, fc.nat({ max: 5 }), fc.nat({ max: 15 })).map(([s, r, i]) => new PickRound(s, r, i)),
+  fc.tuple(seed, fc.nat({ max: 5 }), fc.nat({ max: 15 }), fc.boolean()).map(([s, r, i, a]) => new PickRound(s, r, i, a)),
+  fc.tuple(seed, fc.nat({ max: 5 }), fc.nat({ max: 15 }), fc.boolean()).map(([s, r, i, a]) => new PickRound(s, r, i, a)),
   fc.tuple(seed, fc.constantFrom<LengthTarget>('shorter', 'longer', 'same', { minWords: 2, maxWords: 5 })).map(([s, t]) => new RegenerateLength(s, t)),
   fc.tuple(seed, text, fc.integer({ min: 1, max: 3 })).map(([s, t, k]) => new EditUndoRedo(s, t, k)),
   fc.constant(new Undo()),

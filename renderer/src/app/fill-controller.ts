@@ -45,6 +45,8 @@ export class FillController {
   private readonly droppedSeen = new Set<string>()
   /** Ids the log gave each decision sent (null: not logged), by decision id. */
   private readonly logged = new Map<string, Promise<number | null>>()
+  /** Ids the log gave each 'regenerated' entry, by the round it turned down (`${requestId}/${spanId}`). */
+  private readonly regeneratedLogged = new Map<string, Promise<number | null>>()
   /** The last fill event (undo / redo of a decision) acted on. */
   private lastEvent = 0
 
@@ -320,7 +322,7 @@ export class FillController {
     const fill = v && shownFill(getFillState(v.state), newest)
     if (!v || !fill?.result) return
     const ctx = decisionContext(v.state.doc, newest, fill, newest.from, newest.to, null)
-    this.send(decisionInput(ctx, fill.result, this.store.get().documentId, 'regenerated', ctx.spanOriginal))
+    this.regeneratedLogged.set(`${ctx.requestId}/${ctx.spanId}`, this.send(decisionInput(ctx, fill.result, this.store.get().documentId, 'regenerated', ctx.spanOriginal)))
   }
 
   private send(input: DecisionInput): Promise<number | null> {
@@ -337,6 +339,17 @@ export class FillController {
     const sent = this.send(input)
     this.logged.set(decisionId, sent)
     return sent
+  }
+
+  /** Takes back the 'regenerated' entry of round `roundKey`, once. */
+  private retractRegenerated(roundKey: string): void {
+    const sent = this.regeneratedLogged.get(roundKey)
+    if (!sent) return
+    this.regeneratedLogged.delete(roundKey)
+    void sent.then((id) => {
+      if (id === null) return
+      return this.api.invoke('prefs:retract', { id }).catch((e: Error) => this.store.toast('error', `A turned-down round could not be taken back from the log: ${e.message}`))
+    })
   }
 
   /** Takes back a logged decision (an undo): the log marks it retracted, and exports leave it out. */
@@ -360,6 +373,12 @@ export class FillController {
       if (!result) continue
       const { action, finalText, context } = settleAccepted(v.state, d, result)
       sends.push(this.sendDecision(d.id, decisionInput(context, result, this.store.get().documentId, action, finalText)))
+      // A candidate accepted from an earlier round: that round's 'regenerated' entry said it was
+      // turned down, which the accept (logging every round shown) now contradicts, so it is
+      // taken back. An undo of the accept does not bring it back: the span's next decision
+      // logs every round again.
+      const r = d.span.rounds[d.span.round]
+      if (action === 'accepted' && r && d.span.round < d.span.rounds.length - 1) this.retractRegenerated(`${r.requestId}/${r.spanId}`)
     }
     this.dispatch({ type: 'settle', ids: decisions.map((d) => d.id) })
     return Promise.all(sends)

@@ -49,6 +49,17 @@ describe('mark commands', () => {
     expect(marksAt(s, 'lighthouse')).toEqual(['locked'])
   })
 
+  it('locking a range with an empty gap in it leaves the gap unlocked (its fill can be accepted)', () => {
+    const start = stateOf(docOf(para('It was a dark night.')))
+    let s = exec(start.apply(start.tr.setSelection(TextSelection.create(start.doc, 9))), toggleMask(4))
+    expect(findMaskedSpans(s.doc)).toMatchObject([{ kind: 'slot' }])
+    s = exec(s.apply(s.tr.setSelection(TextSelection.create(s.doc, 1, s.doc.content.size - 1))), toggleLock)
+    let slotMarks: string[] | null = null
+    s.doc.descendants((n) => void (n.type.name === 'mask_slot' && (slotMarks = n.marks.map((m) => m.type.name))))
+    expect(slotMarks).toEqual([])
+    expect(findMaskedSpans(s.doc)).toMatchObject([{ kind: 'slot' }])
+  })
+
   it('makes the span at the cursor shorter or longer, from the estimate when it had no budget', () => {
     let s = exec(select(base(), 'old lighthouse'), toggleMask(8))
     expect(spanAtSelection(s)).toMatchObject({ original: 'old lighthouse', slots: null })

@@ -112,6 +112,10 @@ export const toggleLock: Command = (state, dispatch) => {
     else {
       tr.removeMark(from, to, schema.marks.masked)
       tr.addMark(from, to, schema.marks.locked.create())
+      // An empty gap inside the range stays an open gap: locked, its fill could never be accepted.
+      state.doc.nodesBetween(from, to, (node, pos) => {
+        if (node.type === schema.nodes.mask_slot) tr.removeMark(pos, pos + node.nodeSize, schema.marks.locked)
+      })
     }
     dispatch(setOrigin(tr, 'command'))
   }
