@@ -80,3 +80,46 @@ describe('the fill board', () => {
     expect(h.placeCaret).toHaveBeenCalledWith('r1/s1')
   })
 })
+
+describe('the candidate list with several rounds', () => {
+  const round = (requestId: string, label: string, texts: string[]) => ({
+    requestId,
+    spanId: 's1',
+    label,
+    candidates: texts.map((text) => ({ text, tokenIds: [], confidence: 0.6 })),
+    seen: [0],
+    shownAt: 'then',
+  })
+  const rounds = [round('r1', 'Fairly wild', ['one', 'two']), round('r2', 'Shorter · Safe', ['three', 'four'])]
+
+  it('lists every round newest first under its heading; a pick names its round and index; ↑ / ↓ move between candidates', () => {
+    const h = handlers()
+    const b = new FillBoard('r2/s1', h)
+    document.body.append(b.dom)
+    b.render(span({ key: 'r2/s1', requestId: 'r2', status: 'ready', rounds, round: 1, candidates: rounds[1].candidates, current: 0 }), undefined, 1)
+    expect(b.dom.querySelector('[data-testid="cand-round"]')!.textContent).toBe('Round 2 of 2')
+    const headings = [...b.dom.querySelectorAll('[data-testid="cand-round-heading"]')].map((e) => e.textContent)
+    expect(headings).toEqual(['Round 2 · Shorter · Safe', 'Round 1 · Fairly wild'])
+    const picks = [...b.dom.querySelectorAll<HTMLButtonElement>('[data-testid="cand-pick"]')]
+    expect(picks.map((p) => p.textContent)).toEqual(['three', 'four', 'one', 'two'])
+    expect(picks.map((p) => p.getAttribute('aria-selected'))).toEqual(['true', 'false', 'false', 'false'])
+    b.dom.querySelector<HTMLButtonElement>('[data-testid="cand-all"]')!.click()
+    expect(document.activeElement).toBe(picks[0])
+    picks[0].dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }))
+    picks[1].dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }))
+    expect(document.activeElement).toBe(picks[2])
+    picks[3].click()
+    expect(h.pick).toHaveBeenCalledWith('r2/s1', 0, 1)
+    expect(h.cycle).not.toHaveBeenCalled()
+    b.dom.remove()
+  })
+
+  it('redraws when a pick changes the round on show', () => {
+    const b = new FillBoard('r2/s1', handlers())
+    b.render(span({ key: 'r2/s1', status: 'ready', rounds, round: 1, candidates: rounds[1].candidates, current: 0 }), undefined, 1)
+    b.render(span({ key: 'r2/s1', status: 'ready', rounds, round: 0, candidates: rounds[0].candidates, current: 1 }), undefined, 1)
+    expect(b.dom.querySelector('[data-testid="cand-text"]')!.textContent).toBe('two')
+    expect(b.dom.querySelector('[data-testid="cand-round"]')!.textContent).toBe('Round 1 of 2')
+    expect(b.dom.querySelector('[data-testid="cand-counter"]')!.textContent).toBe('2/2')
+  })
+})
