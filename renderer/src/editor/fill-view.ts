@@ -5,9 +5,9 @@
  */
 import { Plugin, PluginKey, type EditorState } from 'prosemirror-state'
 import { Decoration, DecorationSet } from 'prosemirror-view'
-import { borderSpaces, candidateTrim } from './border-spaces'
+import { candidateTake, spanBorders } from './border-spaces'
 import { FillBoard, type BoardHandlers } from './fill-board'
-import { getFillState, type FillState } from './fill-state'
+import { getFillState, shownFill, type FillState } from './fill-state'
 
 export const fillViewKey = new PluginKey('infill-fill-view')
 
@@ -21,10 +21,11 @@ export function fillDecorations(state: EditorState, fs: FillState, board: (key: 
       decos.push(Decoration.widget(s.to, () => b.dom, { key: `board:${s.key}`, side: 1, ignoreSelection: true, stopEvent: () => true }))
       continue
     }
-    // The spaces before the span that the candidate on show removes are hidden with it (border-spaces.ts).
+    // The spaces around the span that the candidate on show removes are hidden with it (border-spaces.ts).
     const shown = s.status === 'ready' ? s.candidates?.[s.current] : undefined
-    const trim = shown ? candidateTrim(shown, borderSpaces(state.doc, s.from)) : 0
-    if (trim > 0) decos.push(Decoration.inline(s.from - trim, s.from, { class: 'fill-hidden' }))
+    const take = shown ? candidateTake(shown, spanBorders(state.doc, s.from, s.to)) : { before: 0, after: 0 }
+    if (take.before > 0) decos.push(Decoration.inline(s.from - take.before, s.from, { class: 'fill-hidden' }))
+    if (take.after > 0) decos.push(Decoration.inline(s.to, s.to + take.after, { class: 'fill-hidden' }))
     if (s.to > s.from) {
       if (s.kind === 'slot') decos.push(Decoration.node(s.from, s.to, { class: 'fill-hidden' }))
       else decos.push(Decoration.inline(s.from, s.to, { class: 'fill-hidden' }))
@@ -54,7 +55,8 @@ export function fillView(handlers: BoardHandlers): Plugin {
         .sort((a, b) => a.from - b.from)
         .forEach((s, i) => order.set(s.key, i + 1))
     }
-    for (const s of fs.spans) board(s.key).render(s, fs.fills[s.requestId], order.get(s.key) ?? 0)
+    // A span on offer shows its round on show's fill (model, settings); one being filled, its own.
+    for (const s of fs.spans) board(s.key).render(s, s.status === 'ready' ? shownFill(fs, s) : fs.fills[s.requestId], order.get(s.key) ?? 0)
   }
   return new Plugin({
     key: fillViewKey,
