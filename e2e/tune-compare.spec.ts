@@ -1,12 +1,14 @@
 /**
- * "Compare with base" in the Training log: the writer loads a tuned model (Models), turns
+ * "Compare with base" in the Training log: the writer picks a pair by hand (the loaded base
+ * and a tuned model) and turns it off again; then loads the tuned model (Models), turns
  * comparison on, fills, sees each span's candidates from both models side by side in two
- * labelled columns, keeps the base model's (the one not loaded) with the mouse and Tab, rejects the other span with the keys,
- * and the Training log tallies whose candidate was kept. The "tuned" model is the default
- * model's weights under a lineage manifest (main/services/test-fixtures/lineage-model.ts):
- * the first test checks the comparison flow, not tuning. Where Python with torch is here, the
- * second runs a real tiny tune (as tune-flow.spec.ts does) and compares its model with the base
- * right after. Screenshots: e2e/artifacts/compare-*.png.
+ * labelled columns, keeps the base model's (the one not loaded) with the mouse and Tab,
+ * rejects the other span with the keys, and the Training log tallies whose candidate was
+ * kept. The "tuned" model is the default model's weights under a lineage manifest
+ * (main/services/test-fixtures/lineage-model.ts): the first test checks the comparison flow,
+ * not tuning. Where Python with torch is here, the second runs a real tiny tune (as
+ * tune-flow.spec.ts does) and compares its model with the base right after.
+ * Screenshots: e2e/artifacts/compare-*.png.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -34,6 +36,18 @@ test('compare with base: both models side by side, labelled; the kept one is log
   const host = await startHost({ userData })
   try {
     await openAppWithEngine(page, host)
+
+    // A pair picked by hand: the loaded base beside the tuned model; then off again.
+    await page.getByTestId('btn-preferences').click()
+    const picker = page.getByTestId('compare-panel').getByTestId('compare-pair')
+    await picker.getByTestId('compare-with').selectOption({ label: TUNED })
+    await picker.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: screenshotPath('compare-pick-pair') })
+    await picker.getByTestId('compare-pair-start').click()
+    await expect(page.getByTestId('compare-panel').getByTestId('compare-on')).toContainText(`base: infill-default-mdlm with tuned: ${TUNED}`, { timeout: 120_000 })
+    await page.getByTestId('compare-panel').getByTestId('compare-stop').click()
+    await expect(picker).toBeVisible()
+    await page.getByTestId('btn-preferences').click()
 
     // Models: load the tuned model.
     await page.getByTestId('btn-models').click()
