@@ -46,6 +46,13 @@ describe('span borders follow the fill', () => {
     expect(filled(text, from, from + 4, ' \ngrey')).toBe('The night was \ngrey.')
   })
 
+  it('an empty fill at a line start takes the spaces after it', () => {
+    const text = 'First.\nSlowly it ended.'
+    const from = text.indexOf('Slowly')
+    expect(filled(text, from, from + 6, '')).toBe('First.\nit ended.')
+    expect(filled('Slowly it ended.', 0, 6, '')).toBe('it ended.')
+  })
+
   it('never starts a line (or the text) with a space', () => {
     const text = 'First line.\nSecond line here.'
     const from = text.indexOf('Second')

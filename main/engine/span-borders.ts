@@ -74,8 +74,10 @@ export function spanFill(slotIds: readonly number[], padId: number, codec: TextC
 }
 
 /**
- * The document with each span's fill applied: (from - trimBefore)..to replaced by its text.
- * Spans are applied right to left so earlier offsets stay valid.
+ * The document with each span's fill applied: (from - trimBefore)..to replaced by its text;
+ * an empty fill that leaves nothing before it on its line also takes the spaces after it (as
+ * the editor does, renderer/src/editor/border-spaces.ts). Spans are applied right to left so
+ * earlier offsets stay valid.
  */
 export function applyBorderedFills(
   text: string,
@@ -87,7 +89,10 @@ export function applyBorderedFills(
   for (const s of ordered) {
     const f = fills.get(s.id)
     if (!f) continue
-    out = out.slice(0, s.from - f.trimBefore) + f.text + out.slice(s.to)
+    const start = s.from - f.trimBefore
+    let end = s.to
+    if (f.text === '' && ENDS_LINE.test(out.slice(0, start))) while (out[end] === ' ') end++
+    out = out.slice(0, start) + f.text + out.slice(end)
   }
   return out
 }

@@ -56,11 +56,17 @@ describe('the border of a span: the spaces just before it that belong to no othe
   })
 
   it('a candidate never removes more than the border has; the log takes in the most any candidate removes', () => {
-    expect(absorbedSpaces([{ trimBefore: 3 }, {}], 1)).toBe(1)
-    expect(absorbedSpaces([{}, { trimBefore: 0 }], 2)).toBe(0)
-    expect(loggedCandidate({ text: 'was' }, 1)).toBe(' was')
-    expect(loggedCandidate({ text: "'s", trimBefore: 1 }, 1)).toBe("'s")
-    expect(loggedCandidate({ text: 'was' }, 0)).toBe('was')
+    const mid = { before: 1, lead: 8, after: 1 }
+    expect(absorbedSpaces([{ text: 'x', trimBefore: 3 }, { text: 'y' }], mid)).toEqual({ before: 1, after: 0 })
+    expect(absorbedSpaces([{ text: 'y' }, { text: 'z', trimBefore: 0 }], { ...mid, before: 2 })).toEqual({ before: 0, after: 0 })
+    expect(loggedCandidate({ text: 'was' }, mid, { before: 1, after: 0 })).toBe(' was')
+    expect(loggedCandidate({ text: "'s", trimBefore: 1 }, mid, { before: 1, after: 0 })).toBe("'s")
+    expect(loggedCandidate({ text: 'was' }, mid, { before: 0, after: 0 })).toBe('was')
+    // At a paragraph's start an empty candidate takes the spaces after its span.
+    const start = { before: 0, lead: 0, after: 1 }
+    expect(absorbedSpaces([{ text: '' }, { text: 'Then' }], start)).toEqual({ before: 0, after: 1 })
+    expect(loggedCandidate({ text: 'Then' }, start, { before: 0, after: 1 })).toBe('Then ')
+    expect(loggedCandidate({ text: '' }, start, { before: 0, after: 1 })).toBe('')
   })
 })
 
@@ -118,6 +124,18 @@ describe('accepting a fill: spaces at the border follow it', () => {
     expect(text(accept(accept(offered(runs, cands), 'black'), 'big'))).toBe('The brown cat.')
     const joined = [[{ text: 'old' }], [{ text: "'s", trimBefore: 1 }]]
     expect(text(accept(accept(offered(runs, joined), 'big'), 'black'))).toBe("The old's cat.")
+  })
+
+  it('an empty fill at a paragraph start leaves no space starting it; undo puts it back', () => {
+    const start = offered([[locked('First.')], [masked('Slowly'), locked(' it ended.')]], [[{ text: '' }, { text: 'Then' }]])
+    let s = accept(start, 'Slowly')
+    expect(text(s)).toBe('First.\n\nit ended.')
+    const d = getFillState(s).decisions.at(-1)!
+    expect(d.context).toMatchObject({ prefix: 'First.\n\n', spanOriginal: 'Slowly ', candidates: [''] })
+    expect(d.context.prefix + d.text + d.context.suffix).toBe(text(s))
+    undo(s, (tr) => (s = s.apply(tr)))
+    expect(s.doc.eq(start.doc)).toBe(true)
+    expect(text(accept(start, 'Slowly', 1))).toBe('First.\n\nThen it ended.')
   })
 
   it('an empty fill leaves no double space', () => {

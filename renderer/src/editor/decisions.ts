@@ -33,7 +33,7 @@ import type { Node as PMNode } from 'prosemirror-model'
 import { closeHistory } from 'prosemirror-history'
 import { TextSelection, type EditorState, type Transaction } from 'prosemirror-state'
 import type { DecisionAction, DecisionInput, FillResult, SpanCandidate } from '../../../main/contract'
-import { absorbBorder, candidateTrim, spanAbsorbed } from './border-spaces'
+import { absorbBorder, candidateTake, loggedCandidate, spanAbsorbed } from './border-spaces'
 import { setOrigin } from './origin'
 import { plainText, posToChar } from './plain-text'
 import { schema } from './schema'
@@ -112,9 +112,9 @@ export function seenCandidates(span: LiveSpan, index: number | null): { candidat
  * each candidate start with the spaces they leave.
  */
 export function decisionContext(doc: PMNode, span: LiveSpan, fill: LiveFill, from: number, to: number, chosenIndex: number | null): DecisionContext {
-  const absorbed = spanAbsorbed(doc, { ...span, from })
-  const { prefix, suffix } = contextAround(doc, from - absorbed, to, contextChars(fill.result))
-  span = absorbBorder(span, absorbed)
+  const { borders, absorbed } = spanAbsorbed(doc, { ...span, from, to })
+  const { prefix, suffix } = contextAround(doc, from - absorbed.before, to + absorbed.after, contextChars(fill.result))
+  span = absorbBorder(span, borders, absorbed)
   // Comparison mode (compare-candidates.ts): every candidate of a comparison round was on screen; each has its model.
   const compared = comparisonShown(roundsOf(span), chosenIndex === null ? null : { round: span.rounds.length ? span.round : 0, index: chosenIndex })
   const { candidates, chosenIndex: chosen } = compared ?? seenCandidates(span, chosenIndex)
@@ -187,10 +187,10 @@ export function acceptTransaction(state: EditorState, span: LiveSpan, fill: Live
   const how: AcceptMode = mode === true ? 'edit' : mode === false ? 'accept' : mode
   const cand = span.candidates?.[index]
   if (!cand || !fill.result) return null
-  // The spaces before the span this candidate removes, and those its log entry takes in (border-spaces.ts).
-  const absorbed = spanAbsorbed(state.doc, span)
-  const trim = candidateTrim(cand, absorbed)
-  const start = span.from - trim
+  // The spaces around the span this candidate removes, and those its log entry takes in (border-spaces.ts).
+  const { borders, absorbed } = spanAbsorbed(state.doc, span)
+  const take = candidateTake(cand, borders)
+  const start = span.from - take.before
   const text = cand.text
   const tr = state.tr
   const generated = schema.marks.generated.create({
@@ -200,8 +200,8 @@ export function acceptTransaction(state: EditorState, span: LiveSpan, fill: Live
     requestId: fill.requestId,
   })
   const before = state.doc.slice(span.from, span.to).content
-  if (text.length > 0) tr.replaceWith(start, span.to, schema.text(text, [...carriedMarks(state, span), generated]))
-  else tr.delete(start, span.to)
+  if (text.length > 0) tr.replaceWith(start, span.to + take.after, schema.text(text, [...carriedMarks(state, span), generated]))
+  else tr.delete(start, span.to + take.after)
   const end = start + text.length
   if (how === 'edit') tr.setSelection(TextSelection.create(tr.doc, start, end))
   else tr.setSelection(TextSelection.create(tr.doc, end))
@@ -210,15 +210,15 @@ export function acceptTransaction(state: EditorState, span: LiveSpan, fill: Live
     key: span.key,
     kind: 'accept',
     // The accepted text with the border spaces it kept, when the entry takes them in.
-    from: span.from - absorbed,
-    to: end,
-    text: ' '.repeat(absorbed - trim) + text,
+    from: span.from - absorbed.before,
+    to: end + absorbed.after - take.after,
+    text: loggedCandidate(cand, borders, absorbed),
     edited: how === 'type',
     status: 'pending',
     context: decisionContext(state.doc, span, fill, span.from, span.to, index),
     span,
     before,
-    after: tr.doc.slice(span.from - absorbed, end).content,
+    after: tr.doc.slice(span.from - absorbed.before, end + absorbed.after - take.after).content,
   }
   setOrigin(tr, 'model')
   closeHistory(tr)
