@@ -93,6 +93,12 @@ test('earlier rounds stay reachable from the list, also after undo', async ({ pa
   expect(first.chosenIndex).toBe(1)
   expect(first.candidates[first.chosenIndex!]).toBe(first.finalText)
   expect(first.finalText.trim()).toBe(picked.trim())
+  // Round 1's 'regenerated' entry said its candidates were turned down: the accept takes it back.
+  await expect.poll(async () => (await loggedDecisions(page)).map((d) => [d.action, !!d.retractedAt])).toEqual([
+    ['accepted', false],
+    ['regenerated', false],
+    ['regenerated', true],
+  ])
 
   // Undo: the span is back with all three rounds, round 1's pick on show; the decision is retracted.
   await page.keyboard.press('Control+z')
