@@ -2,21 +2,23 @@ import { describe, expect, it } from 'vitest'
 import { countWords, decide, makeTasks, PASSAGE_WORDS, wordLimit } from './tune-writer'
 
 describe('the terse writer', () => {
-  it('allows half the masked words, at least one', () => {
-    expect(wordLimit('one two three four five')).toBe(2)
+  it('allows 3/4 of the masked words rounded down, at least one', () => {
+    expect(wordLimit('one two three four five')).toBe(3)
+    expect(wordLimit('one two three four')).toBe(3)
+    expect(wordLimit('one two three four five six seven eight')).toBe(6)
     expect(wordLimit('one')).toBe(1)
     expect(countWords('  a  b\nc ')).toBe(3)
     expect(countWords('   ')).toBe(0)
   })
 
   it('accepts the first candidate short enough', () => {
-    const d = decide('the old man walked home slowly', ['a long way to go', 'quickly', 'he ran'])
+    const d = decide('the old man walked home slowly', ['a long way to go now', 'quickly', 'he ran'])
     expect(d).toEqual({ action: 'accepted', chosenIndex: 1, finalText: 'quickly' })
   })
 
   it('cuts the shortest candidate to the limit when none is short enough', () => {
-    const d = decide('one two three four', ['a b c d e', 'f g h', 'i j k l'])
-    expect(d).toEqual({ action: 'accepted_edited', chosenIndex: 1, finalText: 'f g' })
+    const d = decide('one two three four', ['a b c d e', 'f g h i', 'j k l m n'])
+    expect(d).toEqual({ action: 'accepted_edited', chosenIndex: 1, finalText: 'f g h' })
   })
 
   it('keeps the original when every candidate is empty', () => {

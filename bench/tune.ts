@@ -178,7 +178,7 @@ async function main(): Promise<void> {
     const report = (final: boolean) => {
     const baseRate = baseAccepted / fresh
     const lines: string[] = []
-    lines.push(`Simulated writer (taste: terse, a fill at most half the masked words), ${fresh} fresh held-out spans, 3 candidates each.`)
+    lines.push(`Simulated writer (taste: terse, a fill at most 3/4 of the masked words), ${fresh} fresh held-out spans, 3 candidates each.`)
     lines.push(`Base model ${base.name}: acceptance ${pct(baseRate)} (${baseAccepted}/${fresh}), mean ${meanWords(freshBase).toFixed(2)} words a candidate.`)
     lines.push('')
     lines.push('| N decisions | pairs | acceptance (base -> tuned) | held-out pair acc. (before -> after) | mean margin (before -> after) | valid masked-token acc. (before -> after) | tune CPU s (wall s) |')
