@@ -24,7 +24,11 @@ collapsing). ELBO-KTO per labelled text: r = B_pol - B_ref, z0 = max(0, batch me
 
 Decisions are split into train and held-out by a hash of their id; training stops early when
 the held-out pair accuracy (B_pol(chosen) > B_pol(rejected)) has not improved for
---patience evaluations, and the best weights are kept. The output is a model directory the
+--patience evaluations, and the best weights are kept. A forgetting guard checks the
+masked-token accuracy on validation text at every evaluation: weights more than
+--max-valid-drop points (default 1) below the base model are never kept, and training stops
+there (tuned on 1,000 decisions without it, the default model lost 4.2 points: bench:tune,
+2026-11-30). The output is a model directory the
 engine loads; its manifest.json records the lineage and the figures.
 """
 from __future__ import annotations
@@ -80,7 +84,11 @@ def args_parser() -> argparse.ArgumentParser:
     p.add_argument("--heldout-share", type=float, default=0.2, help="share of decisions held out for early stopping and the figures")
     p.add_argument("--nll-weight", type=float, default=0.1, help="weight of the chosen text's NLL term (VRPO; 0 turns it off)")
     p.add_argument("--patience", type=int, default=2, help="evaluations without a better held-out accuracy before stopping")
-    p.add_argument("--evals-per-epoch", type=int, default=2)
+    p.add_argument("--evals-per-epoch", type=int, default=4)
+    p.add_argument("--max-valid-drop", type=float, default=1.0,
+                   help="forgetting guard: weights whose masked-token accuracy on the validation guard is more than this "
+                        "many points below the base model's are never kept, and training stops there (default 1; "
+                        "a negative value turns the guard off)")
     p.add_argument("--context", type=int, default=64, help="tokens per training window, span included (the encoder's cut; recorded)")
     p.add_argument("--valid-ids", default=DEFAULT_VALID_IDS,
                    help="validation token stream (valid_ids.npy of the training pipeline) for the forgetting guard; 'none' skips it")
@@ -434,6 +442,12 @@ def run(a) -> int:
     def score(fig: dict) -> tuple:
         return (fig["accuracy"] if fig["accuracy"] is not None else 0.0, fig["meanMargin"] or 0.0)
 
+    def guard_ok(valid: dict | None) -> bool:
+        """Within the forgetting guard (see --max-valid-drop)."""
+        if valid is None or before_valid is None or a.max_valid_drop < 0:
+            return True
+        return 100 * (before_valid["accuracy"] - valid["accuracy"]) <= a.max_valid_drop
+
     best_state = copy.deepcopy(model.state_dict())
     best_fig = before_pairs
     best_at = {"epoch": 0, "step": 0}
@@ -466,10 +480,18 @@ def run(a) -> int:
             emit("step", epoch=epoch, step=step, total=total_steps, loss=loss_acc / max(1, n_acc))
             if (s + 1) in eval_at:
                 fig = pair_figures(model, held_set, mask_id) if held_set else None
-                rec = {"epoch": epoch, "step": step, "trainLoss": loss_acc / max(1, n_acc), "heldout": fig}
+                with torch.no_grad():
+                    valid = evaluate(model, guard) if guard is not None and a.max_valid_drop >= 0 else None
+                model.train()
+                rec = {"epoch": epoch, "step": step, "trainLoss": loss_acc / max(1, n_acc), "heldout": fig, "valid": valid}
                 history.append(rec)
                 loss_acc, n_acc = 0.0, 0
                 emit("eval", **rec)
+                if not guard_ok(valid):
+                    # forgetting: these weights (and any later ones) lose more than the guard allows
+                    stopped = (f"forgetting guard: validation accuracy {100 * valid['accuracy']:.1f}% is more than "
+                               f"{a.max_valid_drop:g} points below the base model's {100 * before_valid['accuracy']:.1f}%")
+                    break
                 if fig is None:  # nothing held out: the last weights are the result
                     best_state, best_at = copy.deepcopy(model.state_dict()), {"epoch": epoch, "step": step}
                 elif score(fig) > score(best_fig):
@@ -479,7 +501,7 @@ def run(a) -> int:
                     if stale >= a.patience:
                         stopped = f"early stop: held-out accuracy not better for {a.patience} evaluations"
                         break
-        if stopped.startswith("early"):
+        if stopped.startswith(("early", "forgetting")):
             break
     model.load_state_dict(best_state)
     model.eval()
@@ -512,6 +534,7 @@ def run(a) -> int:
                  "trainDecisions": len(train_set), "heldoutDecisions": len(held_set)},
         "hyperParameters": {"beta": a.beta, "samples": a.samples, "epochs": a.epochs, "lr": a.lr, "batch": a.batch,
                             "trainLayers": a.train_layers, "heldoutShare": a.heldout_share, "nllWeight": a.nll_weight, "patience": a.patience,
+                            "evalsPerEpoch": a.evals_per_epoch, "maxValidDrop": a.max_valid_drop,
                             "context": enc.get("contextLength"), "seed": a.seed, "threads": a.threads},
         "estimator": "ELBO over the span's slots (pad-as-suffix budget), stratified mask counts, masks shared by "
                      "chosen/rejected and policy/reference; reference ELBOs computed once",
