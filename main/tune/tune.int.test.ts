@@ -102,6 +102,23 @@ describe.skipIf(!ready)('model:tune on the smoke model', () => {
     expect(t.data.forms.unpaired).toBeGreaterThan(0)
   })
 
+  it('never keeps weights below the forgetting guard, even at a learning rate that wrecks the model', { timeout: 300_000 }, () => {
+    const out = join(dir, 'tuned-guarded')
+    const args = ['--prefs', join(dir, 'standard.jsonl'), '--from', smoke, '--out', out, ...tiny.fast]
+    expect(runTuneCommand([...args, '--lr', '0.5', '--epochs', '3', '--evals-per-epoch', '2', '--max-valid-drop', '0'])).toBe(0)
+    const t = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).tuning
+    expect(t.hyperParameters.maxValidDrop).toBe(0)
+    // every evaluation measured the guard; the kept weights are at or above the base model's accuracy
+    for (const h of t.history) expect(h.valid).not.toBeNull()
+    expect(t.figures.validMaskedTokenAccuracy15After).toBeGreaterThanOrEqual(t.figures.validMaskedTokenAccuracy15Before)
+    // the first evaluation below the base stopped the run (an LR of 0.5 usually gets there at once)
+    const below = t.history.findIndex((h: { valid: { accuracy: number } }) => h.valid.accuracy < t.figures.validMaskedTokenAccuracy15Before)
+    if (below >= 0) {
+      expect(t.stopped).toMatch(/^forgetting guard: validation accuracy/)
+      expect(below).toBe(t.history.length - 1)
+    }
+  })
+
   it('refuses to overwrite a folder that is not a tuned model', () => {
     const other = join(dir, 'notes')
     mkdirSync(other)
