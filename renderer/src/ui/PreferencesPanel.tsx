@@ -2,7 +2,7 @@
  * The training log (the decision log): logging on/off, counts by action, recent decisions (each can be
  * deleted with its pairs; one the writer undid shows as undone), a preview of the training pairs, export (standard / implicit prompt / unpaired) and clear with confirmation.
  */
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import type { DecisionAction, DecisionRecord, ExportFormat, PreferencePairPreview, PreferenceStats } from '../../../main/contract'
 import type { Session } from '../app/session'
 import { useStore } from '../app/store'
@@ -36,7 +36,14 @@ export function PreferencesPanel({ session }: { session: Session }) {
   const [busy, setBusy] = useState(false)
   const nativeDialogs = useStore(session.store, (x) => x.host?.nativeDialogs ?? false)
 
+  /**
+   * Bumped by every change the writer makes here: a refresh that started before a change
+   * answers with the state before it, and would flip the "Log my decisions" box back
+   * (found by e2e writer-edit: unchecked, checked, and the periodic refresh unchecked it).
+   */
+  const generation = useRef(0)
   const refresh = useCallback(async (settle = false) => {
+    const started = generation.current
     try {
       // Opening the panel logs the accepts still being watched, so the counts are complete.
       if (settle) await session.fills.settleAll()
@@ -45,6 +52,7 @@ export function PreferencesPanel({ session }: { session: Session }) {
         api.invoke('prefs:list', { limit: 20 }),
         api.invoke('prefs:pairs', { limit: 20 }),
       ])
+      if (started !== generation.current) return // a change came after it: the refresh after that change tells
       setStats(st)
       setRecent(rec)
       setPairs(pr)
@@ -61,6 +69,7 @@ export function PreferencesPanel({ session }: { session: Session }) {
   }, [refresh])
 
   const act = async (f: () => Promise<unknown>): Promise<void> => {
+    generation.current++
     setBusy(true)
     try {
       await f()
@@ -68,6 +77,7 @@ export function PreferencesPanel({ session }: { session: Session }) {
     } catch (e) {
       setError((e as Error).message)
     } finally {
+      generation.current++
       setBusy(false)
       void refresh()
     }
