@@ -15,12 +15,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { resolveTestModel } from '../main/engine/model-paths'
 import { writeLineageCopy } from '../main/services/test-fixtures/lineage-model'
-import { preferenceDbPath, userModelsDir } from '../main/services/user-data'
-import { PreferenceStore } from '../main/store/preference-store'
-import { sampleDecision } from '../main/store/test-fixtures/decisions'
+import { userModelsDir } from '../main/services/user-data'
 import { findTrainingPython } from '../main/tune/python-tools'
 import { board, caretAt, fillAll, loggedDecisions, setSampling, spanRange, writeAndMask } from './decisions-helpers'
 import { expect, openAppWithEngine, screenshotPath, startHost, test } from './fixtures'
+import { userDataWithDecisions } from './tune-helpers'
 
 const modelDir = resolveTestModel()
 test.skip(!modelDir, 'no test model (models/default)')
@@ -148,29 +147,11 @@ test('compare with base: both models side by side, labelled; the kept one is log
   }
 })
 
-/** A user-data folder whose preference log already holds `n` decisions (as in tune-flow.spec.ts). */
-function userDataWithDecisions(n: number): string {
-  const userData = join(mkdtempSync(join(tmpdir(), 'infill-e2e-compare-tune-')), 'user-data')
-  mkdirSync(userData, { recursive: true })
-  const store = PreferenceStore.open(preferenceDbPath(userData))
-  const spans = [
-    ['The lighthouse keeper ', 'lit the lamp', ' every night.'],
-    ['She walked ', 'down to the harbour', ' and waited for the boats.'],
-    ['In the morning ', 'the village woke', ' to the sound of bells.'],
-  ]
-  for (let i = 0; i < n; i++) {
-    const [prefix, original, suffix] = spans[i % spans.length]
-    store.log(sampleDecision({ requestId: `r${i}`, prefix, suffix, spanOriginal: original, candidates: ['a long and wordy fill of the span', 'it', 'the one'], chosenIndex: 1, finalText: 'it' }))
-  }
-  store.close()
-  return userData
-}
-
 test('right after a real tiny tune, Compare with base puts the tuned model beside the loaded base', async ({ page }) => {
   test.skip(findTrainingPython() === null, 'no Python with torch here (the first test covers the comparison with a lineage copy)')
   test.setTimeout(600_000)
   process.env.INFILL_TUNE_ARGS = '--epochs 1 --samples 2 --guard-windows 8 --heldout-share 0.34'
-  const host = await startHost({ userData: userDataWithDecisions(9) })
+  const host = await startHost({ userData: userDataWithDecisions(9, 'infill-e2e-compare-tune-') })
   delete process.env.INFILL_TUNE_ARGS
   try {
     await openAppWithEngine(page, host)

@@ -4,36 +4,14 @@
  * its figures, and the tuned model listed under Models. Without them (INFILL_PYTHON=none):
  * the exact command and what to install. Screenshots: e2e/artifacts/tune-*.png.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { resolveTestModel } from '../main/engine/model-paths'
 import { preferenceDbPath } from '../main/services/user-data'
-import { PreferenceStore } from '../main/store/preference-store'
-import { sampleDecision } from '../main/store/test-fixtures/decisions'
 import { findTrainingPython } from '../main/tune/python-tools'
 import { expect, openAppWithEngine, screenshotPath, startHost, test } from './fixtures'
+import { userDataWithDecisions } from './tune-helpers'
 
 const modelDir = resolveTestModel()
 test.skip(!modelDir, 'no test model (models/default)')
-
-/** A user-data folder whose preference log already holds `n` decisions. */
-function userDataWithDecisions(n: number): string {
-  const userData = join(mkdtempSync(join(tmpdir(), 'infill-e2e-tune-')), 'user-data')
-  mkdirSync(userData, { recursive: true })
-  const store = PreferenceStore.open(preferenceDbPath(userData))
-  const spans = [
-    ['The lighthouse keeper ', 'lit the lamp', ' every night.'],
-    ['She walked ', 'down to the harbour', ' and waited for the boats.'],
-    ['In the morning ', 'the village woke', ' to the sound of bells.'],
-  ]
-  for (let i = 0; i < n; i++) {
-    const [prefix, original, suffix] = spans[i % spans.length]
-    store.log(sampleDecision({ requestId: `r${i}`, prefix, suffix, spanOriginal: original, candidates: ['a long and wordy fill of the span', 'it', 'the one'], chosenIndex: 1, finalText: 'it' }))
-  }
-  store.close()
-  return userData
-}
 
 test('tune on my decisions: progress, figures, and the tuned model under Models', async ({ page }) => {
   test.skip(findTrainingPython() === null, 'no Python with torch here (the other test covers the shown command)')

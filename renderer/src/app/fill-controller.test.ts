@@ -1,30 +1,11 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from 'vitest'
-import { DecisionInput, FillRequest, type EventChannel, type EventPayload, type FillResult, type InfillApi, type RequestChannel } from '../../../main/contract'
+import { DecisionInput, FillRequest, type FillResult } from '../../../main/contract'
 import { docOf, locked, masked, para } from '../editor/test-helpers'
+import { fakeApi, tinyModel } from './fake-api'
 import { Session } from './session'
 
-function fakeApi() {
-  const calls: { channel: RequestChannel; payload: any }[] = []
-  const listeners = new Map<EventChannel, ((p: unknown) => void)[]>()
-  const api: InfillApi = {
-    async invoke(channel, payload) {
-      calls.push({ channel, payload })
-      if (channel === 'engine:fill') return { requestId: (payload as FillRequest).requestId, queued: 0 } as never
-      if (channel === 'engine:state') return { status: 'ready', model: null, queued: 0 } as never
-      if (channel === 'prefs:log') return { id: calls.length } as never
-      return undefined as never
-    },
-    on(channel, listener) {
-      listeners.set(channel, [...(listeners.get(channel) ?? []), listener as (p: unknown) => void])
-      return () => {}
-    },
-  }
-  const emit = <C extends EventChannel>(c: C, p: EventPayload<C>) => listeners.get(c)?.forEach((l) => l(p))
-  return { api, calls, emit }
-}
-
-const model = { name: 'tiny', family: 'mdlm' as const, dir: '/m', maxLength: 64, vocabSize: 100, hash: 'h4sh', provider: 'cpu' }
+const model = tinyModel
 
 describe('fills from the writer side', () => {
   it('sends one request for every masked span, reveals steps, and logs each decision', async () => {

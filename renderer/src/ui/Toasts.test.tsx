@@ -2,35 +2,16 @@
 import { act } from 'react'
 import { createRoot } from 'react-dom/client'
 import { describe, expect, it } from 'vitest'
-import { DecisionInput, type EventChannel, type EventPayload, type FillRequest, type FillResult, type InfillApi, type RequestChannel } from '../../../main/contract'
+import { DecisionInput, type FillRequest, type FillResult } from '../../../main/contract'
 import { OFFERS_TOAST_KEY, offersNote } from '../app/offers-note'
 import { Session } from '../app/session'
 import { docOf, locked, masked, para } from '../editor/test-helpers'
+import { fakeApi, tinyModel } from '../app/fake-api'
 import { liveToasts, Toasts } from './Toasts'
 
 ;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
 
-function fakeApi() {
-  const calls: { channel: RequestChannel; payload: unknown }[] = []
-  const listeners = new Map<EventChannel, ((p: unknown) => void)[]>()
-  const api: InfillApi = {
-    async invoke(channel, payload) {
-      calls.push({ channel, payload })
-      if (channel === 'engine:fill') return { requestId: (payload as FillRequest).requestId, queued: 0 } as never
-      if (channel === 'engine:state') return { status: 'ready', model: null, queued: 0 } as never
-      if (channel === 'prefs:log') return { id: calls.length } as never
-      return undefined as never
-    },
-    on(channel, listener) {
-      listeners.set(channel, [...(listeners.get(channel) ?? []), listener as (p: unknown) => void])
-      return () => {}
-    },
-  }
-  const emit = <C extends EventChannel>(c: C, p: EventPayload<C>) => listeners.get(c)?.forEach((l) => l(p))
-  return { api, calls, emit }
-}
-
-const model = { name: 'tiny', family: 'mdlm' as const, dir: '/m', maxLength: 64, vocabSize: 100, hash: 'h4sh', provider: 'cpu' }
+const model = tinyModel
 
 /** A session with two masked spans on offer (the first candidate of the first joins the word before it). */
 async function twoOnOffer() {

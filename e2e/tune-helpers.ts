@@ -1,0 +1,25 @@
+/** Shared set-up of the tuning specs (tune-flow, tune-compare). */
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { preferenceDbPath } from '../main/services/user-data'
+import { PreferenceStore } from '../main/store/preference-store'
+import { sampleDecision } from '../main/store/test-fixtures/decisions'
+
+/** A user-data folder whose preference log already holds `n` decisions (the short candidate kept). */
+export function userDataWithDecisions(n: number, prefix = 'infill-e2e-tune-'): string {
+  const userData = join(mkdtempSync(join(tmpdir(), prefix)), 'user-data')
+  mkdirSync(userData, { recursive: true })
+  const store = PreferenceStore.open(preferenceDbPath(userData))
+  const spans = [
+    ['The lighthouse keeper ', 'lit the lamp', ' every night.'],
+    ['She walked ', 'down to the harbour', ' and waited for the boats.'],
+    ['In the morning ', 'the village woke', ' to the sound of bells.'],
+  ]
+  for (let i = 0; i < n; i++) {
+    const [prefix, original, suffix] = spans[i % spans.length]
+    store.log(sampleDecision({ requestId: `r${i}`, prefix, suffix, spanOriginal: original, candidates: ['a long and wordy fill of the span', 'it', 'the one'], chosenIndex: 1, finalText: 'it' }))
+  }
+  store.close()
+  return userData
+}
