@@ -61,6 +61,18 @@ const CANDIDATES = 3
 /** Texts the fake engine fills with: leading spaces, line breaks, empty, doubled spaces. */
 const POOL = ['stormy', ' cold', 'wet\nand grey', '', ' quiet ', 'long\n\nslow', 'dark', '\nlate', 'x y', 'old  stone ']
 
+/**
+ * The pool's text `k` for a span whose paragraph holds `head` before it. An empty fill with
+ * nothing but spaces before it in its paragraph takes the spaces after its span
+ * (border-spaces.ts); this reference models spans, not borders, so such a fill gets a word
+ * instead. Borders, with accepts, rejects and undo, are checked by
+ * renderer/src/editor/border-spaces.property.test.ts.
+ */
+function poolText(k: number, head: string): string {
+  const text = POOL[k % POOL.length]
+  return text === '' && /^ *$/.test(head) ? 'still' : text
+}
+
 const MODEL = { name: 'fake', family: 'mdlm' as const, dir: '/fake', maxLength: 512, vocabSize: 100, hash: 'fake-hash', provider: 'cpu' }
 
 /** Cheap assertions for the hot path (vitest's expect costs too much at ~100k checks a run). */
@@ -183,7 +195,11 @@ class System {
         spanId: s.id,
         original: req.text.slice(s.from, s.to),
         slots: 2,
-        candidates: Array.from({ length: req.settings.candidates }, (_, c) => ({ text: POOL[(n * 7 + i * 3 + c * 5) % POOL.length], tokenIds: [1], confidence: 0.5 })),
+        candidates: Array.from({ length: req.settings.candidates }, (_, c) => ({
+          text: poolText(n * 7 + i * 3 + c * 5, req.text.slice(req.text.lastIndexOf('\n', s.from - 1) + 1, s.from)),
+          tokenIds: [1],
+          confidence: 0.5,
+        })),
       })),
       forwardPasses: 2,
       ms: 1,
@@ -915,7 +931,9 @@ class Done extends Base {
       const live = before.get(key)!
       const { before: b, after: a } = spanNeighbours(doc, live.from, live.to)
       const n = sys['requestCount'] - 1
-      const candidates = Array.from({ length: req.settings.candidates }, (_, c) => normalizeCandidate(POOL[(n * 7 + i * 3 + c * 5) % POOL.length], b, a))
+      const $from = doc.resolve(live.from)
+      const head = $from.parent.textBetween(0, $from.parentOffset, '\n', '\u0000')
+      const candidates = Array.from({ length: req.settings.candidates }, (_, c) => normalizeCandidate(poolText(n * 7 + i * 3 + c * 5, head), b, a))
       const label = roundLabel(s.length, req.settings.temperature)
       ref.offers.set(key, { key, rounds: [...carried, { key, label, candidates, seen: [0] }], round: carried.length, current: 0, original: req.text.slice(s.from, s.to) })
     })
