@@ -19,7 +19,7 @@ import { userModelsDir } from '../main/services/user-data'
 import { findTrainingPython } from '../main/tune/python-tools'
 import { board, caretAt, fillAll, loggedDecisions, setSampling, spanRange, writeAndMask } from './decisions-helpers'
 import { expect, openAppWithEngine, screenshotPath, startHost, test } from './fixtures'
-import { userDataWithDecisions } from './tune-helpers'
+import { startTinyTuneHost } from './tune-helpers'
 
 const modelDir = resolveTestModel()
 test.skip(!modelDir, 'no test model (models/default)')
@@ -150,9 +150,7 @@ test('compare with base: both models side by side, labelled; the kept one is log
 test('right after a real tiny tune, Compare with base puts the tuned model beside the loaded base', async ({ page }) => {
   test.skip(findTrainingPython() === null, 'no Python with torch here (the first test covers the comparison with a lineage copy)')
   test.setTimeout(600_000)
-  process.env.INFILL_TUNE_ARGS = '--epochs 1 --samples 2 --guard-windows 8 --heldout-share 0.34'
-  const host = await startHost({ userData: userDataWithDecisions(9, 'infill-e2e-compare-tune-') })
-  delete process.env.INFILL_TUNE_ARGS
+  const host = await startTinyTuneHost(9, 'infill-e2e-compare-tune-')
   try {
     await openAppWithEngine(page, host)
     await page.getByTestId('btn-preferences').click()

@@ -8,7 +8,7 @@ import { resolveTestModel } from '../main/engine/model-paths'
 import { preferenceDbPath } from '../main/services/user-data'
 import { findTrainingPython } from '../main/tune/python-tools'
 import { expect, openAppWithEngine, screenshotPath, startHost, test } from './fixtures'
-import { userDataWithDecisions } from './tune-helpers'
+import { startTinyTuneHost, userDataWithDecisions } from './tune-helpers'
 
 const modelDir = resolveTestModel()
 test.skip(!modelDir, 'no test model (models/default)')
@@ -16,9 +16,7 @@ test.skip(!modelDir, 'no test model (models/default)')
 test('tune on my decisions: progress, figures, and the tuned model under Models', async ({ page }) => {
   test.skip(findTrainingPython() === null, 'no Python with torch here (the other test covers the shown command)')
   test.setTimeout(600_000)
-  process.env.INFILL_TUNE_ARGS = '--epochs 1 --samples 2 --guard-windows 8 --heldout-share 0.34'
-  const host = await startHost({ userData: userDataWithDecisions(9) })
-  delete process.env.INFILL_TUNE_ARGS
+  const host = await startTinyTuneHost(9)
   try {
     await openAppWithEngine(page, host)
     await page.getByTestId('btn-preferences').click()

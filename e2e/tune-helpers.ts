@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { preferenceDbPath } from '../main/services/user-data'
 import { PreferenceStore } from '../main/store/preference-store'
 import { sampleDecision } from '../main/store/test-fixtures/decisions'
+import { startHost, type InfillHost } from './fixtures'
 
 /** A user-data folder whose preference log already holds `n` decisions (the short candidate kept). */
 export function userDataWithDecisions(n: number, prefix = 'infill-e2e-tune-'): string {
@@ -22,4 +23,14 @@ export function userDataWithDecisions(n: number, prefix = 'infill-e2e-tune-'): s
   }
   store.close()
   return userData
+}
+
+/** A browser-mode host over such a log whose model:tune runs are tiny (INFILL_TUNE_ARGS). */
+export async function startTinyTuneHost(decisions: number, prefix?: string): Promise<InfillHost> {
+  process.env.INFILL_TUNE_ARGS = '--epochs 1 --samples 2 --guard-windows 8 --heldout-share 0.34'
+  try {
+    return await startHost({ userData: userDataWithDecisions(decisions, prefix) })
+  } finally {
+    delete process.env.INFILL_TUNE_ARGS
+  }
 }

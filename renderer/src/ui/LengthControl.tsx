@@ -112,34 +112,30 @@ function SpanLength({ session, words, length, note }: { session: Session; words:
       {choice('shorter', 'Shorter', 'btn-shorter', `Shorter than now (${words} words)`)}
       {choice('same', 'Same', 'len-same', `About the same length as now (${words} words)`)}
       {choice('longer', 'Longer', 'btn-longer', `Longer than now (${words} words)`)}
-      <input
-        className={`len-words ${problem ? 'invalid' : ''}`}
-        data-testid="len-min"
-        type="number"
-        min={1}
-        max={500}
-        placeholder="min"
-        aria-label="Fewest words"
-        value={min}
-        onChange={(e) => setMin(e.target.value)}
-        onKeyDown={onRangeKey}
-      />
+      <WordsField testId="len-min" placeholder="min" label="Fewest words" value={min} set={setMin} invalid={!!problem} onKeyDown={onRangeKey} />
       –
-      <input
-        className={`len-words ${problem ? 'invalid' : ''}`}
-        data-testid="len-max"
-        type="number"
-        min={1}
-        max={500}
-        placeholder="max"
-        aria-label="Most words"
-        value={max}
-        onChange={(e) => setMax(e.target.value)}
-        onKeyDown={onRangeKey}
-      />
+      <WordsField testId="len-max" placeholder="max" label="Most words" value={max} set={setMax} invalid={!!problem} onKeyDown={onRangeKey} />
       <span className="span-length-value" data-testid="span-length-value" role={problem ? 'alert' : undefined}>
         {problem ?? describeLength(length, words)}
       </span>
     </span>
+  )
+}
+
+/** One end of a word range (1–500 words). */
+function WordsField(p: { testId: string; placeholder: string; label: string; value: string; set: (v: string) => void; invalid: boolean; onKeyDown: (e: KeyboardEvent) => void }) {
+  return (
+    <input
+      className={`len-words ${p.invalid ? 'invalid' : ''}`}
+      data-testid={p.testId}
+      type="number"
+      min={1}
+      max={500}
+      placeholder={p.placeholder}
+      aria-label={p.label}
+      value={p.value}
+      onChange={(e) => p.set(e.target.value)}
+      onKeyDown={p.onKeyDown}
+    />
   )
 }
