@@ -47,6 +47,12 @@ export const SamplingSettings = z.object({
    * softmax(confidence / algTemp) instead of taking the most confident; 0 or absent = top ones.
    */
   algTemp: z.number().min(0).max(100).optional(),
+  /**
+   * "Faster, approximate": the DualCache path (Fast-dLLM), the context's keys and values reused
+   * between rebuilds, where the model ships the graphs for it. Absent or false: exact logits
+   * every step. Its measured accuracy cost is in the model card.
+   */
+  approximate: z.boolean().optional(),
 })
 export type SamplingSettings = z.infer<typeof SamplingSettings>
 
@@ -80,6 +86,12 @@ export const ModelInfo = z.object({
   provider: z.string(),
   /** Why a preferred GPU provider was not used, if it was not. */
   fallbackReason: z.string().optional(),
+  /**
+   * Present when the model has the "Faster, approximate" path (the DualCache graphs): `cost`
+   * is what it costs in accuracy as measured for this model (manifest `approximateCost`), or
+   * null when nobody measured it.
+   */
+  approximate: z.object({ cost: z.string().nullable() }).optional(),
 })
 export type ModelInfo = z.infer<typeof ModelInfo>
 

@@ -40,9 +40,19 @@ describe('models/default extra graphs', () => {
     await model?.dispose()
   })
 
-  it('has the positions graph and the DualCache pair, and uses the cache by default', () => {
+  it('has the positions graph and the DualCache pair, and is exact by default: the cache only when a call asks for it', async () => {
     expect(model.denoiser.modes()).toEqual(['full', 'positions', 'cached'])
-    expect(model.denoiser.mode).toBe('cached')
+    expect(model.denoiser.mode).toBe('positions')
+    const d = model.denoiser
+    const length = 32
+    const ids = BigInt64Array.from({ length }, (_, i) => BigInt(5 + i))
+    ids[10] = BigInt(model.manifest.tokens.mask)
+    d.resetCache()
+    const before = { ...d.stats }
+    await d.runMasked(ids, 1, length)
+    expect(d.stats.spanPasses).toBe(before.spanPasses) // exact: no span-only pass
+    await d.runMasked(ids, 1, length, true)
+    expect(d.stats.spanPasses).toBe(before.spanPasses + 1) // "Faster, approximate": the DualCache
   })
 
   it('gives the full graph logits at the masked positions (positions graph and a fresh cache)', async () => {
@@ -147,6 +157,31 @@ describe('models/default extra graphs', () => {
       fills[mode] = result.spans.flatMap((s) => s.candidates.map((c) => JSON.stringify(c)))
     }
     model.denoiser.mode = 'positions'
+    expect(fills.positions).toEqual(fills.full)
+  }, 60_000)
+
+  it("the default path's fills equal the full graph's for the same seed, with the app's sampling defaults", async () => {
+    const text = 'She opened the letter slowly and read it twice. Then she put it back in the drawer, and said nothing to anyone about what it held.'
+    const a = text.indexOf('read it twice')
+    const b = text.indexOf('said nothing')
+    const request: FillRequest = {
+      requestId: 'default-path',
+      locked: [],
+      text,
+      spans: [
+        { id: 'a', from: a, to: a + 'read it twice'.length },
+        { id: 'b', from: b, to: b + 'said nothing'.length },
+      ],
+      settings: { ...DEFAULT_SAMPLING, seed: 11 },
+    }
+    const fills: Record<string, string[]> = {}
+    for (const mode of ['full', 'positions'] as const) {
+      model.denoiser.mode = mode
+      const result = await runFill(fillModelOf(model), request)
+      fills[mode] = result.spans.flatMap((s) => s.candidates.map((c) => c.text))
+    }
+    model.denoiser.mode = 'positions'
+    expect(fills.positions.length).toBeGreaterThan(0)
     expect(fills.positions).toEqual(fills.full)
   }, 60_000)
 })

@@ -31,6 +31,8 @@ export interface FillModel {
   vocab: number
   banned: Uint8Array
   denoise: Denoise
+  /** The writer's "Faster, approximate" path (the DualCache), where the model has one. */
+  denoiseApproximate?: Denoise
 }
 
 /** The FillModel view of a loaded model directory. */
@@ -45,6 +47,7 @@ export function fillModelOf(model: LoadedModel): FillModel {
     banned: model.banned,
     // logits are read at masked slots only: the denoiser may compute just those (issue 17)
     denoise: (ids, batch, length) => model.denoiser.runMasked(ids, batch, length),
+    denoiseApproximate: model.denoiser.modes().includes('cached') ? (ids, batch, length) => model.denoiser.runMasked(ids, batch, length, true) : undefined,
   }
 }
 
@@ -151,7 +154,7 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
         },
         diversify: C > 1 && deterministicDecoding(settings),
       },
-      model.denoise,
+      settings.approximate && model.denoiseApproximate ? model.denoiseApproximate : model.denoise,
       {
         beforeStep: hooks.checkpoint,
         onStep: (_s, reveals) => {

@@ -44,6 +44,8 @@ export const ModelManifest = z.looseObject({
   /** Extra graphs beside model.onnx (see ModelGraphs); absent: the plain contract only. */
   graphs: ModelGraphs.optional(),
   license: z.string().optional(),
+  /** What the "Faster, approximate" path (the DualCache graphs) costs, as measured; shown beside the setting. */
+  approximateCost: z.string().max(400).optional(),
   eval: z.record(z.string(), z.unknown()).optional(),
 }).superRefine((m, ctx) => {
   // Each special token is its own id, inside the vocabulary: a pad that is also the mask

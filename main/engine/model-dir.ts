@@ -135,6 +135,7 @@ export async function loadModelDir(dirPath: string, options: LoadOptions = {}): 
       hash: await hashFile(modelPath),
       provider: choice.provider,
       ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),
+      ...(graphs.context && graphs.span && !manifest.shiftedLogits ? { approximate: { cost: manifest.approximateCost ?? null } } : {}),
     }
     return {
       info,

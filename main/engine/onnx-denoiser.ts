@@ -35,10 +35,10 @@ export interface DenoiserOptions {
   /** Dream-style shifted logits: the extra graphs are not used (the plain contract is). */
   shiftedLogits?: boolean
   /**
-   * Mode of runMasked; default the fastest the model has: 'cached' (approximate, see
-   * DenoiseMode; on the default model 5.3× faster per 8-slot fill in a 256-token window than
-   * 'full', 0.26 points lower span accuracy over 384 slots: bench/RESULTS.md), else
-   * 'positions' (exact), else 'full'.
+   * Mode of runMasked; default the fastest exact mode the model has: 'positions', else
+   * 'full'. 'cached' (approximate, see DenoiseMode) is used only when a call asks for it
+   * (`runMasked(..., true)`: the writer's "Faster, approximate" setting) or when this option
+   * forces it (INFILL_DENOISER, the bench). Its measured accuracy cost is in the model card.
    */
   mode?: DenoiseMode
   /** 'cached': rebuild the cache after this many reveals (default DEFAULT_REFRESH_EVERY). */
@@ -99,7 +99,7 @@ export class OnnxDenoiser {
     private readonly options: DenoiserOptions = {},
   ) {
     this.graphs = options.shiftedLogits || options.maskId === undefined ? {} : (options.graphs ?? {})
-    this.mode = options.mode ?? this.modes().at(-1)!
+    this.mode = options.mode ?? (this.modes().includes('positions') ? 'positions' : 'full')
     this.refreshEvery = options.refreshEvery ?? DEFAULT_REFRESH_EVERY
   }
 
@@ -120,10 +120,11 @@ export class OnnxDenoiser {
    * Logits [batch, length, vocab] of which only the rows at masked positions (ids equal to
    * the mask id) are meant to be read; the others hold whatever an earlier call left there.
    * The reverse process reads nothing else. With `mode` 'full' (or a foreign graph) this is
-   * `run`.
+   * `run`. `approximate` asks for the DualCache ('cached') where the model has it.
    */
-  async runMasked(ids: BigInt64Array, batch: number, length: number): Promise<Float32Array> {
-    const mode = this.modes().includes(this.mode) ? this.mode : 'full'
+  async runMasked(ids: BigInt64Array, batch: number, length: number, approximate = false): Promise<Float32Array> {
+    const asked = approximate ? 'cached' : this.mode
+    const mode = this.modes().includes(asked) ? asked : this.modes().includes(this.mode) ? this.mode : 'full'
     if (mode === 'full') return this.run(ids, batch, length)
     if (ids.length !== batch * length) throw new Error(`ids hold ${ids.length} values, expected ${batch}×${length}`)
     const out = this.sparseBuffer(batch, length)

@@ -1,7 +1,7 @@
 /**
  * Fill settings in a writer's words: Safe ↔ Wild (temperature), how many candidates, new gap
- * size in words, reveal pace, keep seed; strategy, steps, threshold, seed and block length
- * under Advanced. Says how much text around a span the model sees.
+ * size in words, reveal pace, keep seed; strategy, steps, threshold, seed, block length and
+ * "Faster, approximate" (the DualCache path, off by default) under Advanced. Says how much text around a span the model sees.
  */
 import { DEFAULT_SAMPLING, Strategy, type SamplingSettings } from '../../../main/contract'
 import type { Session } from '../app/session'
@@ -33,6 +33,7 @@ export function SettingsPopover({ session }: { session: Session }) {
   const pace = useStore(s, (x) => x.revealPace)
   const keepSeed = useStore(s, (x) => x.keepSeed)
   const advancedOpen = useStore(s, (x) => x.advancedOpen ?? false)
+  const approximate = useStore(s, (x) => x.engine.model?.approximate)
   const note = useContextNote(session)
   const ref = useRef<HTMLDivElement>(null)
   const close = useCallback(() => {
@@ -148,6 +149,28 @@ export function SettingsPopover({ session }: { session: Session }) {
             <input data-testid="set-block-length" type="number" min={0} max={4096} value={sampling.blockLength} onChange={(e) => set({ blockLength: num(e.target.value, 0, 4096) })} />
           </label>
         </div>
+        <label
+          className="toggle"
+          title={
+            approximate
+              ? `Reuses the computation of the text around a span between steps (DualCache): fewer computations per step, and fills can differ from the exact ones. ${approximate.cost ?? 'Its cost in accuracy has not been measured for this model.'}`
+              : 'This model has no approximate path: every fill is exact.'
+          }
+        >
+          <input
+            data-testid="set-approximate"
+            type="checkbox"
+            disabled={!approximate}
+            checked={!!approximate && !!sampling.approximate}
+            onChange={(e) => set({ approximate: e.target.checked })}
+          />
+          Faster, approximate
+        </label>
+        {approximate && sampling.approximate && (
+          <p className="settings-note" data-testid="approximate-note">
+            {approximate.cost ?? 'Its cost in accuracy has not been measured for this model.'}
+          </p>
+        )}
       </details>
       <div className="popover-foot">
         <button className="tool" data-testid="set-defaults" onClick={() => s.set({ sampling: { ...DEFAULT_SAMPLING }, slotLength: DEFAULT_SLOT_COUNT })}>
