@@ -27,7 +27,11 @@ import export  # noqa: E402
 import tokenizer as tok  # noqa: E402
 from model import ModelConfig, count_parameters  # noqa: E402
 import weights  # noqa: E402
-from train import encode_split, evaluate, fixed_eval_set, pick_device, train, unigram_baseline  # noqa: E402
+from train import encode_split, evaluate, evaluate_span, fixed_eval_set, fixed_span_eval_set, pick_device, train, unigram_baseline  # noqa: E402
+
+
+# the app's case (issue 22): see Batcher in train.py
+APP_RECIPE = {"infill_frac": 0.6, "full_span_share": 0.6, "max_extra_ratio": 2.0, "short_span_share": 0.5}
 
 
 def parse_deadline(text: str) -> float:
@@ -64,6 +68,10 @@ def args_parser() -> argparse.ArgumentParser:
     p.add_argument("--low-mask-max", type=float, default=0.5,
                    help="upper end of the low masking-ratio range: --low-mask-share of sequences draw t "
                         "from U(0, this), the rest from U(this, 1) (default 0.5)")
+    p.add_argument("--app-recipe", action="store_true",
+                   help="the app's case (issue 22): 60%% of sequences are padded-span infill, 60%% of "
+                        "those with every slot masked (as the app starts a fill), budgets from the true "
+                        "length to 3 times it, half the spans 1-12 tokens")
     p.add_argument("--steps", type=int, help="stop after this many optimizer steps")
     p.add_argument("--vocab", type=int, default=8192)
     p.add_argument("--d-model", type=int, default=256)
@@ -196,6 +204,7 @@ def main(argv: list[str]) -> int:
                       ffn_hidden=a.ffn, max_length=256)
     device = pick_device(a.device)
     eval_set = fixed_eval_set(valid_stream, 8 if a.smoke else 96, cfg.max_length, 0.15, a.seed)
+    span_set = fixed_span_eval_set(valid_stream, 8 if a.smoke else 96, cfg.max_length, a.seed)
     baseline = unigram_baseline(train_stream, eval_set)
     log(f"unigram baseline on the eval set: {baseline}")
 
@@ -214,7 +223,8 @@ def main(argv: list[str]) -> int:
                   log_every_s=a.log_every, ckpt_every_s=a.ckpt_every, bf16=not a.no_bf16,
                   threads=a.threads, log=log, low_t_share=a.low_mask_share, device=device,
                   init_state=init_state, low_t_max=a.low_mask_max, schedule=a.schedule,
-                  decay_frac=a.decay_frac, clock="cpu" if a.cpu_minutes is not None else "wall")
+                  decay_frac=a.decay_frac, clock="cpu" if a.cpu_minutes is not None else "wall",
+                  recipe=APP_RECIPE if a.app_recipe else None, span_set=span_set)
     if os.path.exists(ckpt):
         state = torch.load(ckpt, map_location="cpu", weights_only=False)["state"]
     else:  # exporting weights trained elsewhere (--init-from a --weights-out directory)
@@ -223,6 +233,7 @@ def main(argv: list[str]) -> int:
     if hardware is None:
         hardware = (f"CUDA, {torch.cuda.get_device_name(device)}" if device.type == "cuda" else f"CPU, {a.threads} threads") + f" (torch {torch.__version__})"
     final = evaluate(model, eval_set)
+    final.update(evaluate_span(model, span_set))
     log(f"final validation (15% masking, {final['masked_tokens']} tokens): {final}")
     if a.weights_out:
         files = weights.write_parts(model.state_dict(), cfg.to_dict(), {
@@ -247,7 +258,8 @@ def main(argv: list[str]) -> int:
         "objective": ("MDLM/LLaDA: p=(1-1e-3)t+1e-3, CE on masked positions weighted 1/p; "
                       + ("t~U(0,1)" if a.low_mask_share == 0.5 and a.low_mask_max == 0.5 else
                          f"t from U(0,{a.low_mask_max:g}) for {a.low_mask_share:.0%} of sequences, U({a.low_mask_max:g},1) for the rest")
-                      + "; 30% of sequences are padded-span infill"),
+                      + ("; 60% of sequences are padded-span infill, 60% of those fully masked, budgets L..3L"
+                         if a.app_recipe else "; 30% of sequences are padded-span infill")),
         "precision": "bf16 autocast, fp32 master weights" if not a.no_bf16 else "fp32",
         "hardware": hardware,
     }

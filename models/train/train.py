@@ -55,11 +55,16 @@ class Batcher:
 
     def __init__(self, stream: np.ndarray, seq_len: int, seed: int, infill_frac: float = 0.3,
                  short_frac: float = 0.15, max_span: int = 48, low_t_share: float = 0.5,
-                 low_t_max: float = 0.5):
+                 low_t_max: float = 0.5, full_span_share: float = 0.0, max_extra_ratio: float = 1.0,
+                 short_span_share: float = 0.0):
         if not 0.5 <= low_t_share < 1.0:
             raise ValueError(f"low_t_share {low_t_share}: expected 0.5 (uniform t) up to below 1")
         if not 0.05 <= low_t_max <= 0.95:
             raise ValueError(f"low_t_max {low_t_max}: expected 0.05 to 0.95")
+        if not 0.0 <= full_span_share <= 1.0:
+            raise ValueError(f"full_span_share {full_span_share}: expected 0 to 1")
+        if not 0.0 <= max_extra_ratio <= 4.0:
+            raise ValueError(f"max_extra_ratio {max_extra_ratio}: expected 0 to 4")
         self.low_t_max = low_t_max
         self.stream = stream
         self.seq_len = seq_len
@@ -68,18 +73,40 @@ class Batcher:
         self.short_frac = short_frac
         self.max_span = max_span
         self.low_t_share = low_t_share
+        # the app's case (issue 22): a share of infill sequences has every slot masked, as the
+        # app starts a fill; budgets run from the true length to (1 + max_extra_ratio) times it;
+        # short_span_share of spans are 1-12 tokens long (a phrase), the rest 1-max_span
+        self.full_span_share = full_span_share
+        self.max_extra_ratio = max_extra_ratio
+        self.short_span_share = short_span_share
 
     def _window(self, n: int) -> np.ndarray:
         start = int(self.rng.integers(0, len(self.stream) - n))
         return self.stream[start:start + n].astype(np.int64)
+
+    def _span_length(self, n: int) -> int:
+        cap = min(self.max_span, n // 4)
+        if self.rng.random() < self.short_span_share:
+            cap = min(cap, 12)
+        return int(self.rng.integers(1, max(1, cap) + 1))
+
+    def _extra_slots(self, L: int) -> int:
+        """Pad slots after a span of true length L: none in 30% of cases (20% in the app's
+        recipe), else uniform on 1..max_extra_ratio*L (0..L in the original recipe)."""
+        rng = self.rng
+        if self.max_extra_ratio == 1.0 and self.full_span_share == 0.0:  # the original recipe
+            return 0 if rng.random() < 0.3 else int(rng.integers(0, L + 1))
+        if rng.random() < 0.2:
+            return 0
+        return int(rng.integers(1, max(1, int(round(self.max_extra_ratio * L))) + 1))
 
     def _infill(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Sequence with 1-3 padded span slots; returns (tokens, slot mask)."""
         rng = self.rng
         raw = self._window(n)
         n_spans = int(rng.integers(1, 4))
-        lengths = [int(rng.integers(1, min(self.max_span, n // 4) + 1)) for _ in range(n_spans)]
-        extras = [0 if rng.random() < 0.3 else int(rng.integers(0, L + 1)) for L in lengths]
+        lengths = [self._span_length(n) for _ in range(n_spans)]
+        extras = [self._extra_slots(L) for L in lengths]
         # span starts inside raw, sorted and non-overlapping
         starts = sorted(int(s) for s in rng.choice(n, size=n_spans, replace=False))
         toks: list[int] = []
@@ -106,9 +133,11 @@ class Batcher:
             n = int(rng.integers(16, self.seq_len))
         target = np.empty((batch_size, n), dtype=np.int64)
         allowed = np.ones((batch_size, n), dtype=bool)
+        full = np.zeros(batch_size, dtype=bool)
         for i in range(batch_size):
             if rng.random() < self.infill_frac:
                 target[i], allowed[i] = self._infill(n)
+                full[i] = rng.random() < self.full_span_share
             else:
                 target[i] = self._window(n)
         # low-discrepancy t (MDLM): one uniform offset, evenly spread over the batch;
@@ -116,6 +145,7 @@ class Batcher:
         u = (np.arange(batch_size) + rng.random()) / batch_size
         t = mask_ratio_from_uniform(u, self.low_t_share, self.low_t_max)
         p = (1 - EPS) * t + EPS
+        p = np.where(full, 1.0, p)  # every slot masked: the app's start of a fill (weight 1)
         masked = (rng.random((batch_size, n)) < p[:, None]) & allowed
         for i in range(batch_size):  # at least one masked position per sequence
             if not masked[i].any():
@@ -139,6 +169,48 @@ def fixed_eval_set(stream: np.ndarray, n_seq: int, seq_len: int, ratio: float, s
         masked[i, rng.choice(seq_len, size=k, replace=False)] = True
     noisy = np.where(masked, MASK_ID, target)
     return torch.from_numpy(noisy), torch.from_numpy(target), torch.from_numpy(masked)
+
+
+def fixed_span_eval_set(stream: np.ndarray, n_seq: int, seq_len: int, seed: int, span: int = 8, extra: int = 4):
+    """The app's case: one 8-token span in the middle of each window, every slot masked, with
+    `extra` pad slots after it (a budget of span + extra). Scored in one pass (no reveals)."""
+    rng = np.random.default_rng(seed + 7)
+    n_seq = min(n_seq, max(1, len(stream) // seq_len))
+    starts = np.linspace(0, len(stream) - seq_len - 1, n_seq).astype(np.int64)
+    rows, masks = [], []
+    for s in starts:
+        raw = stream[s:s + seq_len].astype(np.int64).tolist()
+        at = int(rng.integers(seq_len // 4, seq_len // 2))
+        toks = raw[:at + span] + [PAD_ID] * extra + raw[at + span:]
+        toks = toks[:seq_len]
+        m = [False] * seq_len
+        for j in range(at, at + span + extra):
+            m[j] = True
+        rows.append(toks)
+        masks.append(m)
+    target = torch.tensor(rows, dtype=torch.int64)
+    masked = torch.tensor(masks, dtype=torch.bool)
+    return torch.where(masked, torch.full_like(target, MASK_ID), target), target, masked
+
+
+@torch.no_grad()
+def evaluate_span(model: Denoiser, span_set, batch_size: int = 16) -> dict:
+    """One-pass top-1 on the masked words of a fully masked span, and on its pad slots."""
+    model.eval()
+    device = next(model.parameters()).device
+    noisy, target, masked = (t.to(device) for t in span_set)
+    word_ok = word_n = pad_ok = pad_n = 0
+    for i in range(0, len(noisy), batch_size):
+        pred = model(noisy[i:i + batch_size]).argmax(-1)
+        m = masked[i:i + batch_size]
+        tg = target[i:i + batch_size]
+        is_pad = tg == PAD_ID
+        word_ok += int(((pred == tg) & m & ~is_pad).sum())
+        word_n += int((m & ~is_pad).sum())
+        pad_ok += int(((pred == tg) & m & is_pad).sum())
+        pad_n += int((m & is_pad).sum())
+    model.train()
+    return {"span_word_acc": word_ok / max(1, word_n), "span_pad_acc": pad_ok / max(1, pad_n)}
 
 
 @torch.no_grad()
@@ -231,7 +303,8 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
           warmup: int, seed: int, log_every_s: float, ckpt_every_s: float,
           bf16: bool, threads: int, log, low_t_share: float = 0.5, device: torch.device | None = None,
           init_state: dict | None = None, low_t_max: float = 0.5, schedule: str = "cosine",
-          decay_frac: float = 0.25, clock: str = "wall") -> Denoiser:
+          decay_frac: float = 0.25, clock: str = "wall", recipe: dict | None = None,
+          span_set=None) -> Denoiser:
     """Train until the wall-clock budget (or max_steps) is used up; resumes from out_dir/ckpt.pt,
     else starts from `init_state` (weights by name) when given, else from scratch.
     With `deadline` (epoch seconds) the budget is the time already trained plus the time left.
@@ -271,7 +344,7 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
         budget_s = state["elapsed"] + max(0.0, deadline - time.time())
     log(f"model: {count_parameters(model)} parameters, config {cfg.to_dict()}, budget {budget_s:.0f}s")
     batcher = Batcher(train_stream, cfg.max_length, seed + state["step"], low_t_share=low_t_share,
-                      low_t_max=low_t_max)
+                      low_t_max=low_t_max, **(recipe or {}))
     source = Prefetcher(batcher, batch_size) if device.type == "cuda" else batcher
     start_step = state["step"]
 
@@ -311,10 +384,13 @@ def train(cfg: ModelConfig, train_stream: np.ndarray, eval_set, out_dir: str, *,
         state["elapsed"] = base_elapsed + (now_s() - run_start)
         if now - last_log >= log_every_s:
             ev = evaluate(model, eval_set)
+            if span_set is not None:
+                ev.update(evaluate_span(model, span_set))
             rec = {"step": state["step"], "elapsed_s": round(state["elapsed"]), "clock": clock, "lr": lr,
                    "loss": loss_acc / n_acc, "tokens": state["tokens"],
                    "tok_per_s": tok_acc / (now - t_acc), "valid_acc15": ev["accuracy"],
-                   "valid_nll15": ev["nll"]}
+                   "valid_nll15": ev["nll"],
+                   **({k: ev[k] for k in ("span_word_acc", "span_pad_acc")} if span_set is not None else {})}
             state["history"].append(rec)
             log(json.dumps(rec))
             loss_acc, n_acc, tok_acc, t_acc = 0.0, 0, 0, time.time()
