@@ -98,6 +98,17 @@ export type ModelInfo = z.infer<typeof ModelInfo>
 export const EngineStatus = z.enum(['starting', 'loading', 'ready', 'filling', 'error', 'crashed'])
 export type EngineStatus = z.infer<typeof EngineStatus>
 
+/** What the manuscript expert draws on (the status bar shows `words`). */
+export const ManuscriptStatus = z.object({
+  /** Documents the host sent (manuscript:set with text). */
+  documents: z.number().int().min(0),
+  /** Words in them (whitespace-separated runs). */
+  words: z.number().int().min(0),
+  /** Tokens counted, in the loaded model's tokenizer (0 while no model is loaded). */
+  tokens: z.number().int().min(0),
+})
+export type ManuscriptStatus = z.infer<typeof ManuscriptStatus>
+
 export const EngineState = z.object({
   status: EngineStatus,
   model: ModelInfo.nullable(),
@@ -110,6 +121,8 @@ export const EngineState = z.object({
    * stopping the engine): why, and that model's directory. The UI offers to load a model.
    */
   noModel: z.object({ reason: z.string(), dir: z.string().nullable() }).optional(),
+  /** What the manuscript expert draws on (absent until the host sends a document). */
+  manuscript: ManuscriptStatus.optional(),
 })
 export type EngineState = z.infer<typeof EngineState>
 
@@ -147,6 +160,39 @@ export const SpanSpec = z.object({
 })
 export type SpanSpec = z.infer<typeof SpanSpec>
 
+/**
+ * How the count experts weigh in a fill (issue 21). At every masked slot the engine combines
+ * the model's softmax with a count model of the model's training text (where the model ships
+ * one) and a count model of the writer's manuscript (the documents the host sent with
+ * `manuscript:set`), reading both sides of the slot; every strategy samples from that one
+ * fused distribution. How much each count model weighs where it has both neighbours, one or
+ * none is fitted per model (model dir `experts.json`); the writer moves one control.
+ */
+export const ExpertSettings = z.object({
+  /**
+   * The writer's "Your words ↔ General" control: 0 = General (the model and its training text;
+   * the manuscript does not count), 1 = lean hardest on the writer's own words. Default
+   * DEFAULT_YOUR_WORDS. Scales the manuscript expert's fitted weight by 2 × yourWords.
+   */
+  yourWords: z.number().min(0).max(1),
+  /** false = the model alone (no count experts, no manuscript phrases). Default true. */
+  enabled: z.boolean().optional(),
+  /**
+   * The manuscript document this request's text is (its `manuscript:set` id): the tokens under
+   * the request's masked spans are left out of the manuscript's counts for this fill, so the
+   * text a mask hides never suggests itself.
+   */
+  documentId: z.string().min(1).max(4096).optional(),
+})
+export type ExpertSettings = z.infer<typeof ExpertSettings>
+
+/** The middle of "Your words ↔ General": the manuscript at its fitted weight. */
+export const DEFAULT_YOUR_WORDS = 0.5
+
+/** Where a candidate comes from: the reverse process, or a passage of the writer's text or of the training text. */
+export const CandidateOrigin = z.enum(['model', 'manuscript', 'training'])
+export type CandidateOrigin = z.infer<typeof CandidateOrigin>
+
 export const FillRequest = z.object({
   requestId: z.string().min(1).max(200),
   /** Plain text of the document (blocks joined by "\n\n"). */
@@ -155,6 +201,8 @@ export const FillRequest = z.object({
   /** Locked ranges: conditioning only, never modified (a span may not overlap one). */
   locked: z.array(CharRange).max(100_000),
   settings: SamplingSettings,
+  /** Count experts and the manuscript (issue 21); absent = enabled, yourWords DEFAULT_YOUR_WORDS. */
+  experts: ExpertSettings.optional(),
 })
 export type FillRequest = z.infer<typeof FillRequest>
 
@@ -217,8 +265,56 @@ export const SpanCandidate = z.object({
   trimBefore: z.number().int().min(0).optional(),
   /** In a comparison fill: the model that wrote this candidate (its role, name and model.onnx hash). */
   source: z.object({ role: CompareRole, name: z.string(), hash: z.string() }).optional(),
+  /**
+   * Where the candidate's text comes from (issue 21): 'model' = the reverse process over the
+   * fused experts; 'manuscript' / 'training' = a passage of the writer's text / the training
+   * text whose left and right contexts match the span's. Absent = 'model'.
+   */
+  origin: CandidateOrigin.optional(),
+  /**
+   * The candidate's fused score (mean log-probability a token under model and count experts,
+   * the one score candidates of every origin are ranked by); absent when experts were off.
+   */
+  score: z.number().optional(),
+  /** True when a word of the candidate occurs in neither the training text nor the manuscript (ranked last). */
+  unknownWord: z.boolean().optional(),
 })
 export type SpanCandidate = z.infer<typeof SpanCandidate>
+
+/**
+ * "Other words" (issue 21): alternatives for one word in context, each fitting both sides,
+ * ranked by the fused score. `from..to` is the word's range in `text`.
+ */
+export const AlternativesRequest = z
+  .object({
+    requestId: z.string().min(1).max(200),
+    text: z.string().max(5_000_000),
+    from: z.number().int().min(0),
+    to: z.number().int().min(0),
+    /** How many distinct alternatives (the original word is never one). */
+    count: z.number().int().min(1).max(50),
+    experts: ExpertSettings.optional(),
+  })
+  .refine((r) => r.to > r.from && r.to <= r.text.length, { message: 'from..to must be a non-empty range inside text' })
+export type AlternativesRequest = z.infer<typeof AlternativesRequest>
+
+export const Alternative = z.object({
+  /** The word as it replaces from..to (no surrounding spaces). */
+  text: z.string(),
+  /** Fused score: mean log-probability a token under the model and the count experts. */
+  score: z.number(),
+  origin: CandidateOrigin,
+})
+export type Alternative = z.infer<typeof Alternative>
+
+export const AlternativesResult = z.object({
+  requestId: z.string(),
+  original: z.string(),
+  /** Best first, distinct, at most `count`. */
+  alternatives: z.array(Alternative),
+  ms: z.number().min(0),
+})
+export type AlternativesResult = z.infer<typeof AlternativesResult>
 
 export const SpanFill = z.object({
   spanId: z.string(),

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
-import { FillRequest, type EngineState, type FillErrorEvent, type FillResult, type FillStepEvent, type ModelInfo } from '../contract'
+import { AlternativesRequest, FillRequest, type AlternativesResult, type EngineState, type FillErrorEvent, type FillResult, type FillStepEvent, type ManuscriptStatus, type ModelInfo } from '../contract'
 import { EngineError } from './errors'
 import { resolveAppRoot } from './model-paths'
 import { FromEngine, type ToEngine } from './protocol'
@@ -103,6 +103,7 @@ type Job =
   /** `auto`: the client's own reload of the last good model after a crash. */
   | { kind: 'load'; dir: string; auto?: boolean; resolve: (m: ModelInfo) => void; reject: (e: Error) => void }
   | { kind: 'fill'; request: FillRequest; listeners: FillListeners; resolve: (r: FillResult) => void; reject: (e: Error) => void }
+  | { kind: 'alternatives'; request: AlternativesRequest; resolve: (r: AlternativesResult) => void; reject: (e: Error) => void }
 
 export interface EngineClientOptions {
   /** Crashes within `crashWindowMs` restarted at once (default 5 in 60 s); beyond that, restarts back off. */
@@ -139,6 +140,8 @@ export class EngineClient {
   /** A restart waiting out its backoff delay. */
   private restartTimer: NodeJS.Timeout | null = null
   private disposed = false
+  /** The manuscript documents the host sent, replayed to every fresh engine process. */
+  private readonly manuscript = new Map<string, string>()
   private readonly listeners = {
     state: new Set<Listener<EngineState>>(),
     step: new Set<Listener<FillStepEvent>>(),
@@ -162,6 +165,7 @@ export class EngineClient {
     channel.onExit((description) => {
       if (this.channel === channel) this.crashed(description)
     })
+    for (const [id, text] of this.manuscript) channel.post({ type: 'manuscript:set', id, text })
     this.pump()
   }
 
@@ -201,6 +205,43 @@ export class EngineClient {
     }
     this.enqueue(job)
     return { requestId: request.requestId, queued, result }
+  }
+
+  /**
+   * The manuscript expert (issue 21): sets or replaces document `id`'s text (null removes it).
+   * Call it on open, after a pause in typing and on save; the engine re-counts that document
+   * only. The client keeps the texts and replays them after an engine restart. The engine
+   * answers with the counts' size in `state().manuscript` (an 'engine:state' event).
+   */
+  setManuscriptDocument(id: string, text: string | null): void {
+    if (typeof id !== 'string' || id.length === 0) throw new EngineError('setManuscriptDocument needs a document id')
+    if (text === null) this.manuscript.delete(id)
+    else this.manuscript.set(id, text)
+    this.start()
+    this.channel?.post({ type: 'manuscript:set', id, text })
+  }
+
+  /** Forgets every manuscript document ("Forget my text"): later fills draw on none of it. */
+  clearManuscript(): void {
+    this.manuscript.clear()
+    this.start()
+    this.channel?.post({ type: 'manuscript:clear' })
+  }
+
+  /** Ids of the manuscript documents the engine holds (as sent). */
+  manuscriptDocuments(): string[] {
+    return [...this.manuscript.keys()]
+  }
+
+  /**
+   * "Other words": N distinct alternatives for the word at request.from..to, fitting both sides,
+   * best first (fused score of model and count experts, with each one's origin). Queued
+   * behind fills; rejects with EngineError on bad input or when no model is loaded.
+   */
+  alternatives(request: AlternativesRequest): Promise<AlternativesResult> {
+    const valid = AlternativesRequest.safeParse(request)
+    if (!valid.success) return Promise.reject(new EngineError(`Invalid alternatives request: ${z.prettifyError(valid.error)}`))
+    return new Promise<AlternativesResult>((resolve, reject) => this.enqueue({ kind: 'alternatives', request: valid.data, resolve, reject }))
   }
 
   /** Cancels a fill: a queued one is dropped, the running one stops at its next step. */
@@ -304,6 +345,7 @@ export class EngineClient {
     this.current = job
     this.publishState({})
     if (job.kind === 'load') this.channel.post({ type: 'load', dir: job.dir })
+    else if (job.kind === 'alternatives') this.channel.post({ type: 'alternatives', request: job.request })
     else this.channel.post({ type: 'fill', request: job.request })
   }
 
@@ -376,7 +418,19 @@ export class EngineClient {
         if (job?.kind === 'fill' && job.request.requestId === msg.error.requestId) {
           this.failFill(job, msg.error)
           this.finish()
+        } else if (job?.kind === 'alternatives' && job.request.requestId === msg.error.requestId) {
+          job.reject(new EngineError(msg.error.message))
+          this.finish()
         }
+        break
+      case 'alternatives':
+        if (job?.kind === 'alternatives' && job.request.requestId === msg.result.requestId) {
+          job.resolve(msg.result)
+          this.finish()
+        }
+        break
+      case 'manuscript':
+        this.publishState({ manuscript: msg.status satisfies ManuscriptStatus })
         break
     }
   }
@@ -392,7 +446,7 @@ export class EngineClient {
     this.current = null
     const restarting = `The engine process stopped (${description}); it is being restarted.`
     if (job?.kind === 'fill') this.failFill(job, { requestId: job.request.requestId, message: `${restarting} This fill was lost; run it again.`, cancelled: false })
-    else if (job?.kind === 'load') job.reject(new EngineError(restarting))
+    else if (job) job.reject(new EngineError(restarting))
 
     // Reloading the last model is what keeps crashing it: give that model up, say so. A
     // process killed from outside (SIGKILL, SIGTERM...) says nothing about the model.
