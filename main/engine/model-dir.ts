@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { z } from 'zod'
 import * as ort from 'onnxruntime-node'
 import type { ModelInfo } from '../contract'
 import { ModelDirError } from './errors'
 import { deriveManifest, ModelManifest, OptimumConfig } from './manifest'
+import { ModelFileError, readModelJson, tokenizerSizeProblem } from './model-files'
 import { OnnxDenoiser, OPTIONAL_INPUTS, type DenoiserGraphs } from './onnx-denoiser'
 import { createSessionWithFallback, listedBackends, preferredProviders, type CreateSession } from './providers'
 import { TokenizerCodec } from './text-codec'
@@ -45,18 +46,14 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string
   try {
-    text = await readFile(path, 'utf8')
+    return await readModelJson(path)
   } catch (e) {
-    throw new ModelDirError(path, `cannot be read (${(e as Error).message})`, `Check that ${what} exists and is readable`)
-  }
-  try {
-    return JSON.parse(text)
-  } catch (e) {
-    // Only where, never what: the parser's message quotes the file's text.
-    const at = /position (\d+)/.exec((e as Error).message)?.[1]
-    throw new ModelDirError(path, `is not valid JSON${at ? ` (at character ${at})` : ''}`, `Replace it with the ${what} the model was exported with`)
+    if (!(e instanceof ModelFileError)) throw e
+    const problem = e.message.slice(basename(path).length + 1)
+    if (e.kind === 'not-json') throw new ModelDirError(path, problem, `Replace it with the ${what} the model was exported with`)
+    if (e.kind === 'missing' || e.kind === 'unreadable') throw new ModelDirError(path, problem, `Check that ${what} exists and is readable`)
+    throw new ModelDirError(path, problem, `Use the ${what} the model was exported with (a regular file within the limit)`)
   }
 }
 
@@ -94,6 +91,8 @@ export async function loadModelDir(dirPath: string, options: LoadOptions = {}): 
 
   const tokenizerPath = join(dir, 'tokenizer.json')
   const tokenizerJson = await readJson(tokenizerPath, 'tokenizer.json')
+  const tooBig = tokenizerSizeProblem(tokenizerJson)
+  if (tooBig) throw new ModelDirError(tokenizerPath, `is too large to load: ${tooBig}`, 'Use a model with a smaller vocabulary')
   const configPath = join(dir, 'tokenizer_config.json')
   const tokenizerConfig = (await isFile(configPath)) ? await readJson(configPath, 'tokenizer_config.json') : {}
   let codec: TokenizerCodec

@@ -4,9 +4,11 @@
  * described from its files alone (manifest.json or config.json, infill-source.json, sizes),
  * without loading it: the engine validates a model when it becomes active.
  */
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import type { z } from 'zod'
 import { ModelManifest, OptimumConfig } from '../engine/manifest'
+import { ModelFileError, readModelJson } from '../engine/model-files'
 import { ModelSource, SOURCE_FILE } from './hub-download'
 
 export type ModelOrigin = 'embedded' | 'downloaded' | 'added'
@@ -27,12 +29,23 @@ export interface InstalledModel {
   problem: string | null
 }
 
-async function readJson(path: string): Promise<unknown | undefined> {
+/** What a model file holds: its JSON, nothing (absent), or why it was refused (a pipe, too large, not JSON). */
+type ReadOutcome = { kind: 'json'; json: unknown } | { kind: 'missing' } | { kind: 'refused'; problem: string }
+
+async function readJson(path: string): Promise<ReadOutcome> {
   try {
-    return JSON.parse(await readFile(path, 'utf8'))
-  } catch {
-    return undefined
+    return { kind: 'json', json: await readModelJson(path) }
+  } catch (e) {
+    if (e instanceof ModelFileError) return e.kind === 'missing' ? { kind: 'missing' } : { kind: 'refused', problem: e.message }
+    throw e
   }
+}
+
+/** Zod issues as "maxLength: expected number, received undefined" (field, then what was expected). */
+export function describeIssues(file: string, error: z.ZodError): string {
+  const shown = error.issues.slice(0, 3).map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message.replace(/^Invalid input: /, '')}`)
+  const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : ''
+  return `${file} does not describe a model: ${shown.join('; ')}${more}`
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -58,28 +71,38 @@ export async function describeModelDir(dirPath: string, origin: ModelOrigin): Pr
   const base: InstalledModel = { dir, name: dir.split(/[\\/]/).pop() ?? dir, family: 'unknown', origin, sizeBytes: 0, source: null, evalFigures: {}, maxLength: null, problem: null }
   if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) return { ...base, problem: 'the folder does not exist (moved or deleted?)' }
   base.sizeBytes = await folderBytes(dir)
-  const source = ModelSource.safeParse(await readJson(join(dir, SOURCE_FILE)))
+  const sourceFile = await readJson(join(dir, SOURCE_FILE))
+  const source = ModelSource.safeParse(sourceFile.kind === 'json' ? sourceFile.json : undefined)
   if (source.success) base.source = source.data
   const absent: string[] = []
   for (const f of ['model.onnx', 'tokenizer.json']) if (!(await exists(join(dir, f)))) absent.push(f)
-  const manifest = ModelManifest.safeParse(await readJson(join(dir, 'manifest.json')))
-  if (manifest.success) {
+  const problems: string[] = []
+  const manifestFile = await readJson(join(dir, 'manifest.json'))
+  const manifest = manifestFile.kind === 'json' ? ModelManifest.safeParse(manifestFile.json) : null
+  if (manifest?.success) {
     const m = manifest.data
     base.name = m.name
     base.family = m.family
     base.maxLength = m.maxLength
     for (const [k, v] of Object.entries(m.eval ?? {})) if (typeof v === 'number' && Number.isFinite(v)) base.evalFigures[k] = v
+  } else if (manifestFile.kind === 'refused') {
+    problems.push(manifestFile.problem)
+  } else if (manifest) {
+    problems.push(describeIssues('manifest.json', manifest.error))
   } else {
-    const config = OptimumConfig.safeParse(await readJson(join(dir, 'config.json')))
-    if (config.success) {
+    const configFile = await readJson(join(dir, 'config.json'))
+    const config = configFile.kind === 'json' ? OptimumConfig.safeParse(configFile.json) : null
+    if (config?.success) {
       base.name = source.success ? source.data.repoId.split('/').pop()! : config.data._name_or_path?.split('/').pop() || base.name
       base.family = `mlm${config.data.model_type ? ` (${config.data.model_type})` : ''}`
       base.maxLength = config.data.max_position_embeddings
-    } else if (!(await exists(join(dir, 'manifest.json'))) && !(await exists(join(dir, 'config.json')))) absent.push('manifest.json or config.json')
-    else base.problem = 'manifest.json / config.json cannot be read as a model description'
+    } else if (configFile.kind === 'refused') problems.push(configFile.problem)
+    else if (config) problems.push(describeIssues('config.json', config.error))
+    else absent.push('manifest.json or config.json')
   }
   if (source.success) base.name = `${base.name} (${source.data.variant})`
-  if (absent.length > 0) base.problem = `missing ${absent.join(', ')}`
+  if (absent.length > 0) problems.unshift(`missing ${absent.join(', ')}`)
+  if (problems.length > 0) base.problem = problems.join('; ')
   return base
 }
 

@@ -4,10 +4,10 @@
  * from, written by models/train/tune.py); the pair is that tuned model and its base, one of
  * which is the model the engine has loaded.
  */
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import type { CompareRole } from '../contract'
+import { readModelJsonSync } from '../engine/model-files'
 
 /** The base a tuned model records in its manifest. */
 export interface ModelLineage {
@@ -28,7 +28,8 @@ export function readLineage(dir: string): ModelLineage | null {
   const path = join(dir, 'manifest.json')
   let manifest: unknown
   try {
-    manifest = JSON.parse(readFileSync(path, 'utf8'))
+    // Bounded and regular files only: a named pipe or a huge manifest never stalls the host.
+    manifest = readModelJsonSync(path)
   } catch (err) {
     throw new Error(`Cannot read ${path}: ${(err as Error).message}`)
   }
