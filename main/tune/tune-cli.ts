@@ -6,19 +6,27 @@
  * with the model's tokenizer and the engine's canvas, then runs models/train/tune.py with the
  * same arguments (tune.py's argparse checks them all; `--help` lists them).
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { realpathSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { findTrainingPython, TUNE_INSTALL_COMMAND } from './python-tools'
 import { TuneDataError } from './tune-data'
-import { checkOutDir, DEFAULT_TUNE_CONTEXT, prepareTune, tuneScript } from './tune-run'
+import { checkOutDir, DEFAULT_TUNE_CONTEXT, prepareTune, tuneScript, type PreparedTune } from './tune-run'
 
 const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-/** Runs the command; returns the exit status. */
-export function runTuneCommand(args: string[], env: NodeJS.ProcessEnv = process.env): number {
+/** What the command runs once its arguments and data are checked: tune.py under a Python with torch. */
+interface TuneLaunch {
+  python: string
+  args: string[]
+  env: NodeJS.ProcessEnv
+  prepared: PreparedTune
+}
+
+/** Checks the arguments, --out and the data, encodes the decisions; returns the launch, or the exit status when there is nothing to run. */
+function prepareCommand(args: string[], env: NodeJS.ProcessEnv): TuneLaunch | number {
   const script = tuneScript(appRoot)
   const childEnv = { ...env, OMP_NUM_THREADS: env.OMP_NUM_THREADS ?? '2' }
   const findPython = (): string | null => {
@@ -63,18 +71,60 @@ export function runTuneCommand(args: string[], env: NodeJS.ProcessEnv = process.
     prepared.cleanup()
     return 1
   }
+  const { encoded } = prepared
+  const pairs = encoded.decisions.reduce((n, d) => n + d.pairs.length, 0)
+  console.log(`model:tune: ${encoded.source.lines} lines -> ${encoded.decisions.length} decisions, ${pairs} pairs` + (encoded.skipped.length ? ` (${encoded.skipped.length} skipped: ${encoded.skipped[0].reason})` : ''))
+  return { python, args: [script, ...args, '--encoded', prepared.encodedPath], env: childEnv, prepared }
+}
+
+/** Runs the command and waits for it (library callers: tests, bench); returns the exit status. */
+export function runTuneCommand(args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const launch = prepareCommand(args, env)
+  if (typeof launch === 'number') return launch
   try {
-    const { encoded } = prepared
-    const pairs = encoded.decisions.reduce((n, d) => n + d.pairs.length, 0)
-    console.log(`model:tune: ${encoded.source.lines} lines -> ${encoded.decisions.length} decisions, ${pairs} pairs` + (encoded.skipped.length ? ` (${encoded.skipped.length} skipped: ${encoded.skipped[0].reason})` : ''))
-    const r = spawnSync(python, [script, ...args, '--encoded', prepared.encodedPath], { stdio: 'inherit', cwd: appRoot, env: childEnv })
+    const r = spawnSync(launch.python, launch.args, { stdio: 'inherit', cwd: appRoot, env: launch.env })
     if (r.error) {
-      console.error(`model:tune: could not run ${python}: ${r.error.message}`)
+      console.error(`model:tune: could not run ${launch.python}: ${r.error.message}`)
       return 1
     }
     return r.status ?? 1
   } finally {
-    prepared.cleanup()
+    launch.prepared.cleanup()
+  }
+}
+
+const SIGNAL_STATUS: Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }
+
+/**
+ * The command as `npm run model:tune` runs it: tune.py in a child process, and on SIGINT,
+ * SIGTERM or SIGHUP the child is stopped with the same signal and the encoded decisions are
+ * removed at once (a process killed outright leaves them to the next run's sweep, tune-temp.ts).
+ */
+export async function runTuneCommandInteractive(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const launch = prepareCommand(args, env)
+  if (typeof launch === 'number') return launch
+  const child = spawn(launch.python, launch.args, { stdio: 'inherit', cwd: appRoot, env: launch.env })
+  let signalled: keyof typeof SIGNAL_STATUS | null = null
+  const handlers = (Object.keys(SIGNAL_STATUS) as (keyof typeof SIGNAL_STATUS)[]).map((sig) => {
+    const onSignal = (): void => {
+      signalled ??= sig
+      launch.prepared.cleanup()
+      if (child.exitCode === null && child.signalCode === null) child.kill(sig)
+    }
+    process.on(sig, onSignal)
+    return () => process.off(sig, onSignal)
+  })
+  try {
+    return await new Promise<number>((resolveStatus) => {
+      child.on('error', (e) => {
+        console.error(`model:tune: could not run ${launch.python}: ${e.message}`)
+        resolveStatus(1)
+      })
+      child.on('close', (code) => resolveStatus(signalled ? SIGNAL_STATUS[signalled] : (code ?? 1)))
+    })
+  } finally {
+    launch.prepared.cleanup()
+    for (const off of handlers) off()
   }
 }
 
@@ -88,4 +138,4 @@ function isMainModule(): boolean {
   }
 }
 
-if (isMainModule()) process.exitCode = runTuneCommand(process.argv.slice(2))
+if (isMainModule()) process.exitCode = await runTuneCommandInteractive(process.argv.slice(2))

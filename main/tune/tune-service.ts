@@ -13,6 +13,7 @@ import type { PreferenceGateway } from '../services/gateways'
 import { findTrainingPythonAsync, TUNE_INSTALL_COMMAND } from './python-tools'
 import { TuneDataError } from './tune-data'
 import { checkOutDir, prepareTune, tuneScript } from './tune-run'
+import { sweepStaleTuneDirs } from './tune-temp'
 
 export interface TuneServiceOptions {
   appRoot: string
@@ -60,8 +61,12 @@ export class TuneService {
   private cancelled = false
   private python: string | null = null
   private found: Promise<string | null> | null = null
+  /** Removes the running tune's encoded decisions (null when none runs). */
+  private cleanupRun: (() => void) | null = null
 
   constructor(private readonly o: TuneServiceOptions) {
+    // A host that was killed during a tune left its encoded decisions behind: remove them now.
+    sweepStaleTuneDirs()
     this.state = { available: false, install: null, command: this.commandFor(null), phase: 'idle', step: null, totalSteps: null, message: null, outDir: null, figures: null }
   }
 
@@ -130,6 +135,7 @@ export class TuneService {
     const args = [tuneScript(this.o.appRoot), '--prefs', prefsPath, '--from', base, '--out', outDir, '--method', method, '--encoded', prepared.encodedPath, '--json-progress', ...(this.o.extraArgs ?? (process.env.INFILL_TUNE_ARGS ?? '').split(/\s+/).filter(Boolean))]
     const child = spawn(this.python, args, { cwd: this.o.appRoot, env: { ...process.env, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '2' }, stdio: ['ignore', 'pipe', 'pipe'] })
     this.child = child
+    this.cleanupRun = prepared.cleanup
     this.cancelled = false
     let stderr = ''
     let buffered = ''
@@ -162,6 +168,7 @@ export class TuneService {
       if (finished) return
       finished = true
       this.child = null
+      this.cleanupRun = null
       prepared.cleanup()
       if (this.cancelled) {
         rmSync(outDir, { recursive: true, force: true })
@@ -188,7 +195,10 @@ export class TuneService {
     return this.snapshot()
   }
 
+  /** Stops a running tune and removes its encoded decisions now (the host may exit before the child has). */
   dispose(): void {
     this.cancel()
+    this.cleanupRun?.()
+    this.cleanupRun = null
   }
 }
