@@ -236,9 +236,11 @@ export function judgeTargets(comparison: Comparison | null, overhead: readonly O
       met: overhead.length > 0 && worst <= 0.15,
     },
     {
-      name: '8 candidates cost < 3× one candidate (ms per fill)',
-      figure: eight ? `${eight.relative.toFixed(2)}×` : 'not measured',
-      met: !!eight && eight.relative < 3,
+      // A compute-bound CPU pays for every candidate row (issue 22 retired "8 under 3× one"):
+      // what batching must give is no more than one row's cost per candidate.
+      name: '8 candidates: ms per fill per candidate row at most one candidate\'s ms per fill',
+      figure: eight ? `${(eight.relative / 8).toFixed(2)}× per row (${eight.relative.toFixed(2)}× in all)` : 'not measured',
+      met: !!eight && eight.relative / 8 <= 1,
     },
   ]
 }
