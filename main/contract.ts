@@ -632,6 +632,42 @@ export const CompareState = z.object({
 export type CompareState = z.infer<typeof CompareState>
 
 // ---------------------------------------------------------------------------------------
+// The writer's own text the fills draw on (main/manuscript, issue 21)
+// ---------------------------------------------------------------------------------------
+
+/** Which texts the fills draw on: none, the open document, or every document in the workspace too. */
+export const ManuscriptScope = z.enum(['off', 'document', 'workspace'])
+export type ManuscriptScope = z.infer<typeof ManuscriptScope>
+
+/** The manuscript as the host keeps it (its index lives in the user-data folder only). */
+export const ManuscriptState = z.object({
+  scope: ManuscriptScope,
+  /** "Your words ↔ General" (ExpertSettings.yourWords), kept with the scope. */
+  yourWords: z.number().min(0).max(1),
+  /** Texts in the index now, the words in them, and how many different words. */
+  documents: z.number().int().min(0),
+  words: z.number().int().min(0),
+  distinct: z.number().int().min(0),
+  /** The folder 'workspace' reads (null: none known yet, e.g. on the desktop before a document is opened or saved). */
+  workspaceDir: z.string().nullable(),
+  /** Reading the workspace's files is under way. */
+  indexing: z.boolean(),
+})
+export type ManuscriptState = z.infer<typeof ManuscriptState>
+
+/**
+ * The open document's text after a pause in typing (or on open, save, and before a fill): the
+ * renderer's plain text with every masked span left out, so the text a mask hides never counts.
+ */
+export const ManuscriptUpdate = z.object({
+  documentId: z.string().min(1).max(200),
+  /** The document's file, or null while unsaved (an id only: the host never reads it for this). */
+  path: z.string().min(1).max(4096).nullable(),
+  text: z.string().max(20_000_000),
+})
+export type ManuscriptUpdate = z.infer<typeof ManuscriptUpdate>
+
+// ---------------------------------------------------------------------------------------
 // Host
 // ---------------------------------------------------------------------------------------
 
@@ -707,6 +743,13 @@ export const requests = {
    */
   'compare:start': { payload: z.object({ dir: z.string().min(1).max(4096).optional() }), result: CompareState },
   'compare:stop': { payload: Void, result: CompareState },
+  'manuscript:state': { payload: Void, result: ManuscriptState },
+  'manuscript:update': { payload: ManuscriptUpdate, result: ManuscriptState },
+  'manuscript:settings': { payload: z.object({ scope: ManuscriptScope.optional(), yourWords: z.number().min(0).max(1).optional() }), result: ManuscriptState },
+  /** Forget my text: deletes the index from the user-data folder, clears the engine's copy, turns the scope off. */
+  'manuscript:forget': { payload: z.object({ confirm: z.literal(true) }), result: ManuscriptState },
+  /** Other words: alternatives for one word in context, from the engine (queued like a fill). */
+  'engine:alternatives': { payload: AlternativesRequest, result: AlternativesResult.extend({ model: ModelInfo }) },
 } as const
 
 /** Every event: its payload schema. */
@@ -724,6 +767,8 @@ export const events = {
   'tune:state': TuneState,
   /** Comparison mode turned on, ready, failed or off (sent to every window). */
   'compare:state': CompareState,
+  /** The manuscript's scope, settings or size changed (sent to every window). */
+  'manuscript:state': ManuscriptState,
 } as const
 
 export type RequestChannel = keyof typeof requests

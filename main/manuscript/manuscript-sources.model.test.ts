@@ -101,9 +101,11 @@ class Save implements fc.Command<Model, Real> {
   check = (m: Readonly<Model>) => m.opens.has(this.sender)
   run(m: Model, r: Real): void {
     const open = m.opens.get(this.sender)!
-    m.files.set(this.path, open.text)
+    // The file's text differs from the open text (there the masked spans are left out).
+    const fileText = `${open.text} masked words`
+    m.files.set(this.path, fileText)
     m.opens.set(this.sender, { ...open, path: this.path })
-    apply(r.engine, r.sources.saved(this.sender, this.path, open.text))
+    apply(r.engine, r.sources.saved(this.sender, this.path, fileText))
     check(m, r)
   }
   toString = () => `Save(${this.sender}, ${this.path})`

@@ -70,11 +70,14 @@ export class ManuscriptSources {
     return this.sync()
   }
 
-  /** The open document of `sender` was saved to `path` with `text`: the file's copy is that text. */
-  saved(sender: string, path: string, text: string): EngineEdit[] {
-    this.files.set(path, text)
+  /**
+   * The open document of `sender` was saved to `path` as `fileText`: that is the file's copy
+   * now, and the open text (which leaves masked spans out) stands in for it under its new id.
+   */
+  saved(sender: string, path: string, fileText: string): EngineEdit[] {
+    this.files.set(path, fileText)
     const open = this.opens.get(sender)
-    if (open) this.opens.set(sender, { ...open, path, text })
+    if (open) this.opens.set(sender, { ...open, path })
     return this.sync()
   }
 

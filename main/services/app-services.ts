@@ -20,6 +20,7 @@ import type { RequestHandlers } from '../contract'
 import { preferenceDbPath, recoveryDir, userModelsDir } from './user-data'
 import { TuneService } from '../tune/tune-service'
 import { CompareService, comparingGateway } from './compare-service'
+import { ManuscriptService } from '../manuscript/manuscript-service'
 
 export interface AppServicesOptions {
   appRoot: string
@@ -59,6 +60,7 @@ export function engineGateway(client: EngineClient): EngineGateway {
     loadModel: (dir) => client.loadModel(dir),
     fill: (request, sink) => client.fill(request, { onStep: sink.step, onDone: sink.done, onError: sink.error }).queued,
     cancel: (id) => client.cancel(id),
+    alternatives: (request) => client.alternatives(request),
     dispose: () => client.dispose(),
   }
 }
@@ -122,6 +124,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     checkDir: (dir) => models.check(dir),
     onState: (state) => options.broadcast('compare:state', state),
   })
+  // The writer's texts the fills draw on, kept in the user-data folder (main/manuscript).
+  const manuscript = await ManuscriptService.open({
+    dir: join(options.userDataDir, 'manuscript'),
+    workspaceDir: options.workspaceDir,
+    engine,
+    onState: (state) => options.broadcast('manuscript:state', state),
+  })
   const handlers = createRequestHandlers({
     info,
     dialogs: options.dialogs,
@@ -135,6 +144,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     onDirty: options.onDirty,
     tune,
     compare,
+    manuscript,
   })
   return {
     handlers,
@@ -143,11 +153,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     models,
     senderClosed: (senderId) => {
       for (const requestId of fills.fillsOf(senderId)) engine.cancel(requestId)
+      manuscript.senderClosed(senderId)
     },
     dispose: async () => {
       unsubscribe()
       tune.dispose()
       await compare.dispose()
+      await manuscript.dispose()
       await engine.dispose()
       prefs.close()
     },

@@ -5,6 +5,8 @@
  */
 import type { PreferenceStore } from '../store/preference-store'
 import type {
+  AlternativesRequest,
+  AlternativesResult,
   EngineState,
   FillErrorEvent,
   FillRequest,
@@ -27,6 +29,8 @@ export interface EngineGateway {
   /** Queues a fill; returns how many requests wait ahead of it. */
   fill(request: FillRequest, sink: FillSink): number
   cancel(requestId: string): void
+  /** Other words: alternatives for one word in context (queued like a fill). */
+  alternatives(request: AlternativesRequest): Promise<AlternativesResult>
   dispose(): Promise<void>
 }
 

@@ -14,6 +14,7 @@ import { PathPolicy } from './path-policy'
 import type { RecoveryStore } from './recovery'
 import type { TuneService } from '../tune/tune-service'
 import type { CompareService } from './compare-service'
+import type { ManuscriptService } from '../manuscript/manuscript-service'
 
 /** Native file dialogs (desktop); absent in browser mode, where the renderer picks from the workspace. */
 export interface FileDialogs {
@@ -42,6 +43,8 @@ export interface ServiceDeps {
   tune?: Pick<TuneService, 'current' | 'start' | 'cancel'>
   /** Comparison mode (base beside tuned); absent where the host offers none. */
   compare?: Pick<CompareService, 'current' | 'start' | 'stop'>
+  /** The writer's texts the fills draw on (main/manuscript); told of every document opened or saved. */
+  manuscript: Pick<ManuscriptService, 'state' | 'update' | 'settings' | 'forget' | 'documentAt'>
 }
 
 export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
@@ -79,14 +82,18 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     'doc:open': async ({ path }, sender) => {
       const chosen = await choose(path, sender, 'open')
       if (!chosen) return null
-      return readDocument(chosen)
+      const file = await readDocument(chosen)
+      await deps.manuscript.documentAt(sender.id, 'opened', file.path, file.markdown)
+      return file
     },
     'doc:save': async ({ path, markdown, sidecar, ifExists }, sender) => {
       // A native save dialog has already asked about replacing the file it returns.
       const confirmedByDialog = path === undefined && deps.dialogs !== null
       const chosen = await choose(path, sender, 'document')
       if (!chosen) return null
-      return writeDocument(chosen, markdown, sidecar, { ifExists: confirmedByDialog ? 'replace' : (ifExists ?? 'fail') })
+      const outcome = await writeDocument(chosen, markdown, sidecar, { ifExists: confirmedByDialog ? 'replace' : (ifExists ?? 'fail') })
+      if (outcome.status === 'saved') await deps.manuscript.documentAt(sender.id, 'saved', outcome.path, markdown)
+      return outcome
     },
     'doc:list': async () => (deps.workspaceDir ? listWorkspace(deps.workspaceDir) : []),
     'doc:setDirty': async ({ dirty, title }, sender) => {
@@ -167,5 +174,14 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     'compare:state': async () => compareService().current(),
     'compare:start': async ({ dir }) => compareService().start(dir),
     'compare:stop': async () => compareService().stop(),
+    'manuscript:state': async () => deps.manuscript.state(),
+    'manuscript:update': async (update, sender) => deps.manuscript.update(sender.id, update),
+    'manuscript:settings': async (patch) => deps.manuscript.settings(patch),
+    'manuscript:forget': async () => deps.manuscript.forget(),
+    'engine:alternatives': async (request) => {
+      const model = deps.engine.state().model
+      if (!model) throw new Error('No model is loaded, so there are no other words to offer yet.')
+      return { ...(await deps.engine.alternatives(request)), model }
+    },
   }
 }
