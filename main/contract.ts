@@ -436,6 +436,35 @@ export type RecoveryEntry = z.infer<typeof RecoveryEntry>
 export const DecisionAction = z.enum(['accepted', 'accepted_edited', 'rejected_all', 'regenerated'])
 export type DecisionAction = z.infer<typeof DecisionAction>
 
+/**
+ * What the writer asked for when a round of candidates was made: a plain fill of masked
+ * text (Regenerate, ↻), a Rewrite of a selection, or a length: Shorter / Same / Longer than
+ * the original, or a range of words.
+ */
+export const RequestKind = z.enum(['fill', 'rewrite', 'shorter', 'same', 'longer', 'range'])
+export type RequestKind = z.infer<typeof RequestKind>
+
+/** One round of candidates a decision's texts came from: its request, what was asked, its settings and when it was shown. */
+export const DecisionRound = z.object({
+  /** The round's number among the span's rounds, from 1 (as the bar says "Round 2 of 3"). */
+  round: z.number().int().min(1),
+  requestId: z.string().min(1),
+  spanId: z.string().min(1),
+  kind: RequestKind,
+  /** The length asked for, when the kind is a length. */
+  length: LengthTarget.optional(),
+  sampling: SamplingSettings,
+  shownAt: z.string(),
+})
+export type DecisionRound = z.infer<typeof DecisionRound>
+
+/**
+ * Why a logged decision was taken back: the writer undid it, or (a 'regenerated' entry) the
+ * writer went on to accept a candidate of the very round it said was turned down.
+ */
+export const RetractReason = z.enum(['undone', 'picked-earlier-round'])
+export type RetractReason = z.infer<typeof RetractReason>
+
 /** One writer decision on one span's fill, as the renderer reports it. */
 export const DecisionInput = z.object({
   documentId: z.string().min(1),
@@ -454,6 +483,15 @@ export const DecisionInput = z.object({
   sampling: SamplingSettings,
   shownAt: z.string(),
   decidedAt: z.string(),
+  /** What the writer asked for in the round on show (the kept candidate's round). Absent in logs before schema 4. */
+  kind: RequestKind.optional(),
+  /**
+   * The rounds the candidates came from, and `candidateRounds[i]` the `round` number of
+   * `candidates[i]`: each text's request, seed, settings and "shown at". Absent in logs
+   * before schema 4 (every candidate then counts as the entry's own request's).
+   */
+  rounds: z.array(DecisionRound).min(1).optional(),
+  candidateRounds: z.array(z.number().int().min(1)).optional(),
   /** A decision on a comparison fill: which model wrote each candidate, and which one the writer kept. */
   compare: z
     .object({
@@ -475,6 +513,8 @@ export const DecisionRecord = DecisionInput.extend({
   createdAt: z.string(),
   /** When an undo took the decision back (it no longer counts); absent while it stands. */
   retractedAt: z.string().optional(),
+  /** Why it was taken back (schema 4; absent before): an undo, or a candidate picked from the round it had turned down. */
+  retractedWhy: RetractReason.optional(),
 })
 export type DecisionRecord = z.infer<typeof DecisionRecord>
 
@@ -493,7 +533,7 @@ export const PreferenceStats = z.object({
 })
 export type PreferenceStats = z.infer<typeof PreferenceStats>
 
-export const ExportFormat = z.enum(['standard', 'implicit', 'unpaired'])
+export const ExportFormat = z.enum(['standard', 'implicit', 'unpaired', 'conversational'])
 export type ExportFormat = z.infer<typeof ExportFormat>
 
 export const ExportRequest = z.object({
@@ -717,7 +757,7 @@ export const requests = {
   'prefs:setEnabled': { payload: z.object({ enabled: z.boolean() }), result: PreferenceStats },
   'prefs:clear': { payload: z.object({ confirm: z.literal(true) }), result: PreferenceStats },
   /** Takes back one decision the writer undid: it stays in the file, marked retracted, and leaves counts, pairs and exports. */
-  'prefs:retract': { payload: z.object({ id: z.number().int().min(1) }), result: PreferenceStats },
+  'prefs:retract': { payload: z.object({ id: z.number().int().min(1), reason: RetractReason.optional() }), result: PreferenceStats },
   /** Deletes one decision (and so its pairs) from the log, as the writer asked in the panel. */
   'prefs:delete': { payload: z.object({ id: z.number().int().min(1) }), result: PreferenceStats },
   'prefs:export': { payload: ExportRequest, result: ExportOutcome.nullable() },

@@ -139,7 +139,7 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     'prefs:stats': async () => deps.prefs.stats(),
     'prefs:setEnabled': async ({ enabled }) => deps.prefs.setEnabled(enabled),
     'prefs:clear': async ({ confirm }) => deps.prefs.clear(confirm),
-    'prefs:retract': async ({ id }) => deps.prefs.retract(id),
+    'prefs:retract': async ({ id, reason }) => deps.prefs.retract(id, reason),
     'prefs:delete': async ({ id }) => deps.prefs.delete(id),
     'prefs:export': async ({ format, path, replace }, sender) => {
       // A native save dialog has already asked about replacing the file it returns.

@@ -95,11 +95,11 @@ describe('comparison decisions', () => {
     expect(textSource(r, 'the original')).toBe('writer')
   })
 
-  it('a schema-2 log (written before comparisons) migrates to schema 3 and its decisions stay readable', () => {
+  it('a schema-2 log (written before comparisons) migrates to the current schema and its decisions stay readable', () => {
     const path = join(dir, 'old.sqlite')
     const db = new Database(path)
     migrate(db, path, MIGRATIONS.filter((m) => m.version <= 2))
-    const { compare_json: _none, ...row } = toRow(sampleDecision(), '2026-11-27T02:00:06.000Z')
+    const { compare_json: _none, request_kind: _kind, rounds_json: _rounds, ...row } = toRow(sampleDecision(), '2026-11-27T02:00:06.000Z')
     const columns = Object.keys(row)
     db.prepare(`INSERT INTO decisions (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})`).run(row)
     db.close()
@@ -112,7 +112,7 @@ describe('comparison decisions', () => {
     expect(reopened.stats().compare).toEqual({ tuned: 1, base: 0, neither: 0 })
     reopened.close()
     const raw = new Database(path, { readonly: true })
-    expect(raw.pragma('user_version', { simple: true })).toBe(3)
+    expect(raw.pragma('user_version', { simple: true })).toBe(4)
     raw.close()
   })
 })

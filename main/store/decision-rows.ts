@@ -27,19 +27,27 @@ export interface DecisionRow {
   retracted_at: string | null
   /** A comparison decision's `compare` as JSON (schema 3); null for an ordinary fill and for older rows. */
   compare_json: string | null
+  /** What the writer asked for in the round on show (schema 4); null for older rows. */
+  request_kind: string | null
+  /** `{ rounds, candidateRounds }` as JSON (schema 4); null for older rows. */
+  rounds_json: string | null
+  /** Why the decision was taken back (schema 4); null while it stands, and for older rows. */
+  retracted_why: string | null
 }
 
 /** Named parameters of the INSERT statement (every column but id). */
-export type DecisionRowInput = Omit<DecisionRow, 'id' | 'retracted_at'>
+export type DecisionRowInput = Omit<DecisionRow, 'id' | 'retracted_at' | 'retracted_why'>
 
 /** The columns of a decision, in the order of INSERT_DECISION_SQL. */
 export const INSERT_DECISION_SQL = `
   INSERT INTO decisions (
     document_id, request_id, span_id, prefix, suffix, span_original, candidates_json, action,
-    chosen_index, final_text, model_name, model_hash, sampling_json, shown_at, decided_at, created_at, compare_json
+    chosen_index, final_text, model_name, model_hash, sampling_json, shown_at, decided_at, created_at, compare_json,
+    request_kind, rounds_json
   ) VALUES (
     @document_id, @request_id, @span_id, @prefix, @suffix, @span_original, @candidates_json, @action,
-    @chosen_index, @final_text, @model_name, @model_hash, @sampling_json, @shown_at, @decided_at, @created_at, @compare_json
+    @chosen_index, @final_text, @model_name, @model_hash, @sampling_json, @shown_at, @decided_at, @created_at, @compare_json,
+    @request_kind, @rounds_json
   )`
 
 /** The row to insert for a (validated) decision logged at `createdAt`. */
@@ -62,6 +70,8 @@ export function toRow(d: DecisionInput, createdAt: string): DecisionRowInput {
     decided_at: d.decidedAt,
     created_at: createdAt,
     compare_json: d.compare ? JSON.stringify(d.compare) : null,
+    request_kind: d.kind ?? null,
+    rounds_json: d.rounds ? JSON.stringify({ rounds: d.rounds, candidateRounds: d.candidateRounds ?? null }) : null,
   }
 }
 
@@ -70,10 +80,12 @@ export function fromRow(row: DecisionRow, dbPath: string): DecisionRecord {
   let candidates: unknown
   let sampling: unknown
   let compare: unknown
+  let rounds: { rounds?: unknown; candidateRounds?: unknown } | undefined
   try {
     candidates = JSON.parse(row.candidates_json)
     sampling = JSON.parse(row.sampling_json)
     compare = row.compare_json == null ? undefined : JSON.parse(row.compare_json)
+    rounds = row.rounds_json == null ? undefined : (JSON.parse(row.rounds_json) as typeof rounds)
   } catch (err) {
     throw unreadable(row.id, dbPath, `its JSON does not parse (${(err as Error).message})`)
   }
@@ -96,6 +108,10 @@ export function fromRow(row: DecisionRow, dbPath: string): DecisionRecord {
     createdAt: row.created_at,
     ...(row.retracted_at ? { retractedAt: row.retracted_at } : {}),
     ...(compare !== undefined ? { compare } : {}),
+    ...(row.request_kind != null ? { kind: row.request_kind } : {}),
+    ...(rounds?.rounds !== undefined ? { rounds: rounds.rounds } : {}),
+    ...(rounds?.candidateRounds != null ? { candidateRounds: rounds.candidateRounds } : {}),
+    ...(row.retracted_at && row.retracted_why ? { retractedWhy: row.retracted_why } : {}),
   })
   if (!parsed.success) throw unreadable(row.id, dbPath, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
   return parsed.data

@@ -27,7 +27,8 @@
 import type { DecisionInput } from '../contract'
 
 /** The fields of a decision that preference derivation reads. */
-export type DecisionJudged = Pick<DecisionInput, 'action' | 'candidates' | 'chosenIndex' | 'finalText' | 'spanOriginal'> & Partial<Pick<DecisionInput, 'compare'>>
+export type DecisionJudged = Pick<DecisionInput, 'action' | 'candidates' | 'chosenIndex' | 'finalText' | 'spanOriginal'> &
+  Partial<Pick<DecisionInput, 'compare' | 'rounds' | 'candidateRounds'>>
 
 /** What one decision says: the preferred text (null when none) and the texts not preferred. */
 export interface PreferenceJudgement {
@@ -63,7 +64,20 @@ export function decisionProblem(d: DecisionJudged): string | null {
   } else if (d.chosenIndex !== null) {
     return `action "${d.action}" accepts no candidate, so chosenIndex must be null (got ${d.chosenIndex})`
   }
-  return d.compare ? compareProblem(d, d.compare) : null
+  return roundsProblem(d) ?? (d.compare ? compareProblem(d, d.compare) : null)
+}
+
+/** Checks each candidate's round: one per candidate, each one of `rounds`, the rounds numbered once each. */
+function roundsProblem(d: DecisionJudged): string | null {
+  if (!d.candidateRounds && !d.rounds) return null
+  if (!d.candidateRounds || !d.rounds) return 'rounds and candidateRounds come together (each candidate\'s round among the rounds)'
+  if (d.candidateRounds.length !== d.candidates.length) {
+    return `candidateRounds names ${d.candidateRounds.length} rounds for ${d.candidates.length} candidates (one per candidate, in the same order)`
+  }
+  const numbers = new Set(d.rounds.map((r) => r.round))
+  if (numbers.size !== d.rounds.length) return 'rounds numbers a round twice'
+  const missing = d.candidateRounds.find((n) => !numbers.has(n))
+  return missing === undefined ? null : `candidateRounds names round ${missing}, which is not among rounds`
 }
 
 /** Checks a comparison decision: one source per candidate, and `keptFrom` the source of the accepted one. */

@@ -64,7 +64,9 @@ describe('PreferenceStore: log and export', () => {
       [ids[2], 'orig3', 'B3'],
     ])
     const first = lines[0] as Record<string, unknown>
-    expect(first.prompt).toBe('Fill in the blank marked <|fill|>.\n\nThe lighthouse keeper <|fill|> every night.')
+    expect(first.prompt).toBe('Write the words that fill the blank in this text.\n\nThe lighthouse keeper <|fill|> every night.\n\nWords for the blank:\n')
+    // The marker once, at the blank; the cue after the context, the completion on the next line.
+    expect(first.prompt.split('<|fill|>')).toHaveLength(2)
     expect(first).toMatchObject({
       prefix: 'The lighthouse keeper ',
       suffix: ' every night.',
@@ -124,8 +126,8 @@ describe('PreferenceStore: log and export', () => {
     expect(line.suffix).toBe(tricky.suffix)
     expect(line.chosen).toBe('a\u2028b')
     expect(line.prompt).toBe(infillPrompt(tricky.prefix, tricky.suffix))
-    expect(line.prompt.endsWith('<|fill|> — ünïcode 😀 $& $1')).toBe(true)
-    expect(INFILL_PROMPT_TEMPLATE).toBe('Fill in the blank marked <|fill|>.\n\n{prefix}<|fill|>{suffix}')
+    expect(line.prompt.endsWith('<|fill|> — ünïcode 😀 $& $1\n\nWords for the blank:\n')).toBe(true)
+    expect(INFILL_PROMPT_TEMPLATE).toBe('Write the words that fill the blank in this text.\n\n{prefix}<|fill|>{suffix}\n\nWords for the blank:\n')
   })
 
   it('an export with no pairs writes an empty file', () => {

@@ -17,6 +17,7 @@ import {
   DecisionInput,
   ExportFormat,
   type DecisionRecord,
+  type RetractReason,
   type ExportResult,
   type PreferencePairPreview,
   type PreferenceStats,
@@ -228,9 +229,11 @@ export class PreferenceStore {
    * Takes back one decision (the writer undid it): the row stays, marked retracted, and no
    * longer counts in stats, pairs or exports. Throws 'not-found' for an unknown id.
    */
-  retract(id: number): PreferenceStats {
+  retract(id: number, reason: RetractReason = 'undone'): PreferenceStats {
     this.assertWritable()
-    const info = this.db.prepare('UPDATE decisions SET retracted_at = ? WHERE id = ? AND retracted_at IS NULL').run(this.now().toISOString(), id)
+    const info = this.db
+      .prepare('UPDATE decisions SET retracted_at = ?, retracted_why = ? WHERE id = ? AND retracted_at IS NULL')
+      .run(this.now().toISOString(), reason, id)
     if (info.changes === 0 && !this.db.prepare('SELECT 1 FROM decisions WHERE id = ?').get(id)) {
       throw new PreferenceStoreError('not-found', `Decision ${id} is not in the preference log (it may have been deleted or the log cleared); nothing was changed.`)
     }

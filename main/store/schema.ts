@@ -61,6 +61,15 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'comparison decisions (base vs tuned: which model wrote each candidate, which one was kept)',
     sql: `ALTER TABLE decisions ADD COLUMN compare_json TEXT CHECK (compare_json IS NULL OR json_valid(compare_json));`,
   },
+  {
+    version: 4,
+    description: "what the writer asked for (rewrite / shorter / same / longer / range / fill), each candidate's round, why a decision was taken back",
+    sql: `
+      ALTER TABLE decisions ADD COLUMN request_kind TEXT CHECK (request_kind IS NULL OR request_kind IN ('fill', 'rewrite', 'shorter', 'same', 'longer', 'range'));
+      ALTER TABLE decisions ADD COLUMN rounds_json TEXT CHECK (rounds_json IS NULL OR (json_valid(rounds_json) AND json_type(rounds_json) = 'object'));
+      ALTER TABLE decisions ADD COLUMN retracted_why TEXT CHECK (retracted_why IS NULL OR retracted_why IN ('undone', 'picked-earlier-round'));
+    `,
+  },
 ]
 
 /** The schema version this build writes. */

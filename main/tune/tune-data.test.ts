@@ -53,7 +53,7 @@ describe('readTuneData', () => {
 
   it('counts lines per form and labels texts for KTO', () => {
     const data = readTuneData(exported('unpaired'), 'f.jsonl')
-    expect(data.forms).toEqual({ standard: 0, implicit: 0, unpaired: 12 })
+    expect(data.forms).toEqual({ standard: 0, implicit: 0, unpaired: 12, conversational: 0 })
     const regenerated = data.decisions[3]
     expect(regenerated.texts.every((t) => !t.preferred)).toBe(true)
     expect(regenerated.pairs).toEqual([])

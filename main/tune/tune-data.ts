@@ -1,11 +1,13 @@
 /**
- * The writer's decisions read back from an export (any of prefs:export's three forms) for
+ * The writer's decisions read back from an export (any of prefs:export's four forms) for
  * tuning: grouped per decision, each with its context (prefix, suffix), its texts (what
  * could fill the span) labelled preferred or not, and its (chosen, rejected) pairs.
  *
  * - standard: `prompt`, `chosen`, `rejected` (span texts); one line per pair.
  * - implicit: `chosen`, `rejected` as whole texts; the span is what lies between the line's
  *   `prefix` and `suffix`.
+ * - conversational: `prompt`, `chosen`, `rejected` as chat messages (the span texts are the
+ *   assistant messages' content).
  * - unpaired: `completion` + `label`; a decision's true completion is preferred to each of
  *   its false ones (the pairs derivePairs gives), so VRPO can use this form too.
  *
@@ -13,6 +15,7 @@
  * is wrong with it.
  */
 import {
+  ConversationalPreferenceLine,
   ImplicitPreferenceLine,
   StandardPreferenceLine,
   UnpairedPreferenceLine,
@@ -21,7 +24,7 @@ import type { ExportFormat } from '../contract'
 
 /** One decision: the context and the texts the writer judged. */
 export interface TuneDecision {
-  /** Stable id of the decision across lines (decision, request and span ids). */
+  /** Stable id of the decision across lines (decision id, document id, time logged). */
   group: string
   prefix: string
   suffix: string
@@ -44,7 +47,7 @@ export class TuneDataError extends Error {
 }
 
 type Parsed =
-  | { form: 'standard' | 'implicit'; line: StandardPreferenceLine | ImplicitPreferenceLine; chosen: string; rejected: string }
+  | { form: 'standard' | 'implicit' | 'conversational'; line: StandardPreferenceLine | ImplicitPreferenceLine | ConversationalPreferenceLine; chosen: string; rejected: string }
   | { form: 'unpaired'; line: UnpairedPreferenceLine; completion: string; label: boolean }
 
 /** The span text inside an implicit line's whole text (between its prefix and suffix). */
@@ -60,6 +63,11 @@ function parseLine(raw: unknown, where: string): Parsed {
     const r = UnpairedPreferenceLine.safeParse(raw)
     if (!r.success) throw new TuneDataError(`${where}: not an unpaired (KTO) line: ${issues(r.error)}`)
     return { form: 'unpaired', line: r.data, completion: r.data.completion, label: r.data.label }
+  }
+  if (o && typeof o === 'object' && Array.isArray(o.prompt)) {
+    const r = ConversationalPreferenceLine.safeParse(raw)
+    if (!r.success) throw new TuneDataError(`${where}: not a conversational preference line: ${issues(r.error)}`)
+    return { form: 'conversational', line: r.data, chosen: r.data.chosen[0].content, rejected: r.data.rejected[0].content }
   }
   if (o && typeof o === 'object' && 'prompt' in o) {
     const r = StandardPreferenceLine.safeParse(raw)
@@ -86,7 +94,7 @@ function issues(error: { issues: { path: PropertyKey[]; message: string }[] }): 
 
 /** Reads JSON Lines text of an export into decisions. `name` is used in messages. */
 export function readTuneData(text: string, name: string): TuneData {
-  const forms: Record<ExportFormat, number> = { standard: 0, implicit: 0, unpaired: 0 }
+  const forms: Record<ExportFormat, number> = { standard: 0, implicit: 0, unpaired: 0, conversational: 0 }
   const byGroup = new Map<string, TuneDecision>()
   let lines = 0
   const rows = text.split('\n')
@@ -103,7 +111,8 @@ export function readTuneData(text: string, name: string): TuneData {
     const p = parseLine(raw, where)
     forms[p.form]++
     const l = p.line
-    const group = `${l.decision_id}:${l.request_id}:${l.span_id}`
+    // One decision's lines may name different requests (each its rejected text's round): grouped by the decision.
+    const group = `${l.decision_id}:${l.document_id}:${l.created_at}`
     let d = byGroup.get(group)
     if (!d) {
       d = { group, prefix: l.prefix, suffix: l.suffix, texts: [], pairs: [] }

@@ -19,7 +19,11 @@
  *   final text), and prefix + chosen + suffix equals the document at decision time;
  * - the retracted decisions are exactly those whose undo the reference expects;
  * - save-then-reopen equals the editor (text and marks); no text node holds a line break;
- * - no decision (and no model change) comes from a key pressed with no candidate under the caret.
+ * - no decision (and no model change) comes from a key pressed with no candidate under the caret;
+ * - scope: a request fills exactly what the writer targeted (the span at the caret, the
+ *   selection, or with nothing targeted every masked span not on offer), and a span on offer
+ *   it does not target keeps its rounds (a new round only where the writer asks for one);
+ * - each logged candidate names its round (`candidateRounds`), whose request made it.
  *
  * Runs INFILL_MODEL_RUNS sequences (default 1000) from seed INFILL_MODEL_SEED (default: a
  * fresh one); both are printed. A failure prints the shrunk command sequence.
@@ -49,7 +53,7 @@ import { schema } from '../editor/schema'
 import { createEditorState, insertTab, type EditorActions } from '../editor/setup'
 import { roundLabel } from '../editor/rounds'
 import { setSpanLength } from '../editor/span-length'
-import { findMaskedSpans } from '../editor/spans'
+import { findMaskedSpans, type MaskedSpan } from '../editor/spans'
 import { docOf, locked, masked, para } from '../editor/test-helpers'
 import { FillController } from './fill-controller'
 import { Store } from './store'
@@ -350,6 +354,13 @@ interface Expected {
   doc: string | null
   /** Accepts: the candidate accepted, which candidates[chosenIndex] must be. */
   accepted?: string
+  /** For each logged candidate, in order: its round's request key and the round's number (from 1). */
+  rounds: [string, number][]
+}
+
+/** Each shown candidate's round (key, number from 1), in the order a decision logs them (`shownList`). */
+function shownRounds(o: RefOffer): [string, number][] {
+  return o.rounds.flatMap((r, i) => r.seen.map((): [string, number] => [r.key, i + 1]))
 }
 
 class Reference {
@@ -386,9 +397,9 @@ class Reference {
     const key = onShow(d.offer).key
     if (d.offer.round < d.offer.rounds.length - 1) count('decided-from-earlier-round')
     if (d.edited && finalText !== d.text) {
-      this.expected.push({ action: 'accepted_edited', key, chosen: finalText, rejected: finalText === chosen ? [] : [chosen], finalText, doc: plainText(sys.state.doc).text, accepted: chosen })
+      this.expected.push({ action: 'accepted_edited', key, chosen: finalText, rejected: finalText === chosen ? [] : [chosen], finalText, doc: plainText(sys.state.doc).text, accepted: chosen, rounds: shownRounds(d.offer) })
     } else {
-      this.expected.push({ action: 'accepted', key, chosen, rejected: unique(shown.filter((c) => c !== chosen)), finalText: chosen, doc: d.docAtDecision, accepted: chosen })
+      this.expected.push({ action: 'accepted', key, chosen, rejected: unique(shown.filter((c) => c !== chosen)), finalText: chosen, doc: d.docAtDecision, accepted: chosen, rounds: shownRounds(d.offer) })
       // Accepting an earlier round's candidate takes back that round's 'regenerated' entry.
       const r = onShow(d.offer)
       if (r.regenerated !== undefined && d.offer.round < d.offer.rounds.length - 1) {
@@ -478,7 +489,7 @@ class Reference {
   logReject(d: RefDecision): void {
     const shown = shownList(d.offer)
     const chosen = d.offer.original === '' ? null : d.offer.original
-    this.expected.push({ action: 'rejected_all', key: onShow(d.offer).key, chosen, rejected: unique(shown.filter((c) => c !== chosen)), finalText: d.offer.original, doc: d.docAtDecision })
+    this.expected.push({ action: 'rejected_all', key: onShow(d.offer).key, chosen, rejected: unique(shown.filter((c) => c !== chosen)), finalText: d.offer.original, doc: d.docAtDecision, rounds: shownRounds(d.offer) })
     d.logIndex = this.expected.length - 1
     d.status = 'logged'
   }
@@ -487,7 +498,8 @@ class Reference {
     // Asking again turns down the newest round (each earlier round was logged when it was asked again).
     this.offers.delete(offer.key)
     const newest = offer.rounds[offer.rounds.length - 1]
-    this.expected.push({ action: 'regenerated', key: newest.key, chosen: null, rejected: unique(newest.seen.map((i) => newest.candidates[i])), finalText: offer.original, doc })
+    const n = offer.rounds.length
+    this.expected.push({ action: 'regenerated', key: newest.key, chosen: null, rejected: unique(newest.seen.map((i) => newest.candidates[i])), finalText: offer.original, doc, rounds: newest.seen.map((): [string, number] => [newest.key, n]) })
     newest.regenerated = this.expected.length - 1
   }
 
@@ -833,29 +845,45 @@ class Lock extends Base {
   }
 }
 
-/** Mod-Enter with a bare caret: every masked span. */
+/**
+ * Mod-Enter with a bare caret: what the writer targeted, and nothing else — the masked span
+ * at the caret (in it or at its edge), else every masked span not on offer.
+ */
 class Regenerate extends Base {
   constructor(readonly seed: number) {
     super()
   }
   act({ sys, ref }: World): void {
-    const p = aimedCaret(sys.state, this.seed, false)
+    const p = aimedCaret(sys.state, this.seed, this.seed % 3 === 0)
     sys.setSelection(p)
     ref.caret(sys, p, p)
-    regenerate(sys, ref, () => sys.fills.regenerate(), null)
+    regenerate(sys, ref, () => sys.fills.regenerate(), caretTargets(sys.state, p))
   }
   toString(): string {
     return `Regenerate(${this.seed})`
   }
 }
 
-function regenerate(sys: System, ref: Reference, go: () => void, only: LiveSpan | null): void {
+/**
+ * The scope rule, stated on its own: a bare caret in (or at the edge of) a masked span targets
+ * that span; elsewhere, every masked span not on offer.
+ */
+function caretTargets(state: EditorState, p: number): MaskedSpan[] {
+  const all = findMaskedSpans(state.doc)
+  const block = state.doc.resolve(p).parent
+  const here = all.find((s) => s.from <= p && p <= s.to && state.doc.resolve(s.from).parent === block)
+  if (here) return [here]
+  const offers = readySpans(state)
+  return all.filter((s) => !offers.some((o) => (o.from < s.to && o.to > s.from) || (o.from === s.from && o.to === s.to)))
+}
+
+function regenerate(sys: System, ref: Reference, go: () => void, only: LiveSpan | MaskedSpan[] | null): void {
   const sent = sys.requests.length
   // The offers as they are before anything is turned down: a new fill over one carries its rounds on.
   // (The offers themselves: turning one down below marks its newest round's 'regenerated' entry.)
   const offersBefore = new Map(ref.offers)
   const readyBefore = readySpans(sys.state)
-  const spans = findMaskedSpans(sys.state.doc).filter((s) => !only || (s.from === only.from && s.to === only.to))
+  const spans = Array.isArray(only) ? only : findMaskedSpans(sys.state.doc).filter((s) => !only || (s.from === only.from && s.to === only.to))
   const doc = plainText(sys.state.doc).text
   // Regenerate first logs every pending accept (when no fill is in flight), then turns down the spans asked again.
   if (!ref.inFlight) for (const d of ref.pending()) ref.settle(sys, d)
@@ -870,8 +898,22 @@ function regenerate(sys: System, ref: Reference, go: () => void, only: LiveSpan 
   const liveBefore = liveSpans(sys.state)
   go()
   const asked = sys.requests.length > sent
-  same(asked, !ref.inFlight && spans.length > 0, 'a request goes out exactly when nothing is in flight and something is masked')
+  same(asked, !ref.inFlight && spans.length > 0, 'a request goes out exactly when nothing is in flight and something is targeted')
   if (!asked) return
+  // Scope: the request fills exactly the spans the writer targeted, and every span on offer
+  // it does not target stays on offer as it was (no new round it was not asked for).
+  const sentReq = sys.requests[sys.requests.length - 1]
+  same(
+    sentReq.spans.map((s) => [s.from, s.to]),
+    spans.map((s) => [s.charFrom, s.charTo]),
+    'a request fills exactly what the writer targeted',
+  )
+  const untouched = readyBefore.filter((o) => !spans.some((m) => (o.from < m.to && o.to > m.from) || (o.from === m.from && o.to === m.to)))
+  for (const o of untouched) {
+    const now = readySpans(sys.state).find((x) => x.key === o.key)
+    same(!!now && now.rounds.length === o.rounds.length, true, `span on offer ${o.key}, not targeted, keeps its rounds and stays on offer`)
+    count('offer-untouched')
+  }
   ref.inFlight = true
   // Live spans the new request overlaps are replaced by it.
   for (const s of liveBefore) {
@@ -1348,6 +1390,17 @@ function checkInvariants({ sys, ref }: World): void {
     same(judged.chosen, x.chosen, `chosen of decision ${i}`)
     same([...judged.rejected].sort(), [...x.rejected].sort(), `rejected of decision ${i}`)
     same(e.input.finalText, x.finalText, `final text of decision ${i}`)
+    // Each candidate names its own round: the request that made it, numbered as the bar numbers it.
+    const rounds = e.input.rounds ?? []
+    same(
+      (e.input.candidateRounds ?? []).map((n) => {
+        const r = rounds.find((x) => x.round === n)
+        return r ? [`${r.requestId}/${r.spanId}`, n] : ['none', n]
+      }),
+      x.rounds,
+      `the round of each candidate of decision ${i}`,
+    )
+    same(e.input.kind, rounds.find((r) => `${r.requestId}/${r.spanId}` === x.key)?.kind, `the kind of decision ${i} is its own round's`)
     // chosenIndex points at the accepted candidate within the logged (shown) candidates; for a
     // plain accept that is the text the document held at decision time.
     if (x.accepted !== undefined) {

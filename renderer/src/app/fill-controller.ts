@@ -5,7 +5,7 @@
  * decisions and logs each one with 'prefs:log'.
  */
 import { closeHistory } from 'prosemirror-history'
-import { TextSelection } from 'prosemirror-state'
+import { TextSelection, type EditorState } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
 import type { DecisionInput, FillErrorEvent, FillResult, FillStepEvent, InfillApi } from '../../../main/contract'
 import {
@@ -30,7 +30,8 @@ import {
   type FillAction,
   type LiveSpan,
 } from '../editor/fill-state'
-import { buildFillRequest, type MaskedSpan } from '../editor/spans'
+import { spanAtSelection } from '../editor/commands'
+import { buildFillRequest, findMaskedSpans, type MaskedSpan } from '../editor/spans'
 import { OFFERS_TOAST_KEY, offersNote } from './offers-note'
 import { REVEAL_PACE_MS, type Store } from './store'
 
@@ -89,8 +90,13 @@ export class FillController {
 
   // ---- regenerate ----------------------------------------------------------------------
 
-  /** Regenerates every masked span (only those in the selection when it is not empty). */
-  regenerate(onlySelection = true, pick?: (s: MaskedSpan) => boolean): boolean {
+  /**
+   * Fills what the writer targeted (`requestTarget`): the spans in the selection, the span
+   * under the caret, or, with nothing targeted, every masked span not on offer. `pick`
+   * (↻, Shorter / Longer on a span) names the spans itself. `kind` says what the writer
+   * asked for: a Rewrite of a selection, or a fill (recorded with each round).
+   */
+  regenerate(onlySelection = true, pick?: (s: MaskedSpan) => boolean, kind: 'fill' | 'rewrite' = 'fill'): boolean {
     const v = this.view()
     if (!v) return false
     if (fillInFlight(v.state)) {
@@ -103,13 +109,11 @@ export class FillController {
       return true
     }
     this.settleAll()
-    const { from, to, empty } = v.state.selection
-    const select = pick ?? (onlySelection && !empty ? (s: MaskedSpan) => s.from <= to && s.to >= from : undefined)
+    const target = pick ? { select: pick, why: null } : requestTarget(v.state, onlySelection)
     const requestId = `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
-    const built = buildFillRequest(v.state.doc, requestId, this.samplingForRequest(), select)
+    const built = buildFillRequest(v.state.doc, requestId, this.samplingForRequest(), target.select)
     if (!built) {
-      const mod = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl+'
-      this.store.toast('info', `Nothing is masked. Select text and press ${mod}Enter to rewrite it, or ${mod}M at the cursor for an empty gap.`)
+      this.store.toast('info', target.why ?? nothingMaskedNote())
       return true
     }
     // Spans on offer that are asked again: their candidates were turned down.
@@ -124,7 +128,7 @@ export class FillController {
     }
     // What the settings show is the seed of the latest fill: "keep seed" then reproduces it.
     if (built.request.settings.seed !== this.store.get().sampling.seed) this.store.set({ sampling: { ...this.store.get().sampling, seed: built.request.settings.seed } })
-    this.dispatch({ type: 'start', request: built.request, spans: built.spans })
+    this.dispatch({ type: 'start', request: built.request, spans: built.spans, kind })
     this.api.invoke('engine:fill', built.request).catch((e: Error) => this.onError({ requestId, message: e.message, cancelled: false }))
     return true
   }
@@ -321,7 +325,9 @@ export class FillController {
     const newest: LiveSpan = last >= 0 ? { ...span, rounds: [span.rounds[last]], round: 0, candidates: span.rounds[last].candidates, seen: span.rounds[last].seen } : span
     const fill = v && shownFill(getFillState(v.state), newest)
     if (!v || !fill?.result) return
-    const ctx = decisionContext(v.state.doc, newest, fill, newest.from, newest.to, null)
+    const own = decisionContext(v.state.doc, newest, fill, newest.from, newest.to, null)
+    // Its one round is the span's newest: numbered as the bar numbers it.
+    const ctx = { ...own, rounds: own.rounds.map((r) => ({ ...r, round: r.round + last })), candidateRounds: own.candidateRounds.map((n) => n + last) }
     this.regeneratedLogged.set(`${ctx.requestId}/${ctx.spanId}`, this.send(decisionInput(ctx, fill.result, this.store.get().documentId, 'regenerated', ctx.spanOriginal)))
   }
 
@@ -348,7 +354,9 @@ export class FillController {
     this.regeneratedLogged.delete(roundKey)
     void sent.then((id) => {
       if (id === null) return
-      return this.api.invoke('prefs:retract', { id }).catch((e: Error) => this.store.toast('error', `A turned-down round could not be taken back from the log: ${e.message}`))
+      return this.api
+        .invoke('prefs:retract', { id, reason: 'picked-earlier-round' })
+        .catch((e: Error) => this.store.toast('error', `A turned-down round could not be taken back from the log: ${e.message}`))
     })
   }
 
@@ -359,7 +367,7 @@ export class FillController {
     this.logged.delete(decisionId)
     void sent.then((id) => {
       if (id === null) return
-      return this.api.invoke('prefs:retract', { id }).catch((e: Error) => this.store.toast('error', `An undone decision could not be taken back from the log: ${e.message}`))
+      return this.api.invoke('prefs:retract', { id, reason: 'undone' }).catch((e: Error) => this.store.toast('error', `An undone decision could not be taken back from the log: ${e.message}`))
     })
   }
 
@@ -445,6 +453,37 @@ export class FillController {
     this.queue = []
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
+  }
+}
+
+const modKey = (): string => (typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl+')
+
+function nothingMaskedNote(): string {
+  const mod = modKey()
+  return `Nothing is masked. Select text and press ${mod}Enter to rewrite it, or ${mod}M at the cursor for an empty gap.`
+}
+
+/**
+ * What a Regenerate with no spans named fills: the masked spans the selection touches; with
+ * a bare caret in (or at the edge of) a masked span, that span alone; with nothing targeted,
+ * every masked span not on offer (a span on offer gets a new round only when the writer asks
+ * there). `why` says, when that leaves nothing, why nothing was filled.
+ */
+export function requestTarget(state: EditorState, onlySelection = true): { select: (s: MaskedSpan) => boolean; why: string | null } {
+  const { from, to, empty } = state.selection
+  if (onlySelection && !empty) return { select: (s) => s.from <= to && s.to >= from, why: null }
+  const here = spanAtSelection(state)
+  if (here) return { select: (s) => s.from === here.from && s.to === here.to, why: null }
+  const offers = getFillState(state).spans.filter((s) => s.status === 'ready' || s.status === 'filling')
+  const all = findMaskedSpans(state.doc)
+  if (all.length === 0) return { select: () => false, why: null }
+  const open = (s: MaskedSpan) => !offers.some((o) => overlaps(o, s))
+  const mod = modKey()
+  return {
+    select: open,
+    why: all.some(open)
+      ? null
+      : `Every masked span already has candidates on offer. To ask again for one, put the caret in it and press ${mod}Enter (or ↻ on its bar); to fill new text, select it or mask it (${mod}M) first.`,
   }
 }
 

@@ -209,7 +209,7 @@ export class Session {
         this.store.toast('info', `Rewrite works on text inside one paragraph: select less, or mask each part (${modKey()}M).`)
         return false
       }
-      this.fills.regenerate()
+      this.fills.regenerate(true, undefined, 'rewrite')
       return true
     }
     const span = spanAtSelection(v.state)

@@ -14,8 +14,10 @@
  * each round's candidates the writer was shown on the bar (cycled to, or picked from the ☰
  * list), oldest round first, and `chosenIndex` points into that list — so a candidate picked
  * from an earlier round is logged with everything the writer saw, later rounds included. The
- * entry's request / span id, model and sampling are those of the round on show (the chosen
- * candidate's round).
+ * entry's request / span id, model, sampling, kind and "shown at" are those of the round on
+ * show (the chosen candidate's round); `rounds` and `candidateRounds` name each candidate's
+ * own round (request, what was asked, seed and settings, when shown), which every exported
+ * line carries for its texts.
  *
  * `prefix` and `suffix` are the document's plain text around the span at decision time, so
  * prefix + chosen + suffix is the document then (within a window of about half a model).
@@ -32,7 +34,7 @@
 import type { Node as PMNode } from 'prosemirror-model'
 import { closeHistory } from 'prosemirror-history'
 import { TextSelection, type EditorState, type Transaction } from 'prosemirror-state'
-import type { DecisionAction, DecisionInput, FillResult, SpanCandidate } from '../../../main/contract'
+import { DEFAULT_SAMPLING, type DecisionAction, type DecisionInput, type DecisionRound, type FillResult, type SpanCandidate } from '../../../main/contract'
 import { absorbBorder, candidateTake, loggedCandidate, spanAbsorbed } from './border-spaces'
 import { setOrigin } from './origin'
 import { plainText, posToChar } from './plain-text'
@@ -81,25 +83,88 @@ export function normalizeCandidates(doc: PMNode, from: number, to: number, candi
   })
 }
 
-/** prefix / suffix: the document's plain text on either side of [from, to], `w` characters at most. */
+/**
+ * prefix / suffix: the document's plain text on either side of [from, to], `w` characters at
+ * most, cut where a sentence starts (prefix) or ends (suffix) when one lies within the
+ * window's outer half, else at a word's edge — never inside a word ("The fishe").
+ */
 export function contextAround(doc: PMNode, from: number, to: number, w: number): { prefix: string; suffix: string } {
   const pt = plainText(doc)
   const a = posToChar(pt, from)
   const b = Math.max(a, posToChar(pt, to))
-  return { prefix: pt.text.slice(Math.max(0, a - w), a), suffix: pt.text.slice(b, b + w) }
+  return { prefix: cutPrefix(pt.text, a, w), suffix: cutSuffix(pt.text, b, w) }
+}
+
+/** A sentence's end: . ! ? … (and closing quotes or brackets after it), then a space; or a paragraph break. */
+const SENTENCE_END = /[.!?…]['"’”)\]]*\s+|\n+/g
+
+/** The text before `at`, at most `w` characters, starting at a sentence's (else a word's) start. */
+export function cutPrefix(text: string, at: number, w: number): string {
+  const start = at - w
+  if (start <= 0) return text.slice(0, at)
+  const window = text.slice(start, at)
+  // A sentence starting within the outer half of the window (the half furthest from the span).
+  SENTENCE_END.lastIndex = 0
+  for (let m = SENTENCE_END.exec(window); m; m = SENTENCE_END.exec(window)) {
+    const next = m.index + m[0].length
+    if (next > window.length / 2) break
+    return window.slice(next)
+  }
+  // Else after the first whitespace (the window's first word may be cut; nothing when the window is one word).
+  if (/\s/.test(text[start - 1]) || /^\s/.test(window)) return window.replace(/^\s+/, '')
+  const space = window.search(/\s/)
+  return space < 0 ? '' : window.slice(space).replace(/^\s+/, '')
+}
+
+/** The text from `at` on, at most `w` characters, ending at a sentence's (else a word's) end. */
+export function cutSuffix(text: string, at: number, w: number): string {
+  const end = at + w
+  if (end >= text.length) return text.slice(at)
+  const window = text.slice(at, end)
+  // The last sentence end within the outer half of the window.
+  let cut = -1
+  SENTENCE_END.lastIndex = 0
+  for (let m = SENTENCE_END.exec(window); m; m = SENTENCE_END.exec(window)) {
+    const stop = m.index + m[0].replace(/\s+$/, '').length
+    if (stop >= window.length / 2 && m.index + m[0].length <= window.length) cut = stop
+  }
+  if (cut > 0) return window.slice(0, cut)
+  // Else before the last whitespace (the window's last word may be cut).
+  if (/\s/.test(text[end])) return window.replace(/\s+$/, '')
+  const m = /\s\S*$/.exec(window)
+  return m ? window.slice(0, m.index).replace(/\s+$/, '') : ''
 }
 
 /** A span's rounds (a span built without any, as in some tests, counts its candidates as one round). */
-export function roundsOf(span: LiveSpan): SpanRound[] {
+export function roundsOf(span: LiveSpan, fill?: LiveFill): SpanRound[] {
   if (span.rounds.length) return span.rounds
-  return [{ requestId: span.requestId, spanId: span.spanId, label: '', candidates: span.candidates ?? [], seen: span.seen, shownAt: '' }]
+  const settings = fill?.result?.settings ?? fill?.request.settings ?? DEFAULT_SAMPLING
+  return [{ requestId: span.requestId, spanId: span.spanId, label: '', candidates: span.candidates ?? [], seen: span.seen, shownAt: fill?.shownAt ?? '', kind: 'fill', settings }]
+}
+
+/** The rounds a decision's candidates came from (numbered from 1 as the bar counts them), those in `numbers` only. */
+export function decisionRounds(rounds: readonly SpanRound[], numbers: readonly number[], fallbackShownAt: string): DecisionRound[] {
+  return [...new Set(numbers)]
+    .sort((a, b) => a - b)
+    .map((n) => {
+      const r = rounds[n - 1]
+      return {
+        round: n,
+        requestId: r.requestId,
+        spanId: r.spanId,
+        kind: r.kind,
+        ...(r.length != null ? { length: r.length } : {}),
+        sampling: r.settings,
+        shownAt: r.shownAt || fallbackShownAt,
+      }
+    })
 }
 
 /**
  * The candidates the writer has been shown of `span`, every round's (`shownCandidates`), and
  * where candidate `index` of the round on show is among them.
  */
-export function seenCandidates(span: LiveSpan, index: number | null): { candidates: string[]; chosenIndex: number | null } {
+export function seenCandidates(span: LiveSpan, index: number | null): { candidates: string[]; chosenIndex: number | null; candidateRounds: number[] } {
   const round = span.rounds.length ? span.round : 0
   return shownCandidates(roundsOf(span), index === null ? null : { round, index })
 }
@@ -116,10 +181,16 @@ export function decisionContext(doc: PMNode, span: LiveSpan, fill: LiveFill, fro
   const { prefix, suffix } = contextAround(doc, from - absorbed.before, to + absorbed.after, contextChars(fill.result))
   span = absorbBorder(span, borders, absorbed)
   // Comparison mode (compare-candidates.ts): every candidate of a comparison round was on screen; each has its model.
-  const compared = comparisonShown(roundsOf(span), chosenIndex === null ? null : { round: span.rounds.length ? span.round : 0, index: chosenIndex })
-  const { candidates, chosenIndex: chosen } = compared ?? seenCandidates(span, chosenIndex)
-  // Logged under the round on show's request (its model and sampling, from `fill`).
-  const shown = span.rounds[span.round]
+  const rounds = roundsOf(span, fill)
+  const onShow = span.rounds.length ? span.round : 0
+  const compared = comparisonShown(rounds, chosenIndex === null ? null : { round: onShow, index: chosenIndex })
+  // Each candidate's round (from 1): in a comparison every candidate of every round was on screen.
+  const { candidates, chosenIndex: chosen, candidateRounds } = compared
+    ? { ...compared, candidateRounds: rounds.flatMap((r, ri) => r.candidates.map(() => ri + 1)) }
+    : seenCandidates(span, chosenIndex)
+  // Logged under the round on show's request (its model, sampling and time shown, from `fill`).
+  const shown = rounds[onShow]
+  const shownAt = shown?.shownAt || fill.shownAt || new Date().toISOString()
   return {
     requestId: shown?.requestId ?? span.requestId,
     spanId: shown?.spanId ?? span.spanId,
@@ -128,8 +199,11 @@ export function decisionContext(doc: PMNode, span: LiveSpan, fill: LiveFill, fro
     spanOriginal: span.original,
     candidates,
     chosenIndex: chosen,
-    // When the span's first round was shown.
-    shownAt: span.rounds[0]?.shownAt || fill.shownAt || new Date().toISOString(),
+    shownAt,
+    kind: shown?.kind ?? 'fill',
+    // The rounds the candidates came from, and the round on show's (the entry's own request) always.
+    rounds: decisionRounds(rounds, [...candidateRounds, onShow + 1], shownAt),
+    candidateRounds,
     ...(compared ? { compare: compared.compare } : {}),
   }
 }
@@ -159,6 +233,10 @@ export function decisionInput(
     sampling: result.settings,
     shownAt: ctx.shownAt,
     decidedAt,
+    kind: ctx.kind,
+    rounds: ctx.rounds,
+    // An empty list is logged as one '' candidate (below): of the round on show.
+    candidateRounds: ctx.candidates.length ? ctx.candidateRounds : [ctx.rounds.find((r) => r.requestId === ctx.requestId)?.round ?? ctx.rounds[0].round],
     ...(ctx.compare ? { compare: ctx.compare } : {}),
   }
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { FillBoard, type BoardHandlers } from './fill-board'
 import type { LiveSpan } from './fill-state'
+import { DEFAULT_SAMPLING } from '../../../main/contract'
 
 const span = (over: Partial<LiveSpan> = {}): LiveSpan => ({
   key: 'r1/s1',
@@ -89,6 +90,8 @@ describe('the candidate list with several rounds', () => {
     candidates: texts.map((text) => ({ text, tokenIds: [], confidence: 0.6 })),
     seen: [0],
     shownAt: 'then',
+    kind: 'fill' as const,
+    settings: DEFAULT_SAMPLING,
   })
   const rounds = [round('r1', 'Fairly wild', ['one', 'two']), round('r2', 'Shorter · Safe', ['three', 'four'])]
 

@@ -19,13 +19,13 @@
 import { isHistoryTransaction, undoDepth } from 'prosemirror-history'
 import type { Fragment, Node as PMNode } from 'prosemirror-model'
 import { Plugin, PluginKey, type EditorState, type Transaction } from 'prosemirror-state'
-import type { DecisionComparison, FillErrorEvent, FillRequest, FillResult, FillStepEvent, SpanCandidate } from '../../../main/contract'
+import type { DecisionComparison, DecisionRound, RequestKind, FillErrorEvent, FillRequest, FillResult, FillStepEvent, SpanCandidate } from '../../../main/contract'
 import { normalizeCandidates } from './decisions'
 import { originOf } from './origin'
 import { AddMarkStep, RemoveMarkStep } from 'prosemirror-transform'
 import { trackRange } from './span-tracking'
 import { maskedRunsInBlock, type RequestSpan } from './spans'
-import { markSeen, roundLabel, type SpanRound } from './rounds'
+import { markSeen, requestKind, roundLabel, type SpanRound } from './rounds'
 
 export type SpanStatus = 'filling' | 'ready' | 'dropped'
 
@@ -84,6 +84,8 @@ export interface LiveFill {
   /** When the candidates were first shown (ISO). */
   shownAt: string | null
   message: string | null
+  /** The writer asked for a Rewrite of a selection (its rounds' kind, when no length was asked). */
+  rewrite?: boolean
 }
 
 /** What a decision needs besides the action and the final text. */
@@ -96,7 +98,14 @@ export interface DecisionContext {
   /** The candidates the writer was shown, every round's (see `shownCandidates` in rounds.ts). */
   candidates: string[]
   chosenIndex: number | null
+  /** When the round on show was first shown. */
   shownAt: string
+  /** What the writer asked for in the round on show. */
+  kind: RequestKind
+  /** The rounds the candidates came from (with the round on show's), numbered from 1. */
+  rounds: DecisionRound[]
+  /** The round (from 1) of each of `candidates`. */
+  candidateRounds: number[]
   /** Comparison mode: which model wrote each candidate and whose was kept (compare-candidates.ts). */
   compare?: DecisionComparison
 }
@@ -149,7 +158,8 @@ export interface FillState {
 }
 
 export type FillAction =
-  | { type: 'start'; request: FillRequest; spans: RequestSpan[] }
+  /** `kind`: a Rewrite of a selection, or a fill of masked text (the default). */
+  | { type: 'start'; request: FillRequest; spans: RequestSpan[]; kind?: 'fill' | 'rewrite' }
   | { type: 'step'; event: FillStepEvent }
   | { type: 'done'; result: FillResult; at: string }
   | { type: 'error'; event: FillErrorEvent }
@@ -350,6 +360,9 @@ function applyDone(state: FillState, result: FillResult, at: string, doc: PMNode
       candidates: normalizeCandidates(doc, s.from, s.to, sf.candidates),
       seen: [],
       shownAt: at,
+      kind: requestKind(spec?.length, !!fill.rewrite),
+      ...(spec?.length != null ? { length: spec.length } : {}),
+      settings: result.settings,
     }
     return showCandidate({ ...s, status: 'ready' as const, rounds: [...s.rounds, round], slots: sf.slots, original: sf.original }, s.rounds.length, 0)
   })
@@ -421,6 +434,7 @@ export function reduceFill(state: FillState, tr: Transaction, history: 'undo' | 
         result: null,
         shownAt: null,
         message: null,
+        ...(action.kind === 'rewrite' ? { rewrite: true } : {}),
       }
       const specs = new Map(action.request.spans.map((s) => [s.id, s]))
       const spans: LiveSpan[] = action.spans.map(({ id, span }) => ({

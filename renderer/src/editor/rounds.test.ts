@@ -16,6 +16,8 @@ const round = (texts: string[], seen: number[], requestId = 'r1'): SpanRound => 
   candidates: texts.map((text) => ({ text, tokenIds: [], confidence: 0.5 })),
   seen,
   shownAt: 'then',
+  kind: 'fill',
+  settings: DEFAULT_SAMPLING,
 })
 
 describe('round labels in the writer’s words', () => {
@@ -38,15 +40,15 @@ describe('round labels in the writer’s words', () => {
 describe('the candidates a decision logs as shown', () => {
   it('are every round’s seen candidates, oldest round first, with chosenIndex pointing at the pick', () => {
     const rounds = [round(['a', 'b', 'c'], [0, 2]), round(['d', 'e', 'f'], [0]), round(['g', 'h', 'i'], [0, 1])]
-    expect(shownCandidates(rounds, null)).toEqual({ candidates: ['a', 'c', 'd', 'g', 'h'], chosenIndex: null })
-    expect(shownCandidates(rounds, { round: 0, index: 2 })).toEqual({ candidates: ['a', 'c', 'd', 'g', 'h'], chosenIndex: 1 })
+    expect(shownCandidates(rounds, null)).toEqual({ candidates: ['a', 'c', 'd', 'g', 'h'], chosenIndex: null, candidateRounds: [1, 1, 2, 3, 3] })
+    expect(shownCandidates(rounds, { round: 0, index: 2 })).toEqual({ candidates: ['a', 'c', 'd', 'g', 'h'], chosenIndex: 1, candidateRounds: [1, 1, 2, 3, 3] })
     // A pick not marked seen yet counts as shown, in its own round.
-    expect(shownCandidates(rounds, { round: 1, index: 2 })).toEqual({ candidates: ['a', 'c', 'd', 'f', 'g', 'h'], chosenIndex: 3 })
+    expect(shownCandidates(rounds, { round: 1, index: 2 })).toEqual({ candidates: ['a', 'c', 'd', 'f', 'g', 'h'], chosenIndex: 3, candidateRounds: [1, 1, 2, 2, 3, 3] })
   })
 
   it('keep equal texts of different rounds apart (chosenIndex is the position, not the first equal text)', () => {
     const rounds = [round(['same', 'x'], [0]), round(['same', 'y'], [0])]
-    expect(shownCandidates(rounds, { round: 1, index: 0 })).toEqual({ candidates: ['same', 'same'], chosenIndex: 1 })
+    expect(shownCandidates(rounds, { round: 1, index: 0 })).toEqual({ candidates: ['same', 'same'], chosenIndex: 1, candidateRounds: [1, 2] })
   })
 })
 

@@ -4,7 +4,7 @@
  * is decided. Pure helpers: how a round is labelled in the writer's words, and which
  * candidates count as shown to the writer (what a decision logs).
  */
-import type { LengthTarget, SpanCandidate } from '../../../main/contract'
+import type { LengthTarget, RequestKind, SamplingSettings, SpanCandidate } from '../../../main/contract'
 
 /** One round of candidates of a span: what one fill request offered for it. */
 export interface SpanRound {
@@ -18,6 +18,16 @@ export interface SpanRound {
   seen: number[]
   /** When the round's candidates were first shown (ISO). */
   shownAt: string
+  /** What the writer asked for (`requestKind`), the length if any, and the request's settings (its seed among them). */
+  kind: RequestKind
+  length?: LengthTarget
+  settings: SamplingSettings
+}
+
+/** What a round's request asked for, from the span's length target and whether it was a Rewrite. */
+export function requestKind(length: LengthTarget | null | undefined, rewrite: boolean): RequestKind {
+  if (length == null) return rewrite ? 'rewrite' : 'fill'
+  return typeof length === 'string' ? length : 'range'
 }
 
 /** Where a candidate is among a span's rounds. */
@@ -62,10 +72,15 @@ export function markSeen(rounds: readonly SpanRound[], round: number, index: num
  * the bar (cycled to with ‹ › / Alt-[ Alt-], or picked from the ☰ list), oldest round first,
  * each round's in the order first shown — and where `pick` is among them (`chosenIndex`).
  * Opening the ☰ list alone does not count as showing a candidate; picking one does. A pick
- * not yet marked seen is added to its round's.
+ * not yet marked seen is added to its round's. `candidateRounds[i]` is the round (from 1) of
+ * `candidates[i]`.
  */
-export function shownCandidates(rounds: readonly SpanRound[], pick: RoundPick | null): { candidates: string[]; chosenIndex: number | null } {
+export function shownCandidates(
+  rounds: readonly Pick<SpanRound, 'candidates' | 'seen'>[],
+  pick: RoundPick | null,
+): { candidates: string[]; chosenIndex: number | null; candidateRounds: number[] } {
   const candidates: string[] = []
+  const candidateRounds: number[] = []
   let chosenIndex: number | null = null
   rounds.forEach((r, ri) => {
     const seen = r.seen.filter((i) => i < r.candidates.length)
@@ -73,7 +88,8 @@ export function shownCandidates(rounds: readonly SpanRound[], pick: RoundPick | 
     for (const i of seen) {
       if (pick && pick.round === ri && pick.index === i) chosenIndex = candidates.length
       candidates.push(r.candidates[i].text)
+      candidateRounds.push(ri + 1)
     }
   })
-  return { candidates, chosenIndex }
+  return { candidates, chosenIndex, candidateRounds }
 }
