@@ -71,11 +71,12 @@ export async function runModelGet(argv: string[], out: NodeJS.WriteStream = proc
   }
   const repo = RepoId.safeParse(positionals[0])
   if (!repo.success) {
-    err.write(`model:get: "${positionals[0]}" is not a repository id: ${repo.error.issues[0]?.message}.\n`)
+    err.write(`model:get: ${JSON.stringify(positionals[0])} is not a repository id: ${repo.error.issues[0]?.message}.\n`)
     return 2
   }
-  if (values.revision !== undefined && !Revision.safeParse(values.revision).success) {
-    err.write(`model:get: --revision "${values.revision}" is not a branch, tag or commit id.\n`)
+  const revision = values.revision === undefined ? null : Revision.safeParse(values.revision)
+  if (revision && !revision.success) {
+    err.write(`model:get: --revision ${JSON.stringify(values.revision)} is not a branch, tag or commit id: ${revision.error.issues[0]?.message}.\n`)
     return 2
   }
   const variant = ModelVariant.safeParse(values.variant)

@@ -14,13 +14,16 @@
 import { fileDownloadInfo, downloadFile, listFiles, modelInfo, HubApiError } from '@huggingface/hub'
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
-import { mkdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { Readable, Transform } from 'node:stream'
 import { z } from 'zod'
+import { readModelJson, readModelJsonSync } from '../engine/model-files'
 import { expectedChecksum, fileChecksum, type ExpectedChecksum } from './checksums'
 import { ensureSpace, type StatFs } from './disk-space'
+import { boundedFetch, checkListingLength, HubLimitError, listingFetch, MAX_INFO_BYTES } from './hub-limits'
+import { repoIdProblem, revisionProblem } from './hub-names'
 import { planFiles, sizeOf, type ModelVariant, type PlannedFile, type RepoFile } from './hub-files'
 import { formatBytes, ProgressMeter, type ProgressFigures } from './progress-meter'
 
@@ -96,6 +99,20 @@ export const SOURCE_FILE = 'infill-source.json'
 
 const StagingState = z.object({ repoId: z.string(), commit: z.string(), variant: z.string() })
 
+/**
+ * What an existing install folder holds, for a refusal that names the right repository:
+ * " (it holds other/repo, int8)" when its infill-source.json names another download, "" otherwise.
+ */
+export function occupantNote(dir: string, repoId: string, variant: string): string {
+  try {
+    const source = ModelSource.safeParse(readModelJsonSync(join(dir, SOURCE_FILE)))
+    if (source.success && (source.data.repoId !== repoId || source.data.variant !== variant)) return ` (it holds ${source.data.repoId}, ${source.data.variant})`
+  } catch {
+    /* no record of what it holds */
+  }
+  return ''
+}
+
 /** The staging folder for a destination. */
 export function stagingDirOf(dest: string): string {
   return `${dest}.partial`
@@ -104,6 +121,7 @@ export function stagingDirOf(dest: string): string {
 /** Wraps whatever the client or the network threw into a DownloadError with what to do. */
 export function explain(err: unknown, ctx: { repoId: string; revision: string; hubUrl: string | undefined; signal?: AbortSignal }): DownloadError {
   if (err instanceof DownloadError) return err
+  if (err instanceof HubLimitError) return new DownloadError(err.message, 'hub')
   if (ctx.signal?.aborted) {
     const reason = ctx.signal.reason
     return reason instanceof DownloadError ? reason : new DownloadError('The download was cancelled.', 'cancelled')
@@ -134,11 +152,18 @@ export async function planDownload(options: Pick<DownloadOptions, 'repoId' | 're
   const hubUrl = options.hubUrl
   const revision = options.revision ?? 'main'
   const fetchFn = withSignal(options.fetch ?? fetch, options.signal)
+  // Every way into a download (CLI, app, tests) passes these checks, whatever its caller checked.
+  const idProblem = repoIdProblem(options.repoId)
+  if (idProblem) throw new DownloadError(`${JSON.stringify(options.repoId)} is not a repository id: ${idProblem}.`, 'not-found')
+  const revProblem = revisionProblem(revision)
+  if (revProblem) throw new DownloadError(`${JSON.stringify(revision)} is not a branch, tag or commit id: ${revProblem}.`, 'not-found')
   try {
-    const info = await modelInfo({ name: options.repoId, revision, hubUrl, fetch: fetchFn, additionalFields: ['sha'] })
+    const info = await modelInfo({ name: options.repoId, revision, hubUrl, fetch: boundedFetch(fetchFn, MAX_INFO_BYTES, 'model information'), additionalFields: ['sha'] })
     const commit = typeof info.sha === 'string' && info.sha ? info.sha : revision
     const listing: RepoFile[] = []
-    for await (const entry of listFiles({ repo: { type: 'model', name: options.repoId }, revision: commit, recursive: true, hubUrl, fetch: fetchFn })) {
+    let entries = 0
+    for await (const entry of listFiles({ repo: { type: 'model', name: options.repoId }, revision: commit, recursive: true, hubUrl, fetch: listingFetch(fetchFn) })) {
+      checkListingLength(++entries)
       if (entry.type === 'file') listing.push({ path: entry.path, size: entry.size, oid: entry.oid, lfs: entry.lfs })
     }
     let planned: PlannedFile[]
@@ -180,18 +205,35 @@ async function sizeIfFile(path: string): Promise<number | null> {
   }
 }
 
-/** Keeps the staging folder only when it holds parts of the same repo, commit and variant. */
+/**
+ * Makes the staging folder ready: a new one is created, one of the same repo, commit and
+ * variant is kept (resume), one of another download of ours (its download.json says so) is
+ * emptied. Anything else by that name (a folder without download.json, a link, a file) was
+ * not made by a download and is refused, never deleted.
+ */
 async function prepareStaging(staging: string, plan: DownloadPlan): Promise<void> {
   const statePath = join(staging, 'download.json')
-  try {
-    const state = StagingState.parse(JSON.parse(await readFile(statePath, 'utf8')))
+  const existing = await lstat(staging).catch(() => null)
+  if (existing) {
+    let state: z.infer<typeof StagingState> | null = null
+    if (existing.isDirectory()) {
+      try {
+        state = StagingState.parse(await readModelJson(statePath))
+      } catch {
+        state = null
+      }
+    }
+    if (!state)
+      throw new DownloadError(
+        `${staging} exists and was not made by an Infill download (${existing.isDirectory() ? 'it has no download.json' : existing.isSymbolicLink() ? 'it is a link' : 'it is not a folder'}); it was left as it is. Move it away, or download to another folder with --to DIR.`,
+        'exists',
+      )
     if (state.repoId === plan.repoId && state.commit === plan.commit && state.variant === plan.variant) return
-  } catch {
-    // no staging folder yet, or not ours: start afresh
+    await rm(staging, { recursive: true, force: true })
   }
-  await rm(staging, { recursive: true, force: true })
-  await mkdir(staging, { recursive: true })
-  await writeFile(statePath, JSON.stringify({ repoId: plan.repoId, commit: plan.commit, variant: plan.variant }, null, 2))
+  // Not recursive: if something appeared at this name in the meantime, this fails instead of using it.
+  await mkdir(staging)
+  await writeFile(statePath, JSON.stringify({ repoId: plan.repoId, commit: plan.commit, variant: plan.variant }, null, 2), { flag: 'wx' })
 }
 
 /** The client's fetch with the download's abort signal added to every request. */
@@ -211,14 +253,17 @@ export async function downloadModel(options: DownloadOptions): Promise<DownloadR
   const ctx = { repoId: options.repoId, revision, hubUrl, signal: options.signal }
   const now = options.now ?? (() => Date.now())
   if (await stat(options.dest).then(() => true, () => false))
-    throw new DownloadError(`${options.dest} already exists. Remove it, or download to another folder with --to DIR.`, 'exists')
+    throw new DownloadError(`${options.dest} already exists${occupantNote(options.dest, options.repoId, options.variant)}. Remove it, or download to another folder with --to DIR.`, 'exists')
 
   const plan = await planDownload(options)
   const staging = stagingDirOf(options.dest)
   const fetchFn = withSignal(options.fetch ?? fetch, options.signal)
+  // Set once the staging folder is known to be a download's: only then may a cancel remove it.
+  let stagingIsOurs = false
   try {
     await mkdir(dirname(options.dest), { recursive: true })
     await prepareStaging(staging, plan)
+    stagingIsOurs = true
     const present = await bytesOnDisk(staging, plan)
     const resumedFrom = present.reduce((s, b) => s + b, 0)
     try {
@@ -293,7 +338,7 @@ export async function downloadModel(options: DownloadOptions): Promise<DownloadR
     return { dir: options.dest, plan, bytesFetched, resumedFrom }
   } catch (err) {
     const error = explain(err, ctx)
-    if (error.kind === 'cancelled') await rm(staging, { recursive: true, force: true })
+    if (error.kind === 'cancelled' && stagingIsOurs) await rm(staging, { recursive: true, force: true })
     throw error
   }
 }

@@ -64,8 +64,10 @@ describe('planFiles', () => {
 
 describe('repository ids and folder names', () => {
   it('accepts owner/name and refuses anything else', () => {
-    expect(RepoId.parse(' answerdotai/ModernBERT-base ')).toBe('answerdotai/ModernBERT-base')
-    for (const bad of ['ModernBERT-base', 'a/b/c', '../x', 'a/..', 'a b/c', '/abs/path']) expect(RepoId.safeParse(bad).success).toBe(false)
+    expect(RepoId.parse('answerdotai/ModernBERT-base')).toBe('answerdotai/ModernBERT-base')
+    // Surrounding spaces are refused, never cut (the UI trims what the writer typed).
+    for (const bad of ['ModernBERT-base', 'a/b/c', '../x', 'a/..', 'a b/c', '/abs/path', ' answerdotai/ModernBERT-base ', 'a/b\\c', 'a/b--c', 'a--b/c', 'con/model', 'a/b.'])
+      expect(RepoId.safeParse(bad).success).toBe(false)
   })
   it('names the install folder after the repo and variant', () => {
     expect(installFolderName('answerdotai/ModernBERT-base', 'int8')).toBe('answerdotai--ModernBERT-base-int8')

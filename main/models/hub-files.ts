@@ -5,6 +5,7 @@
  * work; the chosen graph is saved as model.onnx, since the model contract names it so.
  */
 import { z } from 'zod'
+import { portableNameProblem, repoIdProblem } from './hub-names'
 
 export const ModelVariant = z.enum(['int8', 'fp16', 'fp32'])
 export type ModelVariant = z.infer<typeof ModelVariant>
@@ -79,6 +80,12 @@ export function planFiles(listing: readonly RepoFile[], variant: ModelVariant, r
     const file = byPath.get(name)
     if (file) planned.push({ repoPath: name, localPath: name, size: sizeOf(file), optional: true })
   }
+  // Every name written into the model folder is one safe file name on every platform.
+  for (const p of planned) {
+    const problem = portableNameProblem(p.localPath)
+    if (problem)
+      throw new RepoLayoutError(`${repoId} lists a file "${p.repoPath}" whose name cannot be saved safely (${problem}); the download was not started.`)
+  }
   if (!byPath.has('manifest.json') && !byPath.has('config.json'))
     throw new RepoLayoutError(`${repoId} has neither manifest.json nor config.json; the engine needs one of them to know the model's special tokens and length.`)
   return planned
@@ -99,23 +106,16 @@ function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1)
 }
 
-/** "answerdotai/ModernBERT-base" and "int8" -> "answerdotai--ModernBERT-base-int8": a folder name. */
+/**
+ * "answerdotai/ModernBERT-base" and "int8" -> "answerdotai--ModernBERT-base-int8": a folder name.
+ * One-to-one: a checked id (RepoId) has "--" only between owner and name, and the variant is
+ * the last "-" part, so two repositories or variants never share a folder on a case-sensitive
+ * file system (on others the manager reads the folder's infill-source.json to name its owner).
+ */
 export function installFolderName(repoId: string, variant: ModelVariant): string {
-  return `${repoId.replace(/\//g, '--')}-${variant}`
+  const problem = repoIdProblem(repoId)
+  if (problem) throw new Error(`"${repoId}" is not a repository id: ${problem}`)
+  return `${repoId.replace('/', '--')}-${variant}`
 }
 
-/** owner/name with the characters the Hub allows; throws with the rule otherwise. */
-export const RepoId = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/, {
-    message: 'a repository id is owner/name, for example answerdotai/ModernBERT-base (letters, digits, ".", "_", "-")',
-  })
-  .refine((s) => !s.includes('..'), { message: 'a repository id may not contain ".."' })
-
-/** A branch, tag or commit name: what git allows in practice, never "..". */
-export const Revision = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/, { message: 'a revision is a branch, tag or commit id (letters, digits, ".", "_", "-", "/")' })
-  .refine((s) => !s.includes('..'), { message: 'a revision may not contain ".."' })
+export { RepoId, Revision } from './hub-names'

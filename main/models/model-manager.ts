@@ -12,7 +12,7 @@ import type { InstalledModelEntry, ModelInfo, ModelsOverview } from '../contract
 import { defaultModelDir } from '../engine/model-paths'
 import { CURATED_MODELS } from './curated'
 import type { StatFs } from './disk-space'
-import { downloadModel, DownloadError, planDownload, type DownloadPlan, type DownloadProgress } from './hub-download'
+import { downloadModel, DownloadError, occupantNote, planDownload, type DownloadPlan, type DownloadProgress } from './hub-download'
 import { installFolderName, RepoId, Revision, type ModelVariant } from './hub-files'
 import { describeModelDir, modelFoldersIn, type InstalledModel } from './installed-models'
 import { readRegistry, registryPath, userModelsDir, writeRegistry } from './model-registry'
@@ -181,10 +181,17 @@ export class ModelManager {
     const repoId = parsed.data
     if (request.revision !== undefined) {
       const rev = Revision.safeParse(request.revision)
-      if (!rev.success) throw new Error(`"${request.revision}" is not a revision: ${rev.error.issues[0]?.message}`)
+      if (!rev.success) throw new Error(`${JSON.stringify(request.revision)} is not a revision: ${rev.error.issues[0]?.message}`)
     }
     const dest = join(this.modelsDir, installFolderName(repoId, request.variant))
-    if (existsSync(dest)) throw new Error(`${repoId} (${request.variant}) is already installed in ${dest}. Use it from the installed list.`)
+    if (existsSync(dest)) {
+      const other = occupantNote(dest, repoId, request.variant)
+      throw new Error(
+        other
+          ? `${repoId} (${request.variant}) would be installed in ${dest}, but that folder is taken${other}. Remove that model first.`
+          : `${repoId} (${request.variant}) is already installed in ${dest}. Use it from the installed list.`,
+      )
+    }
     for (const { job } of this.jobs.values())
       if (job.repoId === repoId && job.variant === request.variant && !['done', 'failed', 'cancelled'].includes(job.phase))
         throw new Error(`${repoId} (${request.variant}) is already downloading.`)
