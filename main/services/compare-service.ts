@@ -39,6 +39,8 @@ export class CompareService {
   private message: string | null = null
   private lineageOf: { dir: string | null; lineage: ModelLineage | null } = { dir: null, lineage: null }
   private readonly unsubscribe: () => void
+  /** Bumped by every start and stop: a start that was overtaken while it checked folders spawns nothing. */
+  private ticket = 0
 
   constructor(private readonly o: CompareServiceOptions) {
     this.unsubscribe = o.main.onState((s) => this.mainChanged(s))
@@ -63,6 +65,7 @@ export class CompareService {
 
   /** Turns comparison on (see the contract's 'compare:start'); resolves once the other model loaded or failed. */
   async start(requestedDir?: string): Promise<CompareState> {
+    const ticket = ++this.ticket
     const main = this.o.main.state().model
     if (!main) throw new Error('No model is loaded; load a model before comparing.')
     const requested = requestedDir === undefined ? null : await this.o.checkDir(requestedDir)
@@ -73,10 +76,15 @@ export class CompareService {
     if (pair.otherDir !== requested) await this.o.checkDir(pair.otherDir).catch((err: Error) => {
       throw new Error(`The base model named in the tuned model's lineage (${pair.otherDir}) cannot be loaded: ${err.message}`)
     })
-    await this.stop(null)
+    // A later start or a stop came in while the folders were checked: that one decides.
+    if (ticket !== this.ticket) return this.current()
+    // From here to client.start() nothing awaits: the old engine is let go and the new one
+    // recorded in one step, so concurrent starts can never leave an engine nobody holds.
+    const previous = this.running
     const client = new EngineClient(this.o.spawnEngine)
     const running: Running = { pair, client, other: null, main }
     this.running = running
+    if (previous) void previous.client.dispose()
     this.set('loading', null)
     client.start()
     try {
@@ -99,6 +107,7 @@ export class CompareService {
 
   /** Turns comparison off: the comparison engine is shut down. */
   async stop(message: string | null = null): Promise<CompareState> {
+    this.ticket++
     const r = this.running
     this.running = null
     if (r || this.status !== 'off' || message) this.set('off', message)

@@ -134,12 +134,20 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     return a.length === b.length && timingSafeEqual(a, b)
   }
 
-  const cookieToken = (req: IncomingMessage): string | undefined => {
+  /**
+   * Whether any cookie named for this instance carries the token. Every one is checked, not the
+   * first: a page on another 127.0.0.1 port can set a cookie of the same name (cookies do not
+   * keep ports apart), and with a narrower Path the browser sends it first. Such a decoy is
+   * ignored, so it cannot lock the writer out.
+   */
+  const cookieHasToken = (req: IncomingMessage): boolean => {
+    let found = false
     for (const part of (req.headers.cookie ?? '').split(';')) {
-      const [k, ...v] = part.trim().split('=')
-      if (k === cookieName) return v.join('=')
+      const eq = part.indexOf('=')
+      if (eq < 0 || part.slice(0, eq).trim() !== cookieName) continue
+      if (tokenMatches(part.slice(eq + 1).trim())) found = true
     }
-    return undefined
+    return found
   }
 
   const send = (res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
@@ -164,7 +172,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         })
         return res.end()
       }
-      if (!tokenMatches(cookieToken(req))) {
+      if (!cookieHasToken(req)) {
         return send(res, 403, 'Forbidden: open the address printed by `npm run serve` (it carries this run\'s token).\n')
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n')
@@ -210,7 +218,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         ? 'not found'
         : !req.headers.origin
           ? 'missing Origin'
-          : !tokenMatches(cookieToken(req))
+          : !cookieHasToken(req)
             ? 'missing or wrong token'
             : sockets.size >= MAX_CONNECTIONS
               ? `too many open connections (${MAX_CONNECTIONS}); close other Infill tabs`
