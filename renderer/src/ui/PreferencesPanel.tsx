@@ -1,11 +1,14 @@
 /**
  * The training log (the decision log): logging on/off, counts by action, recent decisions (each can be
- * deleted with its pairs; one the writer undid shows as undone), a preview of the training pairs, export (standard / implicit prompt / unpaired) and clear with confirmation.
+ * deleted with its pairs; each says what was kept and what was turned down; one taken back
+ * says why: undone, or picked from an earlier round), a preview of the training pairs,
+ * export (standard / implicit prompt / unpaired / conversational) and clear with confirmation.
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { DecisionAction, DecisionRecord, ExportFormat, PreferencePairPreview, PreferenceStats } from '../../../main/contract'
 import type { Session } from '../app/session'
 import { useStore } from '../app/store'
+import { decisionSummary } from './decision-summary'
 import { TunePanel } from './TunePanel'
 
 const ACTION_LABEL: Record<DecisionAction, string> = {
@@ -18,6 +21,40 @@ const ACTION_LABEL: Record<DecisionAction, string> = {
 function clip(s: string, n = 90): string {
   const t = s.replace(/\s+/g, ' ').trim()
   return t.length > n ? t.slice(0, n - 1) + '…' : t || '∅'
+}
+
+/** One decision of "Recent decisions": what was kept, what was turned down, what was asked for, and why it no longer counts if taken back. */
+function DecisionLine({ d }: { d: DecisionRecord }) {
+  const s = decisionSummary(d)
+  const quoted = (t: string) => `“${clip(t, 40)}”`
+  const down = s.turnedDown.slice(0, 2).map(quoted).join(', ') + (s.turnedDown.length > 2 ? ` and ${s.turnedDown.length - 2} more` : '')
+  const kept = s.kept === null ? null : s.keptFrom === 'original' ? `kept your ${quoted(s.kept)}` : s.keptFrom === 'edit' ? `kept your edit ${quoted(s.kept)}` : `kept ${quoted(s.kept)}`
+  return (
+    <>
+      <span className={`badge badge-${d.action}`}>{ACTION_LABEL[d.action]}</span>
+      {s.asked && (
+        <span className="badge badge-kind" data-testid="prefs-decision-kind">
+          {s.asked}
+        </span>
+      )}
+      {s.takenBack && (
+        <span className="badge badge-retracted" data-testid="prefs-decision-taken-back" title={s.takenBack.title}>
+          {s.takenBack.label}
+        </span>
+      )}
+      <span className="decision-text" title={[...s.turnedDown.map((t) => `turned down: ${t}`), s.kept !== null ? `kept: ${s.kept}` : ''].filter(Boolean).join('\n')}>
+        <span className="ctx">…{clip(d.prefix.slice(-30), 30)}</span>{' '}
+        {kept && (
+          <strong data-testid="prefs-decision-kept">
+            {kept}
+            {s.turnedDown.length ? '; ' : ''}
+          </strong>
+        )}
+        {s.turnedDown.length > 0 && <span data-testid="prefs-decision-turned-down">turned down {down}</span>}
+        {s.round && <span className="muted"> ({s.round})</span>}
+      </span>
+    </>
+  )
 }
 
 export function PreferencesPanel({ session }: { session: Session }) {
@@ -140,15 +177,7 @@ export function PreferencesPanel({ session }: { session: Session }) {
         {recent.length === 0 && <li className="muted small">Nothing logged yet.</li>}
         {recent.map((d) => (
           <li key={d.id} className="decision" data-action={d.action} data-testid="prefs-decision" data-decision-id={d.id} data-retracted={d.retractedAt ? 'true' : 'false'}>
-            <span className={`badge badge-${d.action}`}>{ACTION_LABEL[d.action]}</span>
-            {d.retractedAt && (
-              <span className="badge badge-retracted" title="You undid this decision: it no longer counts and is left out of exports">
-                undone
-              </span>
-            )}
-            <span className="decision-text">
-              <span className="ctx">…{clip(d.prefix.slice(-40), 40)}</span> <strong>{clip(d.finalText, 50)}</strong>
-            </span>
+            <DecisionLine d={d} />
             {confirmDelete === d.id ? (
               <span className="confirm-inline" data-testid="prefs-confirm-delete">
                 <button className="tool mini" onClick={() => setConfirmDelete(null)}>
@@ -205,6 +234,7 @@ export function PreferencesPanel({ session }: { session: Session }) {
           <option value="standard">Standard (prompt, chosen, rejected)</option>
           <option value="implicit">Implicit prompt (chosen, rejected)</option>
           <option value="unpaired">Unpaired / KTO (prompt, completion, label)</option>
+          <option value="conversational">Conversational (chat messages: prompt, chosen, rejected)</option>
         </select>
       </div>
       <div className="export-row">
