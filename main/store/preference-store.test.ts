@@ -66,7 +66,7 @@ describe('PreferenceStore: log and export', () => {
     const first = lines[0] as Record<string, unknown>
     expect(first.prompt).toBe('Write the words that fill the blank in this text.\n\nThe lighthouse keeper <|fill|> every night.\n\nWords for the blank:\n')
     // The marker once, at the blank; the cue after the context, the completion on the next line.
-    expect(first.prompt.split('<|fill|>')).toHaveLength(2)
+    expect(String(first.prompt).split('<|fill|>')).toHaveLength(2)
     expect(first).toMatchObject({
       prefix: 'The lighthouse keeper ',
       suffix: ' every night.',
