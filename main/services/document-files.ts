@@ -1,6 +1,6 @@
 /**
  * The files one document is made of, and their names. `notes.md` has its marks in
- * `notes.md.infill.json`; a save in progress writes `.infill-<h>.md.tmp` and
+ * `notes.md.infill.json`; a save in progress writes `.infill-<h>.<random>.tmp` files and
  * `.infill-<h>.pending.json` beside them (h: a hash of the document's file name), so
  * every name fits the file system's limit of 255 bytes even when the document's own name
  * uses all of it. A sidecar that did not match its Markdown is moved aside, never deleted.
@@ -29,8 +29,14 @@ export interface DocumentFiles {
   sidecar: string
   /** The next sidecar while a save is in progress; it belongs to the Markdown whose hash it records. */
   pendingSidecar: string
-  /** The next Markdown while a save is in progress. */
-  markdownTemp: string
+  /**
+   * How a save's temporary files begin (`.infill-<h>.`); each gets an unpredictable rest
+   * (atomic-write.ts), so no link can be planted at it ahead. A kill can leave one behind:
+   * the next save of the document removes those (isTemp).
+   */
+  tempPrefix: string
+  /** Whether a file name in the document's folder is one of its save's temporary files. */
+  isTemp(name: string): boolean
   /** Where a sidecar that does not match its Markdown is moved (named by `stamp`). */
   setAside(stamp: string): string
 }
@@ -44,7 +50,8 @@ export function documentFiles(path: string): DocumentFiles {
     markdown: path,
     sidecar: join(dir, nameFits(plainSidecar) ? plainSidecar : `.infill-${h}${SIDECAR_SUFFIX}`),
     pendingSidecar: join(dir, `.infill-${h}.pending.json`),
-    markdownTemp: join(dir, `.infill-${h}.md.tmp`),
+    tempPrefix: `.infill-${h}.`,
+    isTemp: (n) => n.startsWith(`.infill-${h}.`) && n.endsWith('.tmp'),
     setAside: (stamp) => {
       const readable = `${name}.infill-set-aside-${stamp}.json`
       return join(dir, nameFits(readable) ? readable : `.infill-${h}.set-aside-${stamp}.json`)

@@ -166,11 +166,11 @@ describe('documents', () => {
     await writeDocument(path, 'old text', sidecar({ v: 'old' }))
     const files = documentFiles(path)
     writeFileSync(files.pendingSidecar, JSON.stringify({ ...sidecar({ v: 'new' }), markdownHash: markdownHash('new text') }))
-    writeFileSync(files.markdownTemp, 'new te') // torn temporary file
+    writeFileSync(join(path, '..', `${files.tempPrefix}0123456789abcdef01234567.tmp`), 'new te') // torn temporary file
     const back = await readDocument(path)
     expect(back).toMatchObject({ markdown: 'old text', sidecar: { doc: { v: 'old' } } })
     expect(existsSync(files.pendingSidecar)).toBe(false)
-    // The next save reuses the temporary name: nothing accumulates.
+    // The next save removes what a killed save left: nothing accumulates.
     await writeDocument(path, 'next', sidecar({ v: 'next' }), replace)
     expect(readdirSync(join(path, '..')).sort()).toEqual(['notes.md', 'notes.md.infill.json'])
   })

@@ -16,7 +16,7 @@
  *   save share one size limit (MAX_DOCUMENT_BYTES in the contract).
  */
 import { createHash } from 'node:crypto'
-import { promises as fs } from 'node:fs'
+import { constants, promises as fs } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
 import { z } from 'zod'
 import {
@@ -26,9 +26,9 @@ import {
   type SaveOutcome,
   type WorkspaceEntry,
 } from '../contract'
-import { syncDirectory, writeDurable } from './atomic-write'
+import { O_NOFOLLOW, renameVerified, syncDirectory, writeNewFile, WriteVerifyError } from './atomic-write'
 import { decodeDocument, encodeDocument, UTF8_BOM } from './document-encoding'
-import { documentFiles, nameFits, NAME_MAX_BYTES } from './document-files'
+import { documentFiles, nameFits, NAME_MAX_BYTES, type DocumentFiles } from './document-files'
 import { PathQueue } from './document-queue'
 
 export { MAX_DOCUMENT_BYTES }
@@ -104,16 +104,37 @@ async function readQueued(path: string): Promise<DocumentFile> {
 
 type SidecarOnDisk = { kind: 'missing' } | { kind: 'unreadable'; why: string } | { kind: 'ok'; sidecar: DocumentSidecar }
 
-async function readSidecarFile(file: string): Promise<SidecarOnDisk> {
-  let raw: string
+/**
+ * A sidecar-like file's text, read without following a link (O_NOFOLLOW) or blocking on a
+ * pipe (O_NONBLOCK), from regular files within the document size limit only.
+ */
+async function readOwnFile(file: string): Promise<{ kind: 'missing' } | { kind: 'refused'; why: string } | { kind: 'text'; text: string }> {
+  let handle
   try {
-    raw = await fs.readFile(file, 'utf8')
-  } catch {
-    return { kind: 'missing' }
+    handle = await fs.open(file, constants.O_RDONLY | O_NOFOLLOW | (constants.O_NONBLOCK ?? 0))
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return { kind: 'missing' }
+    if (code === 'ELOOP' || code === 'EMLINK') return { kind: 'refused', why: 'it is a link' }
+    return { kind: 'refused', why: `it cannot be read (${code ?? 'error'})` }
   }
+  try {
+    const st = await handle.stat()
+    if (!st.isFile()) return { kind: 'refused', why: 'it is not a regular file' }
+    if (st.size > 2 * MAX_DOCUMENT_BYTES) return { kind: 'refused', why: `it is ${megabytes(st.size)}` }
+    return { kind: 'text', text: await handle.readFile('utf8') }
+  } finally {
+    await handle.close()
+  }
+}
+
+async function readSidecarFile(file: string): Promise<SidecarOnDisk> {
+  const read = await readOwnFile(file)
+  if (read.kind === 'missing') return { kind: 'missing' }
+  if (read.kind === 'refused') return { kind: 'unreadable', why: read.why }
   let json: unknown
   try {
-    json = JSON.parse(raw)
+    json = JSON.parse(read.text)
   } catch {
     return { kind: 'unreadable', why: 'it is not valid JSON' }
   }
@@ -122,8 +143,10 @@ async function readSidecarFile(file: string): Promise<SidecarOnDisk> {
 }
 
 async function readPending(file: string): Promise<PendingSidecar | null> {
+  const read = await readOwnFile(file)
+  if (read.kind !== 'text') return null
   try {
-    const parsed = PendingSidecar.safeParse(JSON.parse(await fs.readFile(file, 'utf8')))
+    const parsed = PendingSidecar.safeParse(JSON.parse(read.text))
     return parsed.success ? parsed.data : null
   } catch {
     return null
@@ -169,7 +192,7 @@ async function readSidecar(path: string, hash: string): Promise<Pick<DocumentFil
 }
 
 async function startsWithUtf8Bom(path: string): Promise<boolean> {
-  const handle = await fs.open(path, 'r')
+  const handle = await fs.open(path, constants.O_RDONLY | O_NOFOLLOW | (constants.O_NONBLOCK ?? 0))
   try {
     const head = Buffer.alloc(3)
     const { bytesRead } = await handle.read(head, 0, 3, 0)
@@ -195,42 +218,59 @@ export async function writeDocument(path: string, markdown: string, sidecar: Doc
 }
 
 async function writeQueued(path: string, markdown: string, sidecar: DocumentSidecar | null, ifExists: 'fail' | 'replace'): Promise<SaveOutcome> {
-  const stat = await fs.stat(path).catch(() => null)
+  // lstat: a link at the document's own name is refused, never written through.
+  const stat = await fs.lstat(path).catch(() => null)
+  if (stat?.isSymbolicLink()) throw new DocumentError(`Cannot save "${basename(path)}": a link has that name; Infill does not write through links.`)
   if (stat && !stat.isFile()) throw new DocumentError(`Cannot save "${basename(path)}": a folder or other non-file has that name.`)
   if (stat && ifExists !== 'replace') return { status: 'exists', path, name: basename(path) }
   const bom = stat ? await startsWithUtf8Bom(path) : false
   const dir = dirname(path)
   const files = documentFiles(path)
   await fs.mkdir(dir, { recursive: true })
+  const realDir = await fs.realpath(dir)
+  await removeStaleTemps(dir, files)
   const hash = markdownHash(markdown)
   const pending: PendingSidecar = sidecar ? { ...sidecar, markdownHash: hash } : { format: 'infill-no-marks', markdownHash: hash }
   const body = encodeDocument(markdown, bom)
+  // A replaced file keeps its permissions, and its marks (which hold its text too) get the same:
+  // a private 0600 note stays private.
+  const mode = stat ? stat.mode & 0o7777 : undefined
+  // Both files are new, created exclusively at unpredictable names (atomic-write.ts); the
+  // renames replace whatever stands at the fixed names (a planted link included) and are verified.
+  const temps: string[] = []
+  let pendingFile
   try {
-    await writeDurable(files.pendingSidecar, Buffer.from(JSON.stringify(pending), 'utf8'))
-    await writeDurable(files.markdownTemp, body)
-    // A replaced file keeps its permissions, and its marks (which hold its text too) get the same:
-    // a private 0600 note stays private.
-    if (stat) {
-      await fs.chmod(files.markdownTemp, stat.mode & 0o7777)
-      await fs.chmod(files.pendingSidecar, stat.mode & 0o7777)
-    }
-    await fs.rename(files.markdownTemp, path)
+    const pendingTemp = await writeNewFile(dir, files.tempPrefix, Buffer.from(JSON.stringify(pending), 'utf8'), mode)
+    temps.push(pendingTemp.path)
+    const markdownTemp = await writeNewFile(dir, files.tempPrefix, body, mode)
+    temps.push(markdownTemp.path)
+    pendingFile = await renameVerified(pendingTemp, files.pendingSidecar, realDir)
+    await renameVerified(markdownTemp, path, realDir)
   } catch (err) {
-    // Nothing is in place yet: the old pair stands.
-    await fs.rm(files.markdownTemp, { force: true })
+    // Nothing is in place yet (or what is there is not what was written): the old pair stands.
+    for (const t of temps) await fs.rm(t, { force: true })
     await fs.rm(files.pendingSidecar, { force: true })
-    throw err
+    throw err instanceof WriteVerifyError ? new DocumentError(err.message) : err
   }
   // The Markdown is in place; make that durable before the sidecar follows it.
   await syncDirectory(dir)
   if (sidecar) {
-    await fs.rename(files.pendingSidecar, files.sidecar)
+    try {
+      await renameVerified(pendingFile, files.sidecar, realDir)
+    } catch (err) {
+      throw err instanceof WriteVerifyError ? new DocumentError(err.message) : err
+    }
   } else {
     await fs.rm(files.sidecar, { force: true })
     await fs.rm(files.pendingSidecar, { force: true })
   }
   await syncDirectory(dir)
   return { status: 'saved', path, bytes: body.byteLength, savedAt: new Date().toISOString() }
+}
+
+/** Removes the temporary files a killed save of this document left (saves of one path run one at a time). */
+async function removeStaleTemps(dir: string, files: DocumentFiles): Promise<void> {
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) if (files.isTemp(name)) await fs.rm(join(dir, name), { force: true })
 }
 
 /** Lists the documents in a workspace folder (not recursive), newest first. */

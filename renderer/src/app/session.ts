@@ -75,11 +75,45 @@ export class Session {
       },
     })
     this.view = view
+    window.addEventListener('keydown', this.onWindowKey)
     this.afterTransaction()
     return view
   }
 
+  /**
+   * A click in the grey margin around the page: the caret goes to the nearest place in the
+   * text (beside a line: its start or end; above or below the text: its first or last line),
+   * and the editor takes the focus, so the keys that follow (Ctrl+Enter) act there.
+   */
+  focusNear(x: number, y: number): void {
+    const v = this.view
+    if (!v) return
+    const r = v.dom.getBoundingClientRect()
+    const inside = (n: number, lo: number, hi: number) => Math.min(Math.max(n, lo + 4), Math.max(lo + 4, hi - 4))
+    const hit = v.posAtCoords({ left: inside(x, r.left, r.right), top: inside(y, r.top, r.bottom) })
+    const pos = hit ? hit.pos : y < r.top ? 0 : v.state.doc.content.size
+    v.dispatch(v.state.tr.setSelection(TextSelection.near(v.state.doc.resolve(Math.min(pos, v.state.doc.content.size)))))
+    v.focus()
+  }
+
+  /**
+   * Ctrl+Enter with the focus outside the editor and outside any field (after a click on the
+   * status bar, a toast, the window's background): it acts on the editor's own selection, as
+   * if the editor had the focus, rather than doing nothing.
+   */
+  private readonly onWindowKey = (e: KeyboardEvent): void => {
+    if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey) || e.defaultPrevented) return
+    const v = this.view
+    if (!v || v.hasFocus()) return
+    const t = e.target instanceof Element ? e.target : null
+    if (t?.closest('input, textarea, select, button, [contenteditable="true"], [role="dialog"], .side-panel')) return
+    e.preventDefault()
+    v.focus()
+    this.regenerate()
+  }
+
   unmount(): void {
+    window.removeEventListener('keydown', this.onWindowKey)
     if (this.view) this.pendingDoc = this.view.state.doc
     this.view?.destroy()
     this.view = null

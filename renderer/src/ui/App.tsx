@@ -65,7 +65,16 @@ export function App({ session }: { session: Session }) {
     <div className="app">
       <Toolbar session={session} />
       <div className="workspace">
-        <main className="desk" onMouseDown={(e) => e.target === e.currentTarget && session.editorView()?.focus()}>
+        {/* A click in the grey margin puts the caret at the nearest place in the text (and keeps the focus there). */}
+        <main
+          className="desk"
+          data-testid="desk"
+          onMouseDown={(e) => {
+            if (e.target !== e.currentTarget) return
+            e.preventDefault()
+            session.focusNear(e.clientX, e.clientY)
+          }}
+        >
           <EditorPane session={session} />
         </main>
         {prefsOpen && <PreferencesPanel session={session} />}
