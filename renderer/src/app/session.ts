@@ -12,6 +12,8 @@ import { createEditorState, emptyDoc, type EditorActions } from '../editor/setup
 import { countWords, lengthKey, maskForRewrite, selectionUnmasked, setSpanLength } from '../editor/span-length'
 import { DocumentController } from './document-controller'
 import { FillController } from './fill-controller'
+import { ManuscriptSync } from './manuscript-sync'
+import { OtherWords } from './other-words'
 import { Store } from './store'
 
 /** The platform's modifier as the UI writes it: ⌘ or Ctrl+. */
@@ -21,12 +23,18 @@ export class Session {
   readonly store = new Store()
   readonly fills: FillController
   readonly docs: DocumentController
+  /** The writer's own text the fills draw on (issue 21), and Other words on a single word. */
+  readonly manuscript: ManuscriptSync
+  readonly otherWords: OtherWords
   private view: EditorView | null = null
   private pendingDoc: PMNode = emptyDoc()
   private readonly actions: EditorActions
 
   constructor(readonly api: InfillApi) {
-    this.fills = new FillController(api, this.store, () => this.view)
+    this.manuscript = new ManuscriptSync(api, this.store, () => this.view)
+    // Every fill first brings the writer's text up to date and carries "Your words ↔ General".
+    this.fills = new FillController(this.manuscript.wrap(api), this.store, () => this.view)
+    this.otherWords = new OtherWords(api, this.store, () => this.view, this.manuscript)
     this.docs = new DocumentController(api, this.store, {
       doc: () => this.view?.state.doc ?? this.pendingDoc,
       replaceDoc: (doc) => this.replaceDoc(doc),
@@ -136,6 +144,7 @@ export class Session {
     if (!v) return
     this.fills.afterTransaction()
     this.docs.afterTransaction()
+    this.manuscript.afterTransaction()
     const span = spanAtSelection(v.state)
     const sel = this.store.get().selection
     const next = {

@@ -14,6 +14,7 @@ import type { LiveFill, LiveSpan } from './fill-state'
 import { roundHeading, type SpanRound } from './rounds'
 import { estimateSlots } from './spans'
 import { compareColumnsElement } from './compare-board'
+import { markOrigin } from './candidate-origin'
 
 export interface BoardHandlers {
   accept(key: string): void
@@ -192,6 +193,7 @@ export class FillBoard {
     if (cur) {
       text.style.setProperty('--c', confidence(cur.confidence))
       text.title = `Candidate ${span.current + 1} of ${cands.length} · mean confidence ${Math.round(cur.confidence * 100)}%${fill?.result ? ` · ${fill.result.model.name}` : ''}`
+      markOrigin(text, cur)
     }
     const controls = el('span', 'cand-controls')
     const button = (label: string, title: string, testid: string, onClick: () => void, cls = ''): HTMLButtonElement => {
@@ -280,6 +282,7 @@ export class FillBoard {
         })
         pick.textContent = c.text.trim() ? c.text.trim() : '∅ (nothing)'
         pick.style.setProperty('--c', confidence(c.confidence))
+        markOrigin(pick, c)
         pick.addEventListener('click', (e) => {
           e.preventDefault()
           e.stopPropagation()

@@ -9,6 +9,7 @@ import { PreferencesPanel } from './PreferencesPanel'
 import { StatusBar } from './StatusBar'
 import { Toasts } from './Toasts'
 import { Toolbar } from './Toolbar'
+import { ForgetTextDialog, OtherWordsKey } from './YourText'
 
 function EditorPane({ session }: { session: Session }) {
   const ref = useRef<HTMLDivElement>(null)
@@ -37,6 +38,7 @@ export function App({ session }: { session: Session }) {
     let stopDocs: (() => void) | null = null
     let cancelled = false
     const stopFills = session.fills.listen()
+    const stopManuscript = session.manuscript.listen()
     void session.docs.start().then((off) => (cancelled ? off() : (stopDocs = off)))
     const offMenu = session.api.on('menu:command', (c) => c === 'regenerate' && session.regenerate())
     const onKey = (e: KeyboardEvent): void => {
@@ -56,6 +58,7 @@ export function App({ session }: { session: Session }) {
     return () => {
       cancelled = true
       stopFills()
+      stopManuscript()
       stopDocs?.()
       offMenu()
       window.removeEventListener('keydown', onKey)
@@ -85,6 +88,8 @@ export function App({ session }: { session: Session }) {
       <StatusBar session={session} />
       <ContextMenu session={session} />
       <Dialogs session={session} />
+      <ForgetTextDialog session={session} />
+      <OtherWordsKey session={session} />
     </div>
   )
 }

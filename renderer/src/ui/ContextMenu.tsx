@@ -66,6 +66,7 @@ export function ContextMenu({ session }: { session: Session }) {
       {(unmasked || inSpan) && item('Shorter', unmasked ? 'rewrite it shorter' : 'fill it shorter', () => session.rewrite('shorter'), 'ctx-shorter')}
       {(unmasked || inSpan) && item('Longer', unmasked ? 'rewrite it longer' : 'fill it longer', () => session.rewrite('longer'), 'ctx-longer')}
       {!unmasked && item('Regenerate', `${MOD}Enter`, () => session.regenerate(), 'ctx-regenerate')}
+      {!offer && !inSpan && item('Other words', 'Shift+F7', () => session.otherWords.offer(), 'ctx-other-words', !session.otherWords.available())}
       {offer && (
         <>
           <div className="menu-sep" />

@@ -12,6 +12,7 @@ import { useCallback, useMemo, useRef } from 'react'
 import { useContextNote } from './LengthControl'
 import { useDismiss } from './use-dismiss'
 import { MOD } from './Toolbar'
+import { YourTextSettings } from './YourText'
 
 /** The Safe ↔ Wild slider's range: temperature 0 (always the likeliest words) to 1.5. */
 const WILD_MAX = 1.5
@@ -100,6 +101,7 @@ export function SettingsPopover({ session }: { session: Session }) {
           {note}
         </p>
       )}
+      <YourTextSettings session={session} />
       <details className="advanced" open={advancedOpen} onToggle={(e) => s.set({ advancedOpen: (e.currentTarget as HTMLDetailsElement).open })}>
         <summary data-testid="set-advanced">Advanced</summary>
         <label>

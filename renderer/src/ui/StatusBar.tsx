@@ -6,6 +6,7 @@ import { MOD } from './Toolbar'
 import { useStore } from '../app/store'
 import { FillEstimate } from './FillEstimate'
 import { ModelsToggle } from './ModelsPanel'
+import { YourTextStatus } from './YourText'
 
 const STATUS_LABEL = {
   starting: 'Starting engine…',
@@ -51,6 +52,7 @@ export function StatusBar({ session }: { session: Session }) {
         </>
       )}
       <FillEstimate session={session} />
+      <YourTextStatus session={session} />
       <span className="status-sep">·</span>
       <ModelsToggle />
       {engine.queued > 0 && (
@@ -120,6 +122,7 @@ const SHORTCUTS: [string, string][] = [
   ['Tab', 'Accept the candidate on show'],
   ['Esc', 'Reject: keep your text'],
   ['Alt-[  Alt-]', 'Previous / next candidate'],
+  ['Shift+F7', 'Other words for the word at the caret (also in the right-click menu)'],
   [`${MOD}Z  ${MOD}Shift+Z`, 'Undo / redo (an accept is one step)'],
   [`${MOD}S`, 'Save'],
 ]
