@@ -1,4 +1,5 @@
 // @vitest-environment jsdom
+import { TextSelection } from 'prosemirror-state'
 import { describe, expect, it, vi } from 'vitest'
 import { DecisionInput, FillRequest, type FillResult } from '../../../main/contract'
 import { docOf, locked, masked, para } from '../editor/test-helpers'
@@ -88,4 +89,55 @@ describe('fills from the writer side', () => {
     expect(seeds().slice(3)).toEqual([seeds()[2], seeds()[2]])
     s.unmount()
   })
+
+  it('scope, Safe repeats and the "spans ready" note: what a Ctrl+Enter asks, and what it says instead', () => {
+    const { api, calls, emit } = fakeApi()
+    const s = new Session(api)
+    s.store.set({ revealPace: 'instant', sampling: { ...s.store.get().sampling, temperature: 0, candidates: 2 } })
+    const toasts: string[] = []
+    s.store.toast = (_k, text) => void toasts.push(text)
+    s.fills.listen()
+    const place = document.createElement('div')
+    document.body.append(place)
+    const view = s.mount(place)
+    s.docs['host'].replaceDoc(docOf(para(locked('The '), masked('old'), locked(' lighthouse stood. The keeper '), masked('climbed'), locked(' up.'))))
+    const requests = () => calls.filter((c) => c.channel === 'engine:fill').map((c) => c.payload as FillRequest)
+    const finish = (req: FillRequest) =>
+      emit('fill:done', {
+        requestId: req.requestId,
+        spans: req.spans.map((x) => ({ spanId: x.id, original: req.text.slice(x.from, x.to), slots: 1, candidates: [{ text: 'one', tokenIds: [1], confidence: 0.5 }, { text: 'two', tokenIds: [2], confidence: 0.5 }] })),
+        forwardPasses: 1,
+        ms: 1,
+        model,
+        settings: req.settings,
+      })
+    const caret = (pos: number) => view.dispatch(view.state.tr.setSelection(TextSelection.create(view.state.doc, pos)))
+    // Caret in locked text, nothing on offer: every masked span.
+    caret(2)
+    s.fills.regenerate()
+    finish(requests()[0])
+    expect(requests()[0].spans).toHaveLength(2)
+    expect(toasts.at(-1)).toMatch(/^2 spans ready/)
+    // Caret in locked text again, both on offer: nothing is asked, and it says why.
+    s.fills.regenerate()
+    expect(requests()).toHaveLength(1)
+    expect(toasts.at(-1)).toMatch(/^Every masked span already has candidates on offer/)
+    // Caret in the first span (Safe, nothing changed): asking again would repeat Round 1, so it says so.
+    caret(6)
+    s.fills.regenerate()
+    expect(requests()).toHaveLength(1)
+    expect(toasts.at(-1)).toMatch(/would only repeat Round 1 exactly/)
+    // Wild: a new round for that span alone; the note of spans ready does not come back for it.
+    s.store.set({ sampling: { ...s.store.get().sampling, temperature: 1 } })
+    toasts.length = 0
+    s.fills.regenerate()
+    expect(requests()).toHaveLength(2)
+    expect(requests()[1].spans.map((x) => requests()[1].text.slice(x.from, x.to))).toEqual(['old'])
+    finish(requests()[1])
+    expect(toasts.filter((t) => /spans? ready/.test(t))).toEqual([])
+    const bars = [...place.querySelectorAll('[data-testid="fill-board"][data-status="ready"]')]
+    expect(bars).toHaveLength(2)
+    s.unmount()
+  })
 })
+

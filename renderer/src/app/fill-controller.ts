@@ -7,7 +7,7 @@
 import { closeHistory } from 'prosemirror-history'
 import { TextSelection, type EditorState } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
-import type { DecisionInput, FillErrorEvent, FillResult, FillStepEvent, InfillApi } from '../../../main/contract'
+import type { DecisionInput, FillErrorEvent, FillRequest, FillResult, FillStepEvent, InfillApi } from '../../../main/contract'
 import {
   acceptTransaction,
   decisionContext,
@@ -28,10 +28,11 @@ import {
   shownFill,
   type Decision,
   type FillAction,
+  type FillState,
   type LiveSpan,
 } from '../editor/fill-state'
 import { spanAtSelection } from '../editor/commands'
-import { buildFillRequest, findMaskedSpans, type MaskedSpan } from '../editor/spans'
+import { buildFillRequest, findMaskedSpans, type MaskedSpan, type RequestSpan } from '../editor/spans'
 import { OFFERS_TOAST_KEY, offersNote } from './offers-note'
 import { REVEAL_PACE_MS, type Store } from './store'
 
@@ -116,8 +117,17 @@ export class FillController {
       this.store.toast('info', target.why ?? nothingMaskedNote())
       return true
     }
-    // Spans on offer that are asked again: their candidates were turned down.
     const fs = getFillState(v.state)
+    // Safe: asking again, with nothing changed, for spans on offer would add a copy of their newest round.
+    const repeat = repeatedRound(fs, built.request, built.spans)
+    if (repeat !== null) {
+      this.store.toast(
+        'info',
+        `Safe always gives the likeliest words, so asking again here would only repeat Round ${repeat} exactly. For different candidates move Safe ↔ Wild towards Wild (Settings), or change the length.`,
+      )
+      return true
+    }
+    // Spans on offer that are asked again: their candidates were turned down.
     const askedAgain = new Set<string>()
     for (const { span } of built.spans) {
       for (const old of fs.spans) {
@@ -181,9 +191,12 @@ export class FillController {
     else {
       this.results.set(item.result.requestId, item.result)
       this.dispatch({ type: 'done', result: item.result, at: new Date().toISOString() })
+      // The "N spans ready" note comes with spans newly on offer only: a new round for a span
+      // already on offer shows on its own bar ("Round 2 of 2"), and re-raising the count of
+      // every span on offer then read as if the fill had reached them all.
       const v = this.view()
-      const n = v ? getFillState(v.state).spans.filter((s) => s.requestId === item.result.requestId && s.status === 'ready').length : 0
-      if (n > 0) this.store.toast('info', offersNote(n), 6000, OFFERS_TOAST_KEY)
+      const fresh = v ? getFillState(v.state).spans.filter((s) => s.requestId === item.result.requestId && s.status === 'ready' && s.rounds.length === 1).length : 0
+      if (fresh > 0) this.store.toast('info', offersNote(Math.max(fresh, this.store.get().offers)), 6000, OFFERS_TOAST_KEY)
     }
   }
 
@@ -485,6 +498,38 @@ export function requestTarget(state: EditorState, onlySelection = true): { selec
       ? null
       : `Every masked span already has candidates on offer. To ask again for one, put the caret in it and press ${mod}Enter (or ↻ on its bar); to fill new text, select it or mask it (${mod}M) first.`,
   }
+}
+
+/**
+ * When every span of `request` is on offer and asking again could only repeat its newest
+ * round — both requests Safe (temperature 0) with the same settings (the seed too, unless the
+ * strategy draws nothing at random), the same text, locks and span — the number (from 1) of
+ * that round; else null.
+ */
+export function repeatedRound(fs: FillState, request: FillRequest, spans: readonly RequestSpan[]): number | null {
+  let repeat: number | null = null
+  for (const { id, span } of spans) {
+    const offer = fs.spans.find((s) => s.status === 'ready' && overlaps(s, span))
+    const last = offer ? offer.rounds.length - 1 : -1
+    const round = offer?.rounds[last]
+    const before = round && fs.fills[round.requestId]?.request
+    const spec = before?.spans.find((x) => x.id === round!.spanId)
+    const now = request.spans.find((x) => x.id === id)
+    if (!offer || !before || !spec || !now) return null
+    const { seed: a, ...was } = before.settings
+    const { seed: b, ...is } = request.settings
+    const seedless = is.strategy !== 'random' && is.strategy !== 'origin'
+    const same =
+      is.temperature === 0 &&
+      JSON.stringify(was) === JSON.stringify(is) &&
+      (seedless || a === b) &&
+      before.text === request.text &&
+      JSON.stringify(before.locked) === JSON.stringify(request.locked) &&
+      JSON.stringify({ ...spec, id: '' }) === JSON.stringify({ ...now, id: '' })
+    if (!same) return null
+    repeat = last + 1
+  }
+  return repeat
 }
 
 /** A fresh 32-bit seed for a request. */

@@ -257,7 +257,10 @@ export class FillBoard {
     const toggle = button('☰', rounds.length > 1 ? 'All candidates of every round: pick one' : 'All candidates side by side: pick one', 'cand-all', () => {
       list.hidden = !list.hidden
       toggle.setAttribute('aria-expanded', String(!list.hidden))
-      if (!list.hidden) list.querySelector<HTMLElement>('[aria-selected="true"]')?.focus()
+      if (!list.hidden) {
+        placeList(list, toggle)
+        list.querySelector<HTMLElement>('[aria-selected="true"]')?.focus()
+      }
     })
     toggle.setAttribute('aria-expanded', 'false')
     const onShow = span.rounds.length ? span.round : 0
@@ -331,4 +334,23 @@ export class FillBoard {
     })
     this.dom.append(note, close)
   }
+}
+
+/**
+ * Places an open ☰ list inside the window: below its toggle when it fits there, else above it
+ * when there is more room above (a bar near the window's bottom), scrolling within the room it
+ * has; shifted left when it would pass the window's right edge.
+ */
+export function placeList(list: HTMLElement, toggle: HTMLElement): void {
+  list.classList.remove('cand-list-up')
+  list.style.maxHeight = ''
+  list.style.left = ''
+  const t = toggle.getBoundingClientRect()
+  const room = { below: window.innerHeight - t.bottom - 12, above: t.top - 12 }
+  const up = list.scrollHeight > room.below && room.above > room.below
+  list.classList.toggle('cand-list-up', up)
+  list.dataset.placement = up ? 'above' : 'below'
+  list.style.maxHeight = `${Math.max(96, Math.floor(up ? room.above : room.below))}px`
+  const r = list.getBoundingClientRect()
+  if (r.right > window.innerWidth - 8) list.style.left = `${Math.floor(window.innerWidth - 8 - r.right)}px`
 }

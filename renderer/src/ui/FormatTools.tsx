@@ -4,7 +4,7 @@ import type { Command } from 'prosemirror-state'
 import type { Session } from '../app/session'
 import { toggleBold, toggleHeading, toggleItalic, toggleList, toggleQuote } from '../editor/formatting'
 import { schema } from '../editor/schema'
-import { MOD } from './Toolbar'
+import { MOD } from './keys'
 
 const TOOLS: { id: string; label: string; title: string; cmd: Command; style?: CSSProperties }[] = [
   { id: 'fmt-bold', label: 'B', title: `Bold (${MOD}B)`, cmd: toggleBold, style: { fontWeight: 700 } },

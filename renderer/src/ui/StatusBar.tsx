@@ -114,7 +114,7 @@ function NoModelOffer({ session, noModel }: { session: Session; noModel: { reaso
 const SHORTCUTS: [string, string][] = [
   [`${MOD}M`, 'Mask the selection · at a bare cursor, an empty gap · inside a mask, unmask it'],
   [`${MOD}L`, 'Lock / unlock the selection'],
-  [`${MOD}Enter`, 'Regenerate every mask (or those in the selection) · on unmasked text, rewrite it'],
+  [`${MOD}Enter`, 'Fill the mask at the caret, or those in the selection · elsewhere, every mask not on offer · on unmasked text, rewrite it'],
   [`${MOD}B  ${MOD}I`, 'Bold / italic'],
   [`${MOD}Alt+1…3`, 'Heading (again: back to text) · type "# " at a line start'],
   [`${MOD}Shift+8  ${MOD}Shift+9`, 'Bulleted / numbered list · type "- " or "1. "'],
@@ -135,8 +135,13 @@ function Shortcuts({ onClose }: { onClose: () => void }) {
     <div className="popover shortcuts" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcuts" onMouseLeave={onClose} ref={ref}>
       {SHORTCUTS.map(([k, what]) => (
         <div className="shortcut" key={k}>
-          <kbd>{k}</kbd>
-          <span>{what}</span>
+          {/* Each combo its own key cap, wrapping inside the keys' column: never over the description. */}
+          <span className="shortcut-keys">
+            {k.split(/\s{2,}/).map((combo) => (
+              <kbd key={combo}>{combo}</kbd>
+            ))}
+          </span>
+          <span className="shortcut-what">{what}</span>
         </div>
       ))}
     </div>

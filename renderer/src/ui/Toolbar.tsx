@@ -6,8 +6,9 @@ import { FormatTools } from './FormatTools'
 import { SettingsPopover } from './SettingsPopover'
 import { tokensToWords } from '../editor/span-length'
 
-const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform)
-export const MOD = isMac ? '⌘' : 'Ctrl+'
+import { MOD } from './keys'
+
+export { MOD }
 
 export function Toolbar({ session }: { session: Session }) {
   const s = session.store
@@ -139,7 +140,7 @@ export function Legend() {
       <span className="legend-item" title="Masked: the model will rewrite this (empty slots are boxes)">
         <span className="swatch swatch-masked" /> masked
       </span>
-      <span className="legend-item" title="Locked: the model never changes it; your typing is locked as you write">
+      <span className="legend-item legend-item-locked" data-testid="legend-locked" title="Locked: the model never changes it; your typing is locked as you write. Hover here (or Lock) to see where it is">
         <span className="swatch swatch-locked" /> locked
       </span>
       <span className="legend-item" title="Generated: written by the model; hover it to see which model and how">
