@@ -6,8 +6,12 @@
  * Between steps the fill yields to the event loop (setImmediate), so a cancel message
  * can arrive and stop it at the next step boundary.
  */
-import type { EngineState, FillRequest } from '../contract'
+import type { AlternativesRequest, EngineState, FillRequest } from '../contract'
 import { FillCancelled, ModelDirError } from './errors'
+import { otherWords } from './experts/alternatives'
+import { finishCandidates, requestPanel, withPanel, type EngineExperts } from './experts/fill-experts'
+import { Manuscript } from './experts/manuscript'
+import { loadModelExperts, type ModelExperts } from './experts/model-experts'
 import { fillModelOf, runFill } from './fill'
 import { loadModelDir, type LoadedModel } from './model-dir'
 import { ENGINE_NICENESS, engineNiceness, lowerOwnPriority } from './process-priority'
@@ -53,6 +57,11 @@ function lowerPriority(): void {
 }
 lowerPriority()
 let model: LoadedModel | null = null
+/** The loaded model's count experts (issue 21) and the writer's manuscript, kept across loads. */
+let modelExperts: ModelExperts | null = null
+const manuscript = new Manuscript()
+const experts = (): EngineExperts | null => (modelExperts ? { model: modelExperts, manuscript } : null)
+const sendManuscript = () => parent.send({ type: 'manuscript', status: manuscript.status() })
 const cancelled = new Set<string>()
 let shuttingDown = false
 let state: EngineState = { status: 'ready', model: null, queued: 0 }
@@ -70,8 +79,17 @@ async function load(dir: string): Promise<void> {
   try {
     const next = await loadModelDir(dir)
     lowerPriority() // ONNX Runtime's pool threads exist now
+    const nextExperts = await loadModelExperts({ dir: next.info.dir, manifest: next.manifest, banned: next.banned, vocab: next.info.vocabSize }).catch((e: unknown) => {
+      // A broken experts file costs the experts, not the model.
+      process.stderr.write(`engine-process: count experts of ${dir} not loaded: ${(e as Error).message}\n`)
+      return loadModelExperts({ dir: next.info.dir, manifest: { tokens: next.manifest.tokens }, banned: next.banned, vocab: next.info.vocabSize })
+    })
     const old = model
     model = next
+    modelExperts = nextExperts
+    const tokens = next.manifest.tokens
+    manuscript.useCodec({ encode: (t) => next.codec.encode(t), vocab: next.info.vocabSize, separator: tokens.eos ?? tokens.mask, never: nextExperts.ids.unknown })
+    sendManuscript()
     await old?.dispose()
     setState({ status: 'ready', model: next.info })
     parent.send({ type: 'loaded', dir, model: next.info })
@@ -92,13 +110,17 @@ async function fill(request: FillRequest): Promise<void> {
   setState({ status: 'filling' })
   let outcome: FromEngine
   try {
-    const result = await runFill(fillModelOf(model), request, {
+    const fm = fillModelOf(model)
+    const ex = experts()
+    const panel = ex ? requestPanel(ex, fm, request.experts, request.text, request.spans) : null
+    const filled = await runFill(withPanel(fm, panel), request, {
       checkpoint: async () => {
         await yieldToEventLoop()
         if (shuttingDown || cancelled.has(requestId)) throw new FillCancelled(requestId)
       },
       onStep: (event) => parent.send({ type: 'step', event }),
     })
+    const result = ex && !filled.compare ? await finishCandidates(ex, fm, panel, request, filled) : filled
     outcome = { type: 'done', result }
   } catch (e) {
     const wasCancelled = e instanceof FillCancelled
@@ -108,6 +130,21 @@ async function fill(request: FillRequest): Promise<void> {
   // State first, so a host that reacts to the outcome already sees the engine ready.
   setState({ status: 'ready', model: model.info })
   parent.send(outcome)
+}
+
+async function alternatives(request: AlternativesRequest): Promise<void> {
+  const ex = experts()
+  if (!model || !ex) {
+    parent.send({ type: 'error', error: { requestId: request.requestId, message: 'No model is loaded; load a model directory first.', cancelled: false } })
+    return
+  }
+  setState({ status: 'filling' })
+  try {
+    parent.send({ type: 'alternatives', result: await otherWords(ex, fillModelOf(model), request) })
+  } catch (e) {
+    parent.send({ type: 'error', error: { requestId: request.requestId, message: (e as Error).message, cancelled: false } })
+  }
+  setState({ status: 'ready', model: model.info })
 }
 
 let work: Promise<void> = Promise.resolve()
@@ -135,6 +172,18 @@ parent.onMessage((raw) => {
       break
     case 'fill':
       work = work.then(() => fill(msg.request))
+      break
+    case 'alternatives':
+      work = work.then(() => alternatives(msg.request))
+      break
+    case 'manuscript:set':
+      // Applied at once (a running fill keeps the counts it started with).
+      manuscript.set(msg.id, msg.text)
+      sendManuscript()
+      break
+    case 'manuscript:clear':
+      manuscript.clear()
+      sendManuscript()
       break
   }
 })

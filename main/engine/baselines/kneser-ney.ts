@@ -91,6 +91,7 @@ export class KneserNeyTrigram {
   private readonly right: Float64Array
   private readonly lower: Float64Array
   private readonly third: Float64Array
+  private readonly rawUnigram: Float64Array
   /** Most frequent id in the counts (the unigram baseline), skipping `banned`. */
   readonly mostFrequent: number
 
@@ -192,6 +193,7 @@ export class KneserNeyTrigram {
       unigramContinuation: discountOf(positive(cont1)),
       ...opts.discounts,
     }
+    this.rawUnigram = counts.unigram
     this.uniRaw = interpolatedUniform(counts.unigram, this.discounts.unigram)
     this.uniCont = interpolatedUniform(cont1, this.discounts.unigramContinuation)
 
@@ -295,6 +297,25 @@ export class KneserNeyTrigram {
     for (let j = start; j < start + this.histTypes[hist]; j++) {
       out[this.trigramKeys[j] - base] += Math.max(this.trigramCounts[j] - d3, 0) / count
     }
+  }
+
+  /**
+   * Σ_w c(l1 w r1): how often the counts saw `l1` and `r1` with one token between them (how
+   * much a both-sided guess at a slot between them has to go on).
+   */
+  gapCount(l1: number, r1: number): number {
+    if (l1 < 0 || r1 < 0 || l1 >= this.vocab || r1 >= this.vocab) return 0
+    let n = 0
+    for (let h = this.histFirst[l1]; h < this.histFirst[l1 + 1]; h++) {
+      const j = this.followerIndex(h, r1)
+      if (j >= 0) n += this.trigramCounts[j]
+    }
+    return n
+  }
+
+  /** Raw count of the unigram `w` (0 for an id outside the vocabulary). */
+  count(w: number): number {
+    return w >= 0 && w < this.vocab ? this.rawUnigram[w] : 0
   }
 
   /** Index of bigram (v, w) among the sorted bigrams, or -1: a binary search in v's run. */

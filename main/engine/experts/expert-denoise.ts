@@ -1,0 +1,80 @@
+/**
+ * The one entry the reverse process goes through: a Denoise whose logits at every masked slot
+ * are the fused distribution of the model and the count experts (fuse.ts). Wrapping the
+ * denoiser, not the sampler, means every strategy (low-confidence, threshold, Dream's,
+ * candidates through the batch) sees only the fused distribution, with no change to how it
+ * picks or reveals.
+ */
+import type { Denoise } from '../reverse-process'
+import { expertContext, type CountExpert } from './count-expert'
+import { fuseSlot, type ExpertPart } from './fuse'
+import type { ExpertWeights } from './weights'
+
+/** The experts of one request and the model's ids they must know about. */
+export interface ExpertPanel {
+  training?: CountExpert
+  manuscript?: CountExpert
+  weights: ExpertWeights
+  vocab: number
+  maskId: number
+  padId: number
+  /** Ids the count experts never predict and never read as context (specials, mask, pad). */
+  unknown: Uint8Array
+  /** Ids that keep the model's probability in the fusion (pad and specials other than the mask). */
+  keep: Uint8Array
+  /** Ids that get no probability at all (the mask). */
+  never: Uint8Array
+  /** Dream-style models: the logits of position i sit at i − 1. */
+  shiftedLogits: boolean
+  /** 0 leaves the model out (a count expert alone, for the eval); default 1. */
+  modelWeight?: number
+}
+
+/** The panel's ids for a model: `banned` as the model has it (pad not banned), plus its mask and pad. */
+export function panelIds(banned: Uint8Array, maskId: number, padId: number): Pick<ExpertPanel, 'unknown' | 'keep' | 'never'> {
+  const unknown = Uint8Array.from(banned)
+  unknown[maskId] = 1
+  unknown[padId] = 1
+  const keep = Uint8Array.from(banned)
+  keep[padId] = 1
+  keep[maskId] = 0
+  const never = new Uint8Array(banned.length)
+  never[maskId] = 1
+  return { unknown, keep, never }
+}
+
+/** Fuses the experts into `logits` at every masked position of `ids` (batch rows of `length`). */
+export function fuseMasked(panel: ExpertPanel, ids: BigInt64Array | Int32Array, batch: number, length: number, logits: Float32Array): void {
+  const V = panel.vocab
+  const row = new Int32Array(length)
+  const scratch = new Float64Array(V)
+  const parts: ExpertPart[] = []
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < length; i++) row[i] = Number(ids[b * length + i])
+    for (let p = 0; p < length; p++) {
+      if (row[p] !== panel.maskId) continue
+      const ctx = expertContext(row, p, panel.unknown, panel.padId)
+      parts.length = 0
+      if (panel.training) {
+        const { logp, cls } = panel.training.at(ctx)
+        parts.push({ logp, weight: panel.weights.training[cls] })
+      }
+      if (panel.manuscript) {
+        const { logp, cls } = panel.manuscript.at(ctx)
+        parts.push({ logp, weight: panel.weights.manuscript[cls] })
+      }
+      const src = panel.shiftedLogits ? Math.max(0, p - 1) : p
+      if (panel.modelWeight !== 0 && parts.every((x) => x.weight === 0)) continue // the model's own distribution
+      fuseSlot(logits, (b * length + src) * V, V, parts, panel.keep, panel.never, panel.modelWeight ?? 1, scratch)
+    }
+  }
+}
+
+/** `denoise` with the panel's experts fused in at the masked slots. */
+export function withExperts(denoise: Denoise, panel: ExpertPanel): Denoise {
+  return async (ids, batch, length) => {
+    const logits = panel.modelWeight === 0 ? new Float32Array(batch * length * panel.vocab) : await denoise(ids, batch, length)
+    fuseMasked(panel, ids, batch, length, logits)
+    return logits
+  }
+}

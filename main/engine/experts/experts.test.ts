@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest'
+import { KneserNeyTrigram } from '../baselines/kneser-ney'
+import { countNgrams } from '../baselines/ngram-counts'
+import { CountExpert, expertContext } from './count-expert'
+import { fuseMasked, panelIds, type ExpertPanel } from './expert-denoise'
+import { fusedCorrect, type FitSlot } from './fit'
+import { fuseSlot } from './fuse'
+import { hiddenNgrams, Manuscript, subtractNgrams } from './manuscript'
+import { findPassages } from './passages'
+import { contextClass, requestWeights } from './weights'
+import { unknownWordIn, wordsOf } from './words'
+
+// ids: 0 pad, 1 mask, 2 eos (special); words from 3 on
+const WORDS = ['the', 'keeper', 'walked', 'to', 'lighthouse', 'at', 'dawn', 'Marrow', 'said', 'captain', 'sea']
+const V = 3 + WORDS.length
+const id = (w: string) => 3 + WORDS.indexOf(w)
+const encode = (text: string) => text.split(/\s+/).filter(Boolean).map(id)
+const banned = Uint8Array.from({ length: V }, (_, i) => (i === 1 || i === 2 ? 1 : 0))
+const ids = panelIds(banned, 1, 0)
+const softmax = (row: ArrayLike<number>) => {
+  const m = Math.max(...Array.from(row).filter(Number.isFinite))
+  const e = Array.from(row, (x) => (Number.isFinite(x) ? Math.exp(x - m) : 0))
+  const z = e.reduce((a, b) => a + b, 0)
+  return e.map((x) => x / z)
+}
+
+describe('fuseSlot', () => {
+  it('keeps the pad mass of the model and renormalises the text tokens by the weighted product', () => {
+    const logits = Float32Array.from({ length: V }, (_, v) => (v === 0 ? 1 : v === 1 ? 5 : 0))
+    const expert = Float32Array.from({ length: V }, (_, v) => (v === id('keeper') ? Math.log(0.9) : Math.log(0.1 / (V - 4))))
+    const before = softmax(Float32Array.from(logits).map((x, v) => (v === 1 ? -Infinity : x)))
+    fuseSlot(logits, 0, V, [{ logp: expert, weight: 2 }], ids.keep, ids.never)
+    const q = softmax(logits)
+    expect(q[1]).toBe(0) // the mask gets nothing
+    expect(q[0]).toBeCloseTo(before[0], 6) // pad keeps the model's probability
+    expect(q.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6)
+    expect(q.indexOf(Math.max(...q))).toBe(id('keeper'))
+  })
+  it('with weight 0 leaves the model distribution over text tokens', () => {
+    const logits = Float32Array.from({ length: V }, (_, v) => v * 0.1)
+    const expert = new Float32Array(V).fill(-1)
+    const before = softmax(Float32Array.from(logits).map((x, v) => (v === 1 ? -Infinity : x)))
+    fuseSlot(logits, 0, V, [{ logp: expert, weight: 0 }], ids.keep, ids.never)
+    const q = softmax(logits)
+    for (let v = 0; v < V; v++) expect(q[v]).toBeCloseTo(before[v], 6)
+  })
+})
+
+describe('count experts at a slot', () => {
+  const text = 'the keeper walked to the lighthouse at dawn the keeper said the captain walked to the sea'
+  const kn = new KneserNeyTrigram(countNgrams(encode(text), V))
+  const expert = new CountExpert(kn, ids.unknown)
+
+  it('reads both sides, skipping pad and stopping at masks', () => {
+    const row = [id('the'), 1, 0, 0, id('walked'), 1, id('the')]
+    expect(expertContext(row, 1, ids.unknown, 0)).toEqual({ l2: -1, l1: id('the'), r1: id('walked'), r2: -1 })
+    expect(expertContext(row, 5, ids.unknown, 0)).toEqual({ l2: -1, l1: id('walked'), r1: id('the'), r2: -1 }) // pads skipped, the mask stops it
+  })
+  it('classes: none, one, both by how often the gap was seen', () => {
+    expect(contextClass(false, false, 0)).toBe(0)
+    expect(contextClass(true, false, 0)).toBe(1)
+    expect(expert.classOf({ l2: -1, l1: id('the'), r1: id('walked'), r2: -1 })).toBe(3) // 'the keeper walked', 'the captain walked'
+    expect(expert.classOf({ l2: -1, l1: id('sea'), r1: id('dawn'), r2: -1 })).toBe(2)
+  })
+  it('prefers the word seen between the neighbours', () => {
+    const { logp } = expert.at({ l2: -1, l1: id('the'), r1: id('said'), r2: -1 })
+    const best = logp.indexOf(Math.max(...logp))
+    expect(best).toBe(id('keeper'))
+    expect(logp[1]).toBe(-Infinity)
+  })
+  it('fuseMasked: with no known neighbour (a fully masked span) the model stands alone', () => {
+    const panel: ExpertPanel = { ...ids, training: expert, weights: { training: [0, 3, 3, 3, 3], manuscript: [0, 0, 0, 0, 0] }, vocab: V, maskId: 1, padId: 0, shiftedLogits: false }
+    const row = BigInt64Array.from([1, 1, 1], BigInt)
+    const logits = Float32Array.from({ length: 3 * V }, (_, i) => (i % V) * 0.01)
+    const copy = Float32Array.from(logits)
+    fuseMasked(panel, row, 1, 3, logits)
+    expect(Array.from(logits.subarray(V, 2 * V))).toEqual(Array.from(copy.subarray(V, 2 * V)))
+    // with both neighbours known the counts pull towards what they saw
+    const row2 = BigInt64Array.from([id('the'), 1, id('said')], BigInt)
+    const l2 = Float32Array.from({ length: 3 * V }, (_, i) => (i % V === id('sea') ? 1 : 0))
+    fuseMasked(panel, row2, 1, 3, l2)
+    const q = softmax(l2.subarray(V, 2 * V))
+    expect(q.indexOf(Math.max(...q))).toBe(id('keeper'))
+  })
+})
+
+describe('the manuscript', () => {
+  const codec = { encode, vocab: V, separator: 2, never: ids.unknown }
+  it('counts documents, updates one, forgets all', () => {
+    const m = new Manuscript()
+    m.useCodec(codec)
+    m.set('a', 'the keeper walked to the lighthouse')
+    m.set('b', 'Marrow said')
+    expect(m.status()).toEqual({ documents: 2, words: 8, tokens: 8 })
+    m.set('a', 'the captain said')
+    expect(m.status().words).toBe(5)
+    expect(m.expert()?.kn.count(id('keeper'))).toBe(0)
+    expect(m.expert()?.kn.count(id('captain'))).toBe(1)
+    m.clear()
+    expect(m.status()).toEqual({ documents: 0, words: 0, tokens: 0 })
+    expect(m.expert()).toBeNull()
+  })
+  it('the text under a mask never counts for its own fill', () => {
+    const m = new Manuscript()
+    m.useCodec(codec)
+    const text = 'the keeper said Marrow walked to the sea'
+    m.set('doc', text)
+    const from = text.indexOf('Marrow')
+    const hidden = m.expert({ documentId: 'doc', text, ranges: [{ from, to: from + 'Marrow'.length }] })!
+    expect(hidden.kn.count(id('Marrow'))).toBe(0)
+    expect(hidden.kn.count(id('said'))).toBe(1)
+    expect(m.expert()!.kn.count(id('Marrow'))).toBe(1)
+    // another document's copy of the word still counts
+    m.set('other', 'Marrow')
+    expect(m.expert({ documentId: 'doc', text, ranges: [{ from, to: from + 6 }] })!.kn.count(id('Marrow'))).toBe(1)
+  })
+  it('subtractNgrams drops exactly the n-grams that hold a hidden token', () => {
+    const counts = countNgrams(encode('the keeper walked to the sea'), V)
+    const removed = hiddenNgrams('the keeper walked to the sea', [{ from: 4, to: 10 }], { encode })
+    expect(removed.unigrams).toEqual([id('keeper')])
+    expect(removed.bigrams).toEqual([
+      [id('the'), id('keeper')],
+      [id('keeper'), id('walked')],
+    ])
+    const less = subtractNgrams(counts, removed)
+    expect(less.tokens).toBe(5)
+    expect(less.bigramKeys.length).toBe(counts.bigramKeys.length - 2)
+    expect(less.trigramKeys.length).toBe(counts.trigramKeys.length - 2) // 'the keeper walked', 'keeper walked to'
+  })
+})
+
+describe('passages', () => {
+  const stream = encode('the captain Marrow said the keeper Marrow said the old captain walked')
+  const stop = new Uint8Array(V)
+  it('finds runs between matching contexts, most frequent first', () => {
+    const found = findPassages([stream], { l2: -1, l1: id('captain'), r1: id('said'), r2: id('the'), minLen: 1, maxLen: 3, limit: 5, stop })
+    expect(found).toEqual([{ ids: [id('Marrow')], count: 1 }])
+    const both = findPassages([stream], { l2: -1, l1: id('the'), r1: id('said'), r2: -1, minLen: 1, maxLen: 3, limit: 5, stop })
+    expect(both.map((p) => p.count)).toEqual([1, 1])
+  })
+  it('needs both near neighbours', () => {
+    expect(findPassages([stream], { l2: -1, l1: -1, r1: id('said'), r2: -1, minLen: 1, maxLen: 3, limit: 5, stop })).toEqual([])
+  })
+})
+
+describe('weights and words', () => {
+  it('the control scales the manuscript only, 0.5 as fitted', () => {
+    const file = { training: [0, 1, 2, 3, 4], manuscript: [0, 1, 1, 2, 2] }
+    expect(requestWeights(file, 0.5)).toEqual(file)
+    expect(requestWeights(file, 0).manuscript).toEqual([0, 0, 0, 0, 0])
+    expect(requestWeights(file, 1).manuscript).toEqual([0, 2, 2, 4, 4])
+  })
+  it('finds a word neither list knows', () => {
+    expect(wordsOf("The keeper's lamp—dontt")).toEqual(["the", "keeper's", 'lamp', 'dontt'])
+    expect(unknownWordIn('the adable lamp', [new Set(['the', 'lamp'])])).toBe('adable')
+    expect(unknownWordIn('the Lamp', [new Set(['the']), new Set(['lamp'])])).toBeNull()
+  })
+  it('fit: a tie with the truth is not a hit', () => {
+    const slot: FitSlot = { truth: 0, ids: Int32Array.from([5, 6]), model: Float32Array.from([0, 0]), training: Float32Array.from([-1, -2]), manuscript: Float32Array.from([0, 0]), trainingClass: 1, manuscriptClass: 1 }
+    expect(fusedCorrect(slot, 1, 0, 0)).toBe(false)
+    expect(fusedCorrect(slot, 1, 1, 0)).toBe(true)
+  })
+})

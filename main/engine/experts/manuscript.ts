@@ -1,0 +1,231 @@
+/**
+ * The writer's manuscript as a count expert: the documents the host sends (manuscript:set),
+ * each tokenized once in the loaded model's tokenizer when it arrives, their trigram counts
+ * rebuilt from the kept token streams when a fill next needs them (a change re-tokenizes one
+ * document only). For a fill of a document of the manuscript, the n-grams that hold a token of
+ * a masked span are taken out of the counts for that request, so the text under a mask never
+ * counts for its own fill.
+ */
+import type { ManuscriptStatus } from '../../contract'
+import { KneserNeyTrigram } from '../baselines/kneser-ney'
+import { countNgrams, type NgramCounts } from '../baselines/ngram-counts'
+import { CountExpert } from './count-expert'
+import { wordsOf } from './words'
+
+/** What the manuscript needs from the loaded model. */
+export interface ManuscriptCodec {
+  encode(text: string): number[]
+  vocab: number
+  /** Separator between documents in the counts (a special id: never predicted, never a context). */
+  separator: number
+  /** Ids the expert gives no probability (ExpertPanel.unknown). */
+  never: Uint8Array
+}
+
+interface Doc {
+  text: string
+  words: number
+  ids: Int32Array | null
+}
+
+/** A character range of a document hidden by a mask. */
+export interface HiddenRange {
+  from: number
+  to: number
+}
+
+/** Words of text as the status bar counts them: runs of non-space characters. */
+export function countWords(text: string): number {
+  const m = text.match(/\S+/g)
+  return m ? m.length : 0
+}
+
+export class Manuscript {
+  private readonly docs = new Map<string, Doc>()
+  private codec: ManuscriptCodec | null = null
+  private counts: NgramCounts | null = null
+  private expertCache: { key: string; expert: CountExpert } | null = null
+  private wordSet: Set<string> | null = null
+  private version = 0
+
+  /** Sets or replaces (text) or removes (null) a document. Tokenizes it now when a model is loaded. */
+  set(id: string, text: string | null): void {
+    if (text === null) this.docs.delete(id)
+    else this.docs.set(id, { text, words: countWords(text), ids: this.codec ? Int32Array.from(this.codec.encode(text)) : null })
+    this.changed()
+  }
+
+  /** Forgets every document. */
+  clear(): void {
+    this.docs.clear()
+    this.changed()
+  }
+
+  /** A model was loaded: every document is tokenized again in its tokenizer. */
+  useCodec(codec: ManuscriptCodec | null): void {
+    this.codec = codec
+    for (const doc of this.docs.values()) doc.ids = codec ? Int32Array.from(codec.encode(doc.text)) : null
+    this.changed()
+  }
+
+  status(): ManuscriptStatus {
+    let words = 0
+    let tokens = 0
+    for (const d of this.docs.values()) {
+      words += d.words
+      tokens += d.ids?.length ?? 0
+    }
+    return { documents: this.docs.size, words, tokens }
+  }
+
+  has(id: string): boolean {
+    return this.docs.has(id)
+  }
+
+  /** Document texts (the phrase finder reads passages from them). */
+  texts(): Map<string, string> {
+    return new Map([...this.docs].map(([id, d]) => [id, d.text]))
+  }
+
+  /** Token streams of the documents (the passage finder reads them). */
+  streams(): Int32Array[] {
+    return [...this.docs.values()].map((d) => d.ids).filter((ids): ids is Int32Array => ids !== null)
+  }
+
+  /** Lower-cased words of every document (the unknown-word check). */
+  words(): Set<string> {
+    if (!this.wordSet) {
+      this.wordSet = new Set()
+      for (const d of this.docs.values()) for (const w of wordsOf(d.text)) this.wordSet.add(w)
+    }
+    return this.wordSet
+  }
+
+  /** The counts of every document (null when there is no text or no model). */
+  ngramCounts(): NgramCounts | null {
+    if (!this.codec) return null
+    if (this.counts) return this.counts
+    const streams = [...this.docs.values()].map((d) => d.ids).filter((ids): ids is Int32Array => ids !== null && ids.length > 0)
+    if (streams.length === 0) return null
+    const total = streams.reduce((n, s) => n + s.length + 1, 0)
+    const all = new Int32Array(total)
+    let at = 0
+    for (const s of streams) {
+      all.set(s, at)
+      at += s.length
+      all[at++] = this.codec.separator
+    }
+    this.counts = countNgrams(all, this.codec.vocab)
+    return this.counts
+  }
+
+  /**
+   * The manuscript expert for one request: null without text. With `hidden` (a document of the
+   * manuscript and the ranges its masks hide), the n-grams holding a hidden token are taken out.
+   */
+  expert(hidden?: { documentId: string; text: string; ranges: readonly HiddenRange[] }): CountExpert | null {
+    const counts = this.ngramCounts()
+    if (!counts || !this.codec) return null
+    const doc = hidden && this.docs.get(hidden.documentId)
+    const removed = doc && hidden.ranges.length > 0 ? hiddenNgrams(hidden.text, hidden.ranges, this.codec) : null
+    const key = `${this.version}|${removed ? removed.key : ''}`
+    if (this.expertCache?.key === key) return this.expertCache.expert
+    const effective = removed ? subtractNgrams(counts, removed) : counts
+    if (effective.tokens <= 0) return null
+    const expert = new CountExpert(new KneserNeyTrigram(effective), this.codec.never)
+    this.expertCache = { key, expert }
+    return expert
+  }
+
+  private changed(): void {
+    this.version++
+    this.counts = null
+    this.expertCache = null
+    this.wordSet = null
+  }
+}
+
+/** n-grams (as token arrays) to take out of the counts, and a key naming them. */
+export interface RemovedNgrams {
+  unigrams: number[]
+  bigrams: [number, number][]
+  trigrams: [number, number, number][]
+  key: string
+}
+
+/** Characters of context each side of a hidden range that are tokenized with it. */
+const CONTEXT_CHARS = 40
+
+/**
+ * The n-grams of `text` that hold a token of a hidden range: each range is tokenized with a
+ * little text on each side (cut at whitespace), its own part separately, so the range's tokens
+ * are known; every n-gram over those tokens that includes one of the range's is listed.
+ */
+export function hiddenNgrams(text: string, ranges: readonly HiddenRange[], codec: Pick<ManuscriptCodec, 'encode'>): RemovedNgrams {
+  const out: RemovedNgrams = { unigrams: [], bigrams: [], trigrams: [], key: '' }
+  for (const r of ranges) {
+    if (r.to <= r.from) continue
+    let a = Math.max(0, r.from - CONTEXT_CHARS)
+    while (a > 0 && a < r.from && !/\s/.test(text[a - 1])) a++
+    let b = Math.min(text.length, r.to + CONTEXT_CHARS)
+    while (b < text.length && b > r.to && !/\s/.test(text[b])) b--
+    // the spaces before the range go with it, as the tokenizer attaches a space to the word after it
+    let f = r.from
+    while (f > a && /\s/.test(text[f - 1])) f--
+    const left = a < f ? codec.encode(text.slice(a, f)) : []
+    const mid = codec.encode(text.slice(f, r.to))
+    const right = r.to < b ? codec.encode(text.slice(r.to, b)) : []
+    const ids = [...left, ...mid, ...right]
+    const lo = left.length
+    const hi = left.length + mid.length // hidden tokens: [lo, hi)
+    for (let i = lo; i < hi; i++) out.unigrams.push(ids[i])
+    for (let i = Math.max(0, lo - 1); i < Math.min(hi, ids.length - 1); i++) out.bigrams.push([ids[i], ids[i + 1]])
+    for (let i = Math.max(0, lo - 2); i < Math.min(hi, ids.length - 2); i++) out.trigrams.push([ids[i], ids[i + 1], ids[i + 2]])
+    out.key += `${r.from}-${r.to}:${mid.join('.')};`
+  }
+  return out
+}
+
+/** Counts less the removed n-grams (never below 0; entries that reach 0 are dropped). */
+export function subtractNgrams(counts: NgramCounts, removed: RemovedNgrams): NgramCounts {
+  const V = counts.vocab
+  const unigram = Float64Array.from(counts.unigram)
+  let tokens = counts.tokens
+  for (const t of removed.unigrams)
+    if (unigram[t] > 0) {
+      unigram[t]--
+      tokens--
+    }
+  const less = (keys: Float64Array, vals: Int32Array, packed: number[]) => {
+    const c = Int32Array.from(vals)
+    for (const k of packed) {
+      const i = sortedIndex(keys, k)
+      if (i >= 0 && c[i] > 0) c[i]--
+    }
+    let n = 0
+    for (let i = 0; i < c.length; i++) if (c[i] > 0) n++
+    const outKeys = new Float64Array(n)
+    const outCounts = new Int32Array(n)
+    for (let i = 0, j = 0; i < c.length; i++)
+      if (c[i] > 0) {
+        outKeys[j] = keys[i]
+        outCounts[j++] = c[i]
+      }
+    return { keys: outKeys, counts: outCounts }
+  }
+  const bi = less(counts.bigramKeys, counts.bigramCounts, removed.bigrams.map(([a, b]) => a * V + b))
+  const tri = less(counts.trigramKeys, counts.trigramCounts, removed.trigrams.map(([a, b, c]) => (a * V + b) * V + c))
+  return { vocab: V, tokens, unigram, bigramKeys: bi.keys, bigramCounts: bi.counts, trigramKeys: tri.keys, trigramCounts: tri.counts }
+}
+
+function sortedIndex(keys: Float64Array, target: number): number {
+  let lo = 0
+  let hi = keys.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    if (keys[mid] === target) return mid
+    if (keys[mid] < target) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -1
+}

@@ -1,0 +1,50 @@
+/**
+ * A loaded model's count experts: its experts.json (manifest `experts`), the training text's
+ * counts and word list it names, or for a model without them (a Hub model) the manuscript
+ * expert alone at fallback weights.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { KneserNeyTrigram } from '../baselines/kneser-ney'
+import { readCounts } from '../baselines/ngram-counts'
+import { CountExpert } from './count-expert'
+import { panelIds, type ExpertPanel } from './expert-denoise'
+import { ExpertsFile, FALLBACK_MANUSCRIPT_WEIGHTS, CONTEXT_CLASSES } from './weights'
+
+export interface ModelExperts {
+  weights: Pick<ExpertsFile, 'training' | 'manuscript'>
+  training: CountExpert | null
+  /** Lower-cased words of the training text (empty when the model ships none). */
+  trainingWords: ReadonlySet<string>
+  ids: Pick<ExpertPanel, 'unknown' | 'keep' | 'never'>
+}
+
+/** What loading needs from a loaded model. */
+export interface ExpertModelView {
+  dir: string
+  manifest: { tokens: { mask: number; pad: number }; experts?: unknown }
+  banned: Uint8Array
+  vocab: number
+}
+
+/** Reads the model's experts (throws naming the file when one it names is broken). */
+export async function loadModelExperts(model: ExpertModelView): Promise<ModelExperts> {
+  const ids = panelIds(model.banned, model.manifest.tokens.mask, model.manifest.tokens.pad)
+  const name = model.manifest.experts
+  if (typeof name !== 'string' || !/^[\w.-]+$/.test(name)) {
+    return { weights: { training: new Array<number>(CONTEXT_CLASSES.length).fill(0), manuscript: [...FALLBACK_MANUSCRIPT_WEIGHTS] }, training: null, trainingWords: new Set(), ids }
+  }
+  const path = join(model.dir, name)
+  const parsed = ExpertsFile.safeParse(JSON.parse(await readFile(path, 'utf8')))
+  if (!parsed.success) throw new Error(`${path}: ${parsed.error.message}`)
+  const file = parsed.data
+  let training: CountExpert | null = null
+  if (file.trainingCounts) {
+    const { counts, header } = readCounts(await readFile(join(model.dir, file.trainingCounts)))
+    if (counts.vocab !== model.vocab) throw new Error(`${file.trainingCounts}: counts of a ${counts.vocab}-id vocabulary, the model has ${model.vocab}`)
+    const discounts = typeof header.discounts === 'object' && header.discounts !== null ? (header.discounts as Partial<KneserNeyTrigram['discounts']>) : undefined
+    training = new CountExpert(new KneserNeyTrigram(counts, { discounts }), ids.unknown)
+  }
+  const trainingWords = file.trainingWords ? new Set((await readFile(join(model.dir, file.trainingWords), 'utf8')).split('\n').filter(Boolean)) : new Set<string>()
+  return { weights: file, training, trainingWords, ids }
+}

@@ -1,0 +1,54 @@
+/**
+ * Passages of a token stream whose left and right contexts match a span's (the "phrases
+ * from the writer's text" of issue 21): every run of `minLen..maxLen` tokens that sits
+ * between the span's nearest left token l1 and right token r1, with at least one more
+ * neighbour matching (l2 before l1, or r2 after r1) where the span has it, and no separator
+ * or line break inside. Distinct runs, most frequent first.
+ */
+
+export interface PassageQuery {
+  /** The span's known neighbours (-1 = none; l1 and r1 are required). */
+  l2: number
+  l1: number
+  r1: number
+  r2: number
+  minLen: number
+  maxLen: number
+  /** At most this many distinct passages. */
+  limit: number
+  /** Ids a passage may not hold (separators, specials, line breaks). */
+  stop: Uint8Array
+}
+
+export interface Passage {
+  ids: number[]
+  /** How often it occurs between the contexts. */
+  count: number
+}
+
+/** Passages of `streams` that fit the query (see the module comment). */
+export function findPassages(streams: readonly ArrayLike<number>[], q: PassageQuery): Passage[] {
+  if (q.l1 < 0 || q.r1 < 0 || q.maxLen < 1) return []
+  const found = new Map<string, Passage>()
+  for (const s of streams) {
+    const n = s.length
+    for (let i = 0; i < n; i++) {
+      if (s[i] !== q.l1) continue
+      const leftMatch = q.l2 >= 0 && i > 0 && s[i - 1] === q.l2
+      for (let len = 1; len <= q.maxLen && i + len + 1 < n; len++) {
+        const t = s[i + len]
+        if (t < 0 || t >= q.stop.length || q.stop[t]) break
+        if (len < q.minLen || s[i + len + 1] !== q.r1) continue
+        const rightMatch = q.r2 >= 0 && i + len + 2 < n && s[i + len + 2] === q.r2
+        const needOneMore = q.l2 >= 0 || q.r2 >= 0
+        if (needOneMore && !leftMatch && !rightMatch) continue
+        const ids = Array.from({ length: len }, (_, k) => s[i + 1 + k])
+        const key = ids.join(',')
+        const p = found.get(key)
+        if (p) p.count++
+        else found.set(key, { ids, count: 1 })
+      }
+    }
+  }
+  return [...found.values()].sort((a, b) => b.count - a.count || a.ids.length - b.ids.length).slice(0, q.limit)
+}
