@@ -35,7 +35,7 @@ function connectParent(): ParentPort {
     const send = process.send.bind(process)
     // The host is gone (it exited or was killed): an engine nobody can reach ends with it.
     process.on('disconnect', () => process.exit(0))
-    return { send: (m) => void send(m), onMessage: (fn) => process.on('message', fn) }
+    return { send: (m) => void (process.connected && send(m)), onMessage: (fn) => process.on('message', fn) }
   }
   throw new Error('engine-process must be started by the app (Electron utilityProcess or child_process.fork), not directly')
 }
