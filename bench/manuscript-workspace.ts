@@ -75,9 +75,14 @@ const rssMiB = (): number => {
 }
 /** Resolves when the engine reports `words` manuscript words (and at least `documents` documents). */
 const engineCounted = (words: number, documents: number): Promise<EngineState> =>
-  new Promise((resolve) => {
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off()
+      reject(new Error(`the engine did not report ${words} manuscript words within 5 minutes (it reports ${JSON.stringify(engine.state().manuscript ?? null)})`))
+    }, 300_000)
     const check = (s: EngineState) => {
       if (s.manuscript && s.manuscript.words === words && s.manuscript.documents >= documents) {
+        clearTimeout(timer)
         off()
         resolve(s)
       }
