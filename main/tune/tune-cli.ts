@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { findTrainingPython, TUNE_INSTALL_COMMAND } from './python-tools'
 import { TuneDataError } from './tune-data'
+import { sweepStaleTuneDirs } from './tune-temp'
 import { checkOutDir, DEFAULT_TUNE_CONTEXT, prepareTune, tuneScript, type PreparedTune } from './tune-run'
 
 const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -27,6 +28,8 @@ interface TuneLaunch {
 
 /** Checks the arguments, --out and the data, encodes the decisions; returns the launch, or the exit status when there is nothing to run. */
 function prepareCommand(args: string[], env: NodeJS.ProcessEnv): TuneLaunch | number {
+  // An earlier run killed outright (SIGKILL, a crash) left its encoded decisions: remove them first.
+  sweepStaleTuneDirs()
   const script = tuneScript(appRoot)
   const childEnv = { ...env, OMP_NUM_THREADS: env.OMP_NUM_THREADS ?? '2' }
   const findPython = (): string | null => {
