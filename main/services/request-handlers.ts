@@ -178,10 +178,18 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     'manuscript:update': async (update, sender) => deps.manuscript.update(sender.id, update),
     'manuscript:settings': async (patch) => deps.manuscript.settings(patch),
     'manuscript:forget': async () => deps.manuscript.forget(),
-    'engine:alternatives': async (request) => {
-      const model = deps.engine.state().model
-      if (!model) throw new Error('No model is loaded, so there are no other words to offer yet.')
-      return { ...(await deps.engine.alternatives(request)), model }
+    'engine:alternatives': async (request, sender) => {
+      if (!deps.engine.state().model) throw new Error('No model is loaded, so there are no other words to offer yet.')
+      // Queued like a fill, so held to the same per-connection and queued-text limits.
+      deps.fills.admit(sender.id, request.requestId, request.text.length)
+      try {
+        const result = await deps.engine.alternatives(request)
+        const model = deps.engine.state().model
+        if (!model) throw new Error('The model was unloaded before its other words came back.')
+        return { ...result, model }
+      } finally {
+        deps.fills.settle(request.requestId)
+      }
     },
   }
 }
