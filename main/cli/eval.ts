@@ -22,6 +22,8 @@ import { tokenizeTextFile } from '../engine/baselines/text-file'
 import { bitsPerChar, elboBound, maskedTokenAccuracy, spanInfillAccuracy, tokenChunks, wholeWordAccuracy, evalModelOf } from '../engine/evaluation'
 import { spanPlan, tokenMaskPlan, wordMaskPlan, wordSpans } from '../engine/evaluation-plans'
 import { loadModelDir } from '../engine/model-dir'
+import { loadModelExperts } from '../engine/experts/model-experts'
+import { expertSystems, scoreSystem, type SystemScores } from './eval-experts'
 import { defaultModelDir, resolveAppRoot } from '../engine/model-paths'
 import { SAMPLING_HELP, SAMPLING_OPTIONS, samplingFromArgs } from './sampling-options'
 
@@ -50,6 +52,11 @@ const HELP = `usage: npm run eval -- --file FILE [options]
                           written by \`npm run model:train\`)
   --no-baselines          leave the baselines out
   --cache-dir DIR         where baseline counts are cached (default: ${DEFAULT_CACHE})
+  --manuscript-split X    the first X of the file (0 < X < 1, e.g. 0.7) is the writer's
+                          manuscript, the rest is scored: the model, each count expert
+                          alone (training text, manuscript) and the fused system
+  --no-experts            leave the count experts out (without --manuscript-split the
+                          fused system, model + training text, is scored beside the model)
 ${SAMPLING_HELP}
   (eval defaults: --strategy low_confidence --steps <span length> --temperature 0)
 `
@@ -109,6 +116,8 @@ async function main(): Promise<void> {
       'baseline-corpus': { type: 'string' },
       'no-baselines': { type: 'boolean', default: false },
       'cache-dir': { type: 'string' },
+      'manuscript-split': { type: 'string' },
+      'no-experts': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -139,11 +148,16 @@ async function main(): Promise<void> {
     const { codec, info } = loaded
     log(`model ${info.name} (${info.provider}), window ${info.maxLength} tokens`)
     const chunkSize = info.maxLength - codec.wrap.prefix.length - codec.wrap.suffix.length
-    const text = await tokenizeTextFile(values.file, codec, { needed: Number.isFinite(limit) ? limit * chunkSize : Infinity })
-    const chunks = tokenChunks(text.tokens, chunkSize, limit)
+    const split = values['manuscript-split'] !== undefined ? ratioOption(values['manuscript-split'], 'manuscript-split', 0.7) : null
+    const text = await tokenizeTextFile(values.file, codec, { needed: Number.isFinite(limit) && split === null ? limit * chunkSize : Infinity })
+    // With a manuscript split, the first part is the manuscript and only the rest is scored.
+    const cut = split === null ? 0 : Math.floor(text.tokens.length * split)
+    const manuscriptTokens = split === null ? null : text.tokens.slice(0, cut)
+    const chunks = tokenChunks(text.tokens.slice(cut), chunkSize, limit)
     if (chunks.length === 0) throw new Error(`--file ${values.file} holds no text to score`)
     const scored = chunks.flat()
-    const chars = text.chars.slice(0, scored.length).reduce((a, b) => a + b, 0)
+    const chars = text.chars.slice(cut, cut + scored.length).reduce((a, b) => a + b, 0)
+    if (manuscriptTokens) log(`manuscript: the first ${(split! * 100).toFixed(0)}% (${manuscriptTokens.length} tokens)`)
     log(`${chunks.length} windows, ${scored.length} tokens, ${chars} characters`)
 
     const tokenPlan = tokenMaskPlan(chunks, ratio, settings.seed)
@@ -215,6 +229,19 @@ async function main(): Promise<void> {
     const elbo = await elboBound(model, chunks, { samples: elboSamples, seed: settings.seed, batchSize, estimator })
     log(`ELBO bound ${bitsPerChar(elbo.nats, chars).toFixed(3)} bits/char, perplexity ${elbo.perplexity.toFixed(2)} (${since(t)})`)
 
+    // The count experts (issue 21): each alone and fused, on the same windows and positions.
+    let experts: Record<string, unknown> | undefined
+    if (!values['no-experts']) {
+      const modelExperts = await loadModelExperts({ dir: info.dir, manifest: loaded.manifest, banned: loaded.banned, vocab: info.vocabSize })
+      const systems: Record<string, SystemScores> = {
+        model: { maskedTokenAccuracy: Number((masked.correct / masked.total).toFixed(4)), spanInfillAccuracy: Number((span.correct / span.total).toFixed(4)), wholeWordAccuracy: Number((words.correct / Math.max(1, words.total)).toFixed(4)), bitsPerChar: Number(bitsPerChar(elbo.nats, chars).toFixed(4)) },
+      }
+      const plans = { chunks, tokenPlan, spans, wordPlan, chars }
+      const run = { settings, wordText, elboSamples, estimator, batchSize, padOrder, log } as const
+      for (const system of expertSystems(model, modelExperts, manuscriptTokens)) if (system.name !== 'model') systems[system.name] = await scoreSystem(system.name, system.model, plans, run)
+      experts = { manuscriptSplit: split, manuscriptTokens: manuscriptTokens?.length ?? 0, weights: { training: modelExperts.weights.training, manuscript: modelExperts.weights.manuscript }, systems }
+    }
+
     const round = (x: number) => Number(x.toFixed(4))
     const result = {
       model: { name: info.name, hash: info.hash.slice(0, 16), provider: info.provider },
@@ -245,6 +272,7 @@ async function main(): Promise<void> {
       elboEstimator: estimator,
       elboEmptyDraws: elbo.emptyDraws,
       ...(baselines ? { baselines } : {}),
+      ...(experts ? { experts } : {}),
       ms: Math.round(performance.now() - started),
     }
     process.stdout.write(JSON.stringify(result) + '\n')

@@ -72,7 +72,7 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   }
 
   // 3. Passages of the writer's text and the training text between the same neighbours.
-  if (panel) for (const p of spanPassages(ex, fm, window, 2, ex.model.ids.unknown, original)) offer(p.ids, p.origin)
+  if (panel) for (const p of spanPassages(ex, fm, window, 4, ex.model.ids.unknown, original)) offer(p.ids, p.origin)
 
   const entries = [...pool.values()]
   const scores = await scoreCandidates(denoise, window, entries.map((e) => e.ids), fm.maskId, fm.vocab, fm.shiftedLogits)

@@ -1,0 +1,77 @@
+/**
+ * The eval's systems with count experts (issue 21): the model, each count expert alone, and
+ * the fused system, every one a Denoise over the same windows and masked positions, so each
+ * is scored by the same reverse process and metrics (masked-token top-1, span infill, whole
+ * words, bits per character from the ELBO bound).
+ */
+import type { SamplingSettings } from '../contract'
+import { KneserNeyTrigram } from '../engine/baselines/kneser-ney'
+import { countNgrams } from '../engine/baselines/ngram-counts'
+import { bitsPerChar, elboBound, maskedTokenAccuracy, spanInfillAccuracy, wholeWordAccuracy, type EvalModel, type ElboEstimator } from '../engine/evaluation'
+import type { WordSpan } from '../engine/evaluation-plans'
+import { CountExpert } from '../engine/experts/count-expert'
+import { withExperts, type ExpertPanel } from '../engine/experts/expert-denoise'
+import type { ModelExperts } from '../engine/experts/model-experts'
+import { CONTEXT_CLASSES } from '../engine/experts/weights'
+
+export interface SystemScores {
+  maskedTokenAccuracy: number
+  spanInfillAccuracy: number
+  wholeWordAccuracy: number
+  bitsPerChar: number
+}
+
+export interface EvalPlans {
+  chunks: number[][]
+  tokenPlan: number[][]
+  spans: { start: number; length: number }[]
+  wordPlan: WordSpan[][]
+  chars: number
+}
+
+export interface EvalRun {
+  settings: SamplingSettings
+  wordText: (ids: readonly number[]) => string
+  elboSamples: number
+  estimator: ElboEstimator
+  batchSize: number
+  padOrder: boolean
+  log: (msg: string) => void
+}
+
+/** The four figures of one system. */
+export async function scoreSystem(name: string, model: EvalModel, plans: EvalPlans, run: EvalRun): Promise<SystemScores> {
+  const t0 = performance.now()
+  const masked = await maskedTokenAccuracy(model, plans.chunks, { plan: plans.tokenPlan, batchSize: run.batchSize })
+  const span = await spanInfillAccuracy(model, plans.chunks, { plan: plans.spans, settings: run.settings, padOrder: run.padOrder })
+  const words = await wholeWordAccuracy(model, plans.chunks, { plan: plans.wordPlan, settings: run.settings, wordText: run.wordText, padOrder: run.padOrder })
+  const elbo = await elboBound(model, plans.chunks, { samples: run.elboSamples, seed: run.settings.seed, batchSize: run.batchSize, estimator: run.estimator })
+  const round = (x: number) => Number(x.toFixed(4))
+  const out = {
+    maskedTokenAccuracy: round(masked.correct / masked.total),
+    spanInfillAccuracy: round(span.correct / span.total),
+    wholeWordAccuracy: round(words.correct / Math.max(1, words.total)),
+    bitsPerChar: round(bitsPerChar(elbo.nats, plans.chars)),
+  }
+  run.log(`${name}: masked-token ${out.maskedTokenAccuracy}, span ${out.spanInfillAccuracy}, whole-word ${out.wholeWordAccuracy}, ${out.bitsPerChar} bits/char (${((performance.now() - t0) / 1000).toFixed(1)} s)`)
+  return out
+}
+
+/** Weights of a count expert standing alone: every class, the no-neighbour one included (its unigram). */
+const ALONE = new Array<number>(CONTEXT_CLASSES.length).fill(1)
+const NONE = new Array<number>(CONTEXT_CLASSES.length).fill(0)
+
+/** The systems to score: the model, each count expert alone, and the fused system (a manuscript when given). */
+export function expertSystems(model: EvalModel, experts: ModelExperts, manuscriptTokens: readonly number[] | null): { name: string; model: EvalModel }[] {
+  if (model.padId === undefined) throw new Error('the experts need a model with a pad id')
+  const base = { ...experts.ids, vocab: model.vocab, maskId: model.maskId, padId: model.padId, shiftedLogits: model.shiftedLogits }
+  const manuscript = manuscriptTokens && manuscriptTokens.length > 0 ? new CountExpert(new KneserNeyTrigram(countNgrams(manuscriptTokens, model.vocab)), experts.ids.unknown) : null
+  const training = experts.training
+  const wrap = (panel: ExpertPanel): EvalModel => ({ ...model, denoise: withExperts(model.denoise, panel) })
+  const out: { name: string; model: EvalModel }[] = [{ name: 'model', model }]
+  if (training) out.push({ name: 'training-text expert', model: wrap({ ...base, training, weights: { training: ALONE, manuscript: NONE }, modelWeight: 0 }) })
+  if (manuscript) out.push({ name: 'manuscript expert', model: wrap({ ...base, manuscript, weights: { training: NONE, manuscript: ALONE }, modelWeight: 0 }) })
+  const weights = { training: training ? experts.weights.training : NONE, manuscript: manuscript ? experts.weights.manuscript : NONE }
+  out.push({ name: manuscript ? 'fused (model + training text + manuscript)' : 'fused (model + training text)', model: wrap({ ...base, training: training ?? undefined, manuscript: manuscript ?? undefined, weights }) })
+  return out
+}
