@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   engine.start()
   await engine.loadModel(values.model ?? defaultModelDir())
   const rssBefore = rssMiB()
-  const out: Record<string, number | string> = { source, files: chapters.length, words: expected, rssBeforeMiB: Math.round(rssBefore) }
+  const out: Record<string, number | string> = { source: String(source), files: chapters.length, words: expected, rssBeforeMiB: Math.round(rssBefore) }
 
   let t0 = performance.now()
   let service = await ManuscriptService.open({ dir: userData, workspaceDir: workspace, engine, onState: () => {} })
