@@ -85,8 +85,10 @@ export async function loadModelDir(dirPath: string, options: LoadOptions = {}): 
     throw new ModelDirError(dir, 'is not a model directory (it does not exist or is not a folder)', 'Choose a folder holding model.onnx, tokenizer.json and manifest.json')
   }
   for (const f of REQUIRED_FILES) {
-    if (!(await isFile(join(dir, f))))
-      throw new ModelDirError(join(dir, f), 'is missing', 'A model directory needs model.onnx, tokenizer.json and manifest.json (or config.json for an Optimum fill-mask export)')
+    const st = await stat(join(dir, f)).catch(() => null)
+    if (!st) throw new ModelDirError(join(dir, f), 'is missing', 'A model directory needs model.onnx, tokenizer.json and manifest.json (or config.json for an Optimum fill-mask export)')
+    // A named pipe or a device is never opened: a read of it could block the engine for good.
+    if (!st.isFile()) throw new ModelDirError(join(dir, f), `is ${st.isFIFO() ? 'a named pipe' : st.isDirectory() ? 'a folder' : 'a device or other special file'}, not a regular file`, `Put the model's own ${f} there`)
   }
 
   const tokenizerPath = join(dir, 'tokenizer.json')
@@ -156,7 +158,8 @@ export async function loadModelDir(dirPath: string, options: LoadOptions = {}): 
 
 async function readManifest(dir: string, codec: TokenizerCodec): Promise<{ manifest: ModelManifest; manifestPath: string }> {
   const manifestPath = join(dir, 'manifest.json')
-  if (await isFile(manifestPath)) {
+  // Anything by that name is read through readJson, which refuses a pipe or a device by name.
+  if (await stat(manifestPath).then(() => true, () => false)) {
     const parsed = ModelManifest.safeParse(await readJson(manifestPath, 'manifest.json'))
     if (!parsed.success)
       throw new ModelDirError(manifestPath, `does not match the model contract (${issuesOf(parsed.error)})`, 'Add the missing or wrong fields: name, family (mdlm|llada|dream|mlm), maxLength, vocabSize, tokens {mask, pad, eos, unk}, shiftedLogits, license')
