@@ -102,7 +102,8 @@ export class ManuscriptSync {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     const v = this.editor()
-    if (!v || !this.changed()) return
+    // Off (or forgotten): the writer's text is not passed on at all until they turn it on again.
+    if (!v || !this.changed() || this.view.state?.scope === 'off') return
     const { documentId, path } = this.store.get()
     this.sent = { doc: v.state.doc, documentId, path }
     this.api

@@ -45,9 +45,9 @@ describe('alternativesFill', () => {
   })
 })
 
-const manuscriptState: ManuscriptState = { scope: 'document', yourWords: 0.7, documents: 1, words: 9, distinct: 8, workspaceDir: null, indexing: false }
+const MANUSCRIPT: ManuscriptState = { scope: 'document', yourWords: 0.7, documents: 1, words: 9, distinct: 8, workspaceDir: null, indexing: false }
 
-function session() {
+function session(manuscriptState = MANUSCRIPT) {
   const fake = fakeApi()
   const invoke = fake.api.invoke
   fake.api.invoke = (async (channel: string, payload: unknown) => {
@@ -79,6 +79,16 @@ describe('Other words and the manuscript, from the writer side', () => {
     expect(update.text).toBe('Mara came to Ketterby. Later \n\n left.')
     const fill = FillRequest.parse(calls.find((c) => c.channel === 'engine:fill')!.payload)
     expect(fill.experts).toEqual({ yourWords: 0.7 })
+    s.unmount()
+  })
+
+  it('with the scope off the text is not passed on at all', async () => {
+    const { s, calls } = session({ ...MANUSCRIPT, scope: 'off', documents: 0, words: 0, distinct: 0 })
+    await new Promise((r) => setTimeout(r, 0))
+    s.docs['host'].replaceDoc(docOf(para(locked('Mara came to Ketterby. Later '), masked('Mara'), locked(' left.'))))
+    s.fills.regenerate()
+    expect(calls.some((c) => c.channel === 'engine:fill')).toBe(true)
+    expect(calls.some((c) => c.channel === 'manuscript:update')).toBe(false)
     s.unmount()
   })
 
