@@ -110,4 +110,18 @@ describe('ManuscriptService', () => {
     expect(engine2.texts.size).toBe(0)
     await again.dispose()
   })
+
+  it('on the desktop (no workspace folder) the workspace is the folder of the document last opened or saved', async () => {
+    await fs.writeFile(join(workspace, 'one.md'), 'Mara came to Ketterby.')
+    await fs.writeFile(join(workspace, 'two.md'), 'The lamp burned.')
+    const engine = new EngineCopy()
+    const service = await ManuscriptService.open({ dir: userData, workspaceDir: null, engine, onState: () => {}, persistDelayMs: 10 })
+    await service.settings({ scope: 'workspace' })
+    await service.scan()
+    expect(service.state()).toMatchObject({ workspaceDir: null, documents: 0 })
+    await service.documentAt('win', 'opened', join(workspace, 'two.md'), 'The lamp burned.')
+    await service.scan()
+    expect(service.state()).toMatchObject({ workspaceDir: workspace, documents: 2, words: 7 })
+    await service.dispose()
+  })
 })
