@@ -7,7 +7,7 @@
  * the engine still holds its previous model and fills with it.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -35,6 +35,7 @@ describe.skipIf(!modelDir)('hostile input, round two: model folders the engine l
   }, 120_000)
   afterAll(async () => {
     await engine?.dispose()
+    if (base) rmSync(base, { recursive: true, force: true })
   })
 
   /** A model folder: the test model's files linked, with `files` written in place of its own. */

@@ -6,7 +6,7 @@
  * file names checked for every platform, refusals naming the right repository.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -121,6 +121,7 @@ describe('hostile input, round two: model:get against a hostile hub', () => {
   afterAll(async () => {
     await hub.stop()
     await fixture.stop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
   it('6. a 700 MB model-info body is cut off at its limit with a clear error', async () => {

@@ -7,11 +7,11 @@
  * "trains"; everything before it (export reading, encoding, the temporary folder) is real.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PreferenceStore } from '../store/preference-store'
 import { sampleDecision } from '../store/test-fixtures/decisions'
 
@@ -37,6 +37,10 @@ beforeAll(() => {
   python = join(dir, 'python')
   writeFileSync(python, '#!/bin/sh\n# stand-in: passes the tools check (-c), "trains" by sleeping\ncase "$1" in -c) exit 0;; esac\nexec sleep 8\n')
   chmodSync(python, 0o755)
+})
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
 function tune(args: string[]): ChildProcess {

@@ -6,7 +6,7 @@
  * manifest.json, 10 manifest errors that name the field. 127.0.0.1 only, bounded waits.
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process'
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -123,8 +123,10 @@ describe('hostile input, round two: the browser-mode host', () => {
   beforeAll(async () => {
     f = await startFixture()
   }, 40_000)
-  afterAll(() => {
+  afterAll(async () => {
     if (f?.child.exitCode === null) f.child.kill('SIGKILL')
+    // The 75 MB manifest and the rest of the workspace go with the test.
+    if (f) rmSync(join(f.appRoot, '..'), { recursive: true, force: true })
   })
 
   it('1. a save never writes through links planted at its names', async () => {
