@@ -122,6 +122,13 @@ describe('ManuscriptService', () => {
     await service.documentAt('win', 'opened', join(workspace, 'two.md'), 'The lamp burned.')
     await service.scan()
     expect(service.state()).toMatchObject({ workspaceDir: workspace, documents: 2, words: 7 })
+    // A document opened from another folder: that folder is the workspace now, the first one's files leave.
+    const other = join(root, 'other')
+    await fs.mkdir(other)
+    await fs.writeFile(join(other, 'three.md'), 'Elsewhere entirely.')
+    await service.documentAt('win', 'opened', join(other, 'three.md'), 'Elsewhere entirely.')
+    await service.scan()
+    expect(service.state()).toMatchObject({ workspaceDir: other, documents: 1, words: 2 })
     await service.dispose()
   })
 })

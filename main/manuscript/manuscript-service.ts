@@ -66,8 +66,9 @@ export class ManuscriptService {
   /** Size and modification time of each workspace file's copy (as last read). */
   private readonly stats = new Map<string, { mtimeMs: number; size: number }>()
   private desktopFolder: string | null = null
+  /** The workspace scan running, and one more queued behind it. */
   private scanning: Promise<void> | null = null
-  private rescan = false
+  private nextScan: Promise<void> | null = null
   private persistTimer: NodeJS.Timeout | null = null
   private filesDirty = false
 
@@ -158,28 +159,35 @@ export class ManuscriptService {
     this.changed()
   }
 
-  /** Reads the workspace's documents that are new or changed since their copy; drops those gone. */
+  /**
+   * Reads the workspace's documents that are new or changed since their copy and drops those
+   * gone. Resolves once a scan that started after the call has finished (a call during a scan
+   * queues one more; calls during that wait share it).
+   */
   scan(): Promise<void> {
-    if (this.scanning) {
-      this.rescan = true
-      return this.scanning
-    }
-    this.scanning = this.scanOnce()
+    if (!this.scanning) return this.startScan()
+    this.nextScan ??= this.scanning.then(() => {
+      this.nextScan = null
+      return this.startScan()
+    })
+    return this.nextScan
+  }
+
+  private startScan(): Promise<void> {
+    const run: Promise<void> = this.scanOnce()
       .catch((err: unknown) => console.error(`Infill: the workspace could not be read for the manuscript: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => {
-        this.scanning = null
+        if (this.scanning === run) this.scanning = null
         this.changed()
-        if (this.rescan) {
-          this.rescan = false
-          void this.scan()
-        }
       })
+    this.scanning = run
     this.changed()
-    return this.scanning
+    return run
   }
 
   async dispose(): Promise<void> {
-    if (this.scanning) await this.scanning
+    await this.nextScan
+    await this.scanning
     if (this.persistTimer) clearTimeout(this.persistTimer)
     this.persistTimer = null
     if (this.filesDirty) await this.writeFiles()
@@ -211,8 +219,9 @@ export class ManuscriptService {
       this.send(this.sources.file(entry.path, markdownToPlain(text)))
       this.filesDirty = true
     }
+    // Gone from the workspace, or from a folder that is no longer it (the desktop's folder moved on).
     for (const path of [...this.sources.fileTexts().keys()]) {
-      if (dirname(path) !== dir || seen.has(path)) continue
+      if (seen.has(path)) continue
       this.stats.delete(path)
       this.send(this.sources.file(path, null))
       this.filesDirty = true
