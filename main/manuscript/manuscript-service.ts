@@ -215,6 +215,7 @@ export class ManuscriptService {
       } catch {
         continue // not UTF-8 (or gone): not the writer's text as Infill reads it
       }
+      if (this.sources.scope !== 'workspace') return // forgotten or turned off while reading
       this.stats.set(entry.path, { mtimeMs: stat.mtimeMs, size: stat.size })
       this.send(this.sources.file(entry.path, markdownToPlain(text)))
       this.filesDirty = true
