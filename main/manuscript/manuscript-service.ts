@@ -70,6 +70,8 @@ export class ManuscriptService {
   private scanning: Promise<void> | null = null
   private nextScan: Promise<void> | null = null
   private persistTimer: NodeJS.Timeout | null = null
+  /** The file copies being written now (Forget waits for it, then deletes them). */
+  private writing: Promise<void> | null = null
   private filesDirty = false
 
   private constructor(
@@ -149,6 +151,8 @@ export class ManuscriptService {
     this.filesDirty = false
     if (this.persistTimer) clearTimeout(this.persistTimer)
     this.persistTimer = null
+    // A write that started before the writer forgot finishes first, then its file goes too.
+    await this.writing
     await fs.rm(manuscriptFiles(this.options.dir).files, { force: true })
     await this.writeSettings()
     return this.changed()
@@ -190,6 +194,7 @@ export class ManuscriptService {
     await this.scanning
     if (this.persistTimer) clearTimeout(this.persistTimer)
     this.persistTimer = null
+    await this.writing
     if (this.filesDirty) await this.writeFiles()
   }
 
@@ -247,7 +252,12 @@ export class ManuscriptService {
     if (this.persistTimer) return
     this.persistTimer = setTimeout(() => {
       this.persistTimer = null
-      void this.writeFiles().catch((err: unknown) => console.error(`Infill: the manuscript index could not be saved: ${err instanceof Error ? err.message : String(err)}`))
+      const write: Promise<void> = this.writeFiles()
+        .catch((err: unknown) => console.error(`Infill: the manuscript index could not be saved: ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => {
+          if (this.writing === write) this.writing = null
+        })
+      this.writing = write
     }, this.options.persistDelayMs ?? 1000)
   }
 
