@@ -3,11 +3,12 @@
  * files are not what their names say. Item 7: a 52 MB tokenizer.json, and one with 1.6 million
  * entries under the size limit, are refused before the tokenizer library sees them (that took an
  * engine to 4.4 GB and an out-of-memory abort); item 4 in the engine: a named pipe as
- * tokenizer.json or manifest.json is refused at once instead of hanging the load. After each,
+ * tokenizer.json or manifest.json is refused at once instead of hanging the load, and one as the
+ * experts file leaves the model without its experts. After each,
  * the engine still holds its previous model and fills with it.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -42,7 +43,7 @@ describe.skipIf(!modelDir)('hostile input, round two: model folders the engine l
   function folder(name: string, files: Record<string, string | 'fifo'>): string {
     const dir = join(base, name)
     mkdirSync(dir)
-    for (const f of ['model.onnx', 'tokenizer.json', 'manifest.json']) if (!(f in files)) symlinkSync(join(modelDir!, f), join(dir, f))
+    for (const f of readdirSync(modelDir!)) if (!(f in files)) symlinkSync(join(modelDir!, f), join(dir, f))
     for (const [f, content] of Object.entries(files)) {
       if (content === 'fifo') execFileSync('mkfifo', [join(dir, f)])
       else writeFileSync(join(dir, f), content)
@@ -84,5 +85,15 @@ describe.skipIf(!modelDir)('hostile input, round two: model folders the engine l
       const ms = await refusedThenStillFills(folder(`pipe-${file}`, { [file]: 'fifo' }), new RegExp(`${file.replace('.', '\\.')}: is a named pipe, not a regular file`))
       expect(ms).toBeLessThan(5_000)
     }
+  }, 60_000)
+
+  it('4. a named pipe as the experts file the manifest names: the model loads without its experts, at once', async () => {
+    const manifest = { ...JSON.parse(readFileSync(join(modelDir!, 'manifest.json'), 'utf8')), experts: 'experts.json' }
+    const dir = folder('pipe-experts', { 'manifest.json': JSON.stringify(manifest), 'experts.json': 'fifo' })
+    const t0 = Date.now()
+    const info = await engine.loadModel(dir)
+    expect(info.dir).toBe(dir)
+    expect(Date.now() - t0).toBeLessThan(20_000)
+    await engine.loadModel(modelDir!)
   }, 60_000)
 })

@@ -71,6 +71,11 @@ function openError(path: string, err: unknown): ModelFileError {
 
 /** Reads a model file as UTF-8 text after checking its type and size on the open handle. Throws ModelFileError. */
 export async function readModelText(path: string, limit = limitFor(path)): Promise<string> {
+  return (await readModelBytes(path, limit)).toString('utf8')
+}
+
+/** Reads a model file's bytes after checking its type and size on the open handle. Throws ModelFileError. */
+export async function readModelBytes(path: string, limit = limitFor(path)): Promise<Buffer> {
   let handle
   try {
     handle = await open(path, OPEN_FLAGS)
@@ -90,7 +95,7 @@ export async function readModelText(path: string, limit = limitFor(path)): Promi
       if (got > limit) throw new ModelFileError(path, 'too-large', `${basename(path)} grew past ${megabytes(limit)} while it was read`)
       if (got === buf.length) break
     }
-    return buf.subarray(0, got).toString('utf8')
+    return buf.subarray(0, got)
   } finally {
     await handle.close()
   }

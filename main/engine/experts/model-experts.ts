@@ -3,9 +3,9 @@
  * counts and word list it names, or for a model without them (a Hub model) the manuscript
  * expert alone at fallback weights.
  */
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { KneserNeyTrigram } from '../baselines/kneser-ney'
+import { readModelBytes, readModelJson, readModelText } from '../model-files'
 import { readCounts } from '../baselines/ngram-counts'
 import { CountExpert } from './count-expert'
 import { panelIds, type ExpertPanel } from './expert-denoise'
@@ -27,6 +27,10 @@ export interface ExpertModelView {
   vocab: number
 }
 
+/** Largest training-counts file (the default model's is 21 MB) and word list (0.9 MB). */
+const MAX_COUNTS_BYTES = 256 * 1024 * 1024
+const MAX_WORDS_BYTES = 32 * 1024 * 1024
+
 /** Reads the model's experts (throws naming the file when one it names is broken). */
 export async function loadModelExperts(model: ExpertModelView): Promise<ModelExperts> {
   const ids = panelIds(model.banned, model.manifest.tokens.mask, model.manifest.tokens.pad)
@@ -35,16 +39,17 @@ export async function loadModelExperts(model: ExpertModelView): Promise<ModelExp
     return { weights: { training: new Array<number>(CONTEXT_CLASSES.length).fill(0), manuscript: [...FALLBACK_MANUSCRIPT_WEIGHTS] }, training: null, trainingWords: new Set(), ids }
   }
   const path = join(model.dir, name)
-  const parsed = ExpertsFile.safeParse(JSON.parse(await readFile(path, 'utf8')))
+  // Model files are read bounded and from regular files only (model-files.ts).
+  const parsed = ExpertsFile.safeParse(await readModelJson(path))
   if (!parsed.success) throw new Error(`${path}: ${parsed.error.message}`)
   const file = parsed.data
   let training: CountExpert | null = null
   if (file.trainingCounts) {
-    const { counts, header } = readCounts(await readFile(join(model.dir, file.trainingCounts)))
+    const { counts, header } = readCounts(await readModelBytes(join(model.dir, file.trainingCounts), MAX_COUNTS_BYTES))
     if (counts.vocab !== model.vocab) throw new Error(`${file.trainingCounts}: counts of a ${counts.vocab}-id vocabulary, the model has ${model.vocab}`)
     const discounts = typeof header.discounts === 'object' && header.discounts !== null ? (header.discounts as Partial<KneserNeyTrigram['discounts']>) : undefined
     training = new CountExpert(new KneserNeyTrigram(counts, { discounts }), ids.unknown)
   }
-  const trainingWords = file.trainingWords ? new Set((await readFile(join(model.dir, file.trainingWords), 'utf8')).split('\n').filter(Boolean)) : new Set<string>()
+  const trainingWords = file.trainingWords ? new Set((await readModelText(join(model.dir, file.trainingWords), MAX_WORDS_BYTES)).split('\n').filter(Boolean)) : new Set<string>()
   return { weights: file, training, trainingWords, ids }
 }
