@@ -134,13 +134,13 @@ export type CharRange = z.infer<typeof CharRange>
 
 /**
  * A span's length target in words: 'shorter' / 'same' / 'longer' than its original text (an
- * empty span counts as 8 words), or an explicit range. The engine sizes the slot budget from
- * it and lets the fill end anywhere from the minimum on.
+ * empty span counts as 8 words), or an explicit range (minWords 0: the fill may be empty).
+ * Every candidate's word count (runs of non-space characters) is inside it.
  */
 export const LengthTarget = z.union([
   z.enum(['shorter', 'same', 'longer']),
   z
-    .object({ minWords: z.number().int().min(1).max(500), maxWords: z.number().int().min(1).max(500) })
+    .object({ minWords: z.number().int().min(0).max(500), maxWords: z.number().int().min(1).max(500) })
     .refine((r) => r.maxWords >= r.minWords, { message: 'maxWords must not be below minWords' }),
 ])
 export type LengthTarget = z.infer<typeof LengthTarget>

@@ -22,7 +22,8 @@ const HELP = `usage: npm run infill -- --text "TEXT" [options]
   --text-file FILE      read the text (with the same markup) from a UTF-8 file instead
   --model DIR           model directory (default: models/default)
   --empty-slots N       slots of an empty span without a count (default 8)
-  --length L            length of every fill in words: shorter | same | longer | MIN-MAX
+  --length L            length of every fill in words: shorter | same | longer | MIN-MAX;
+                        every candidate is held to it (MIN 0: a fill may be empty)
 ${SAMPLING_HELP}
 `
 
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
 function parseLength(v: string): LengthTarget {
   const range = /^(\d+)-(\d+)$/.exec(v.trim())
   const parsed = LengthTarget.safeParse(range ? { minWords: Number(range[1]), maxWords: Number(range[2]) } : v.trim())
-  if (!parsed.success) throw new Error(`--length must be shorter, same, longer or a word range MIN-MAX such as 3-8 (1-500, MIN <= MAX), got "${v}"`)
+  if (!parsed.success) throw new Error(`--length must be shorter, same, longer or a word range MIN-MAX such as 3-8 (MIN 0-500, MAX 1-500, MIN <= MAX; MIN 0 lets a fill be empty), got "${v}"`)
   return parsed.data
 }
 

@@ -49,18 +49,38 @@ describe('runFill (fake model)', () => {
     const text = 'the cat sat on the mat'
     const spans = [{ id: 'cat', from: 4, to: 7, slots: 3 }]
     const steps: FillStepEvent[] = []
-    const r = await runFill(model, { requestId: 'r', text, spans, locked: [], settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 3, temperature: 0.5, candidates: 2 } }, { onStep: (e) => steps.push(e) }, { minShare: 0 })
-    // the pad at slot 1 first (surest, and text-then-pad still possible), padding the rest
-    // of the span in the same step; then "dog"
+    const r = await runFill(model, { requestId: 'r', text, spans, locked: [], settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 3, temperature: 0.5, candidates: 1 } }, { onStep: (e) => steps.push(e) })
+    // the first pass ends the fill where the pads are likely (slots 1 and 2, before any text);
+    // the second reveals "dog" against that end
     expect(r.forwardPasses).toBe(2)
     expect(model.calls).toBe(2)
     expect(steps.map((s) => s.step)).toEqual([1, 2])
-    expect(steps.map((s) => s.remaining.cat)).toEqual([2, 0])
+    expect(steps.map((s) => s.remaining.cat)).toEqual([1, 0])
+    expect(steps[0].revealed.map((x) => [x.slot, x.pad])).toEqual([
+      [1, true],
+      [2, true],
+    ])
     expect(r.spans[0].candidates[0]).toMatchObject({ text: 'dog', tokenIds: [DOG] })
     const revealed = steps.flatMap((s) => s.revealed).filter((x) => x.candidate === 0)
     expect(revealed.find((x) => x.slot === 0)).toMatchObject({ tokenId: DOG, text: ' dog', pad: false })
     expect(revealed.filter((x) => x.pad).map((x) => x.text)).toEqual(['', ''])
     expect(applyFills(text, spans, new Map([['cat', r.spans[0].candidates[0].text]]))).toBe('the dog sat on the mat')
+  })
+
+  it('a model that knows one fill still gives distinct candidates: a copy is redrawn, then its last reveal takes the likeliest other token', async () => {
+    const model = fakeModel()
+    const text = 'the cat sat on the mat'
+    const spans = [{ id: 'cat', from: 4, to: 7, slots: 3 }]
+    const redraws: number[] = []
+    const steps: FillStepEvent[] = []
+    const r = await runFill(model, { requestId: 'r', text, spans, locked: [], settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 3, temperature: 0.5, candidates: 3 } }, { onRedraw: (c) => redraws.push(c), onStep: (e) => steps.push(e) })
+    const texts = r.spans[0].candidates.map((c) => c.text)
+    expect(texts[0]).toBe('dog')
+    expect(new Set(texts).size).toBe(3)
+    expect(redraws.length).toBeGreaterThan(0)
+    // the stream's count of masked slots never goes below 0 and ends at 0
+    expect(steps.every((s) => s.remaining.cat >= 0)).toBe(true)
+    expect(steps.at(-1)!.remaining.cat).toBe(0)
   })
 
   it('stops when the checkpoint throws', async () => {
@@ -168,15 +188,16 @@ describe('runFill: borders, length targets, windows, greedy candidates (fake mod
     for (const row of offRows) expect(aPos.map((p) => row[p])).toEqual([MASK, MASK])
   })
 
-  it('a fill without a length target may end early, but not before 3/4 of its budget', async () => {
+  it('a fill without a length target ends where the first pass puts the pads, with no floor', async () => {
     const model = scriptedModel(codec.idOf('▁dog')!, codec.idOf('▁ran')!)
     const text = 'the cat sat on the mat'
     const spans = [{ id: 's', from: 4, to: 7, slots: 8 }]
-    // the model wants "dog ran" and pad after it: held to 6 of 8 slots, then pad
+    // the model wants "dog ran" and pad after it (pad p ≈ 0.73 from slot 2 on)
     const r = await runFill(model, { requestId: 'n', text, spans, locked: [], settings: greedy })
-    expect(r.spans[0].candidates[0].tokenIds.length).toBe(6)
-    const free = await runFill(model, { requestId: 'n', text, spans, locked: [], settings: greedy }, {}, { minShare: 0 })
-    expect(free.spans[0].candidates[0].text).toBe('dog ran')
+    expect(r.spans[0].candidates[0].text).toBe('dog ran')
+    // the floor the engine had before (3/4 of the budget) is only an option now
+    const floored = await runFill(model, { requestId: 'n', text, spans, locked: [], settings: greedy }, {}, { minShare: 0.75 })
+    expect(floored.spans[0].candidates[0].tokenIds.length).toBe(6)
   })
 
   it('greedy candidates are diversified, not copies', async () => {

@@ -4,22 +4,31 @@
  * window (candidates through the batch dimension), stream a FillStepEvent per step, and map
  * each span's slot tokens back to text with its border spaces fitted (span-borders.ts).
  *
+ * - Where a fill ends is the model's: its pad probabilities at the first step (the
+ *   'first-step' pad rule), inside what the writer's length choice allows.
+ * - Every candidate is inside its span's word range (a target's, else at least one word),
+ *   held at every reveal and checked on the fill's text; a line break only where the
+ *   original had one.
+ * - The candidates of a request are distinct: a finished row whose fills equal another
+ *   candidate's on every span is redrawn (see ReverseProcessInput.judge).
+ *
  * - Windows are filled left to right and a later window sees the fills of earlier windows'
  *   spans (candidate c sees candidate c's fills), as LLaDA's semi-autoregressive blocks see
  *   what was revealed before them; spans not filled yet stay masks.
  * - Greedy decoding with a ranked strategy is deterministic, so N candidates would be N
- *   copies: they are diversified instead (candidate c starts from the c-th most likely token
- *   at its first revealed slot; see ReverseProcessInput.diversify).
+ *   copies: they are diversified instead (candidate c branches at the (c−1)-th likeliest
+ *   alternative token of its block; see ReverseProcessInput.diversify).
  * Host-agnostic: the engine process, the CLI and the tests all call `runFill`.
  */
 import type { FillRequest, FillResult, FillStepEvent, ModelInfo, RevealedSlot, SamplingSettings, SpanFill, SpanSpec } from '../contract'
 import { buildCanvasCancellable, type Canvas } from './canvas'
-import { slotPlan, spanTokensPerWord, wordCount, wordRange } from './length-target'
+import { slotPlan, spanTokensPerWord, wordCount, wordRange, type WordRange } from './length-target'
 import type { LoadedModel } from './model-dir'
-import { plannedSteps, runReverseProcess, type Denoise, type PadRule } from './reverse-process'
+import { plannedSteps, runReverseProcess, type Denoise, type PadRule, type RowJudge } from './reverse-process'
 import { rngStream } from './rng'
-import { spanFill } from './span-borders'
+import { spanFill, type SpanBorders } from './span-borders'
 import type { TextCodec } from './text-codec'
+import { breakRuleOf, pieceTable, type EndRule, type PieceTable } from './word-rules'
 
 /** What a fill needs from a model (a LoadedModel, or a fake one in unit tests). */
 export interface FillModel {
@@ -55,25 +64,32 @@ export interface FillHooks {
   /** Awaited before every step; throw (FillCancelled) to stop the fill there. */
   checkpoint?: () => Promise<void> | void
   onStep?: (event: FillStepEvent) => void
+  /** A candidate was decoded again (a duplicate, or a count outside its range): its slots are masked again. */
+  onRedraw?: (candidate: number) => void
 }
 
 export interface FillOptions {
   /** Slots of an empty span without explicit slots (default 8). */
   emptySpanSlots?: number
-  /** Where a pad may be revealed (default 'suffix'; the length bench compares both). */
+  /** Where a pad may be revealed (default 'first-step'; the length bench compares the rules). */
   padRule?: PadRule
   /** Windows see earlier windows' fills (default true; false for comparison only). */
   crossWindow?: boolean
   /**
-   * Share of the budget a fill without a length target must fill before it may end
-   * (default NO_TARGET_MIN_SHARE). 0 lets pads win from the second slot on: the default model
-   * then collapses most generous budgets to one token (bench/fill-length.ts).
+   * Share of the budget a fill without a length target must fill before it may end (default
+   * 0: from its second slot on, at least one word). Only the length bench sets it, to show
+   * the 3/4 floor the engine had before.
    */
   minShare?: number
+  /** Word limits, line-break rules and distinct candidates (default true; false for comparison only). */
+  rules?: boolean
+  /** 'first-step': the pad probability at which a fill ends (default 0.5), and how it is read (default 'peak'; word-rules.ts chooseEnd). */
+  endThreshold?: number
+  endRule?: EndRule
 }
 
-/** See FillOptions.minShare: a span without a length target ends no earlier than 3/4 of its budget. */
-export const NO_TARGET_MIN_SHARE = 0.75
+/** Words a span without a length target holds at most (no limit but its budget). */
+const NO_MAX_WORDS = 1 << 20
 
 /** Greedy decoding that gives every candidate the same fill unless diversified. */
 export function deterministicDecoding(settings: SamplingSettings): boolean {
@@ -83,15 +99,39 @@ export function deterministicDecoding(settings: SamplingSettings): boolean {
   return !(dream && (settings.algTemp ?? 0) > 0)
 }
 
-/** Each span's slot budget and minimum from its length target (spans without one are left out). */
-export function lengthPlans(request: Pick<FillRequest, 'text' | 'spans'>, codec: TextCodec, maxSlots: number): Map<string, { slots: number; minSlots: number }> {
-  const plans = new Map<string, { slots: number; minSlots: number }>()
+/** Each span's slot budget, minimum and word range from its length target (spans without one are left out). */
+export function lengthPlans(request: Pick<FillRequest, 'text' | 'spans'>, codec: TextCodec, maxSlots: number): Map<string, { slots: number; minSlots: number; range: WordRange }> {
+  const plans = new Map<string, { slots: number; minSlots: number; range: WordRange }>()
   for (const s of request.spans) {
     if (s.length === undefined) continue
     const range = wordRange(s.length, wordCount(request.text.slice(s.from, s.to)))
-    plans.set(s.id, slotPlan(range, spanTokensPerWord(codec, request.text, s.from, s.to), maxSlots))
+    plans.set(s.id, { ...slotPlan(range, spanTokensPerWord(codec, request.text, s.from, s.to), maxSlots), range })
   }
   return plans
+}
+
+const pieceTables = new WeakMap<TextCodec, PieceTable>()
+
+/** The model's piece table (word-rules.ts), built once per tokenizer. */
+export function piecesOf(model: Pick<FillModel, 'codec' | 'vocab'>): PieceTable {
+  let t = pieceTables.get(model.codec)
+  if (!t) {
+    // logit rows past the tokenizer (banned anyway) read as no text
+    t = pieceTable(model.vocab, (id) => {
+      try {
+        return model.codec.tokenText(id)
+      } catch {
+        return ''
+      }
+    })
+    pieceTables.set(model.codec, t)
+  }
+  return t
+}
+
+/** Text that tells two candidates apart (spaces at the ends and runs of spaces do not). */
+function sameTextKey(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
 }
 
 /** Runs a fill request to completion (or until a checkpoint throws). */
@@ -110,8 +150,20 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
     { maxLength: model.info.maxLength, maskId: model.maskId, emptySpanSlots: options.emptySpanSlots },
     hooks.checkpoint ?? (() => {}),
   )
-  const minShare = options.minShare ?? NO_TARGET_MIN_SHARE
+  const minShare = options.minShare ?? 0
   const minSlots = canvas.spans.map((s) => plans.get(s.id)?.minSlots ?? Math.max(1, Math.ceil(minShare * s.slots)))
+  const rules = options.rules ?? true
+  // A span without a target holds at least one word (an empty fill is a deletion the writer asks for).
+  const ranges = canvas.spans.map((s) => plans.get(s.id)?.range ?? { minWords: 1, maxWords: NO_MAX_WORDS })
+  const words = rules
+    ? {
+        pieces: piecesOf(model),
+        minWords: Int32Array.from(ranges, (r) => r.minWords),
+        maxWords: Int32Array.from(ranges, (r) => r.maxWords),
+        breaks: Uint8Array.from(canvas.spans, (s) => breakRuleOf(s.original)),
+      }
+    : undefined
+  const borders = canvas.spans.map((_, i) => spanBorders(canvas, request, i))
   const crossWindow = options.crossWindow ?? true
   const filled = new Uint8Array(canvas.spans.length)
   const C = settings.candidates
@@ -119,11 +171,15 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
   const windowSlots = canvas.windows.map((w) => w.spans.reduce((n, s) => n + canvas.spans[s.span].slots, 0))
   const totalSteps = Math.max(1, windowSlots.reduce((n, s) => n + plannedSteps(s, settings), 0))
 
-  // tokens[span][c * slots + k], probs likewise.
+  // tokens[span][c * slots + k], probs likewise; shown[span][c * slots + k]: revealed in the stream.
   const spanTokens = canvas.spans.map((s) => new Int32Array(C * s.slots))
   const spanProbs = canvas.spans.map((s) => new Float32Array(C * s.slots))
+  const shown = canvas.spans.map((s) => new Uint8Array(C * s.slots))
   const remaining: Record<string, number> = {}
   for (const s of canvas.spans) remaining[s.id] = s.slots * C
+  // Each candidate's fills of the spans finished so far (distinct candidates differ in one of them).
+  const prior: string[] = Array.from({ length: C }, () => '')
+  const keys = new Set<string>()
 
   let step = 0
   let passes = 0
@@ -135,6 +191,31 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
         owner.push({ span: ws.span, slot: k })
         positions.push(ws.offset + k)
       }
+    }
+    /** Candidate c's key over every span so far, or null when a fill is outside its word range. */
+    const rowKey = (c: number, row: Int32Array): string | null => {
+      const texts: string[] = []
+      let at = 0
+      for (const ws of window.spans) {
+        const n = canvas.spans[ws.span].slots
+        const { text } = spanFill(Array.from(row.subarray(at, at + n)), model.padId, model.codec, borders[ws.span])
+        const w = wordCount(text)
+        if (w < ranges[ws.span].minWords || w > ranges[ws.span].maxWords) return null
+        texts.push(sameTextKey(text))
+        at += n
+      }
+      return `${prior[c]}\u0001${texts.join('\u0001')}`
+    }
+    const judge: RowJudge = {
+      ok: (c, row) => {
+        const key = rowKey(c, row)
+        return key !== null && !keys.has(key)
+      },
+      keep: (c, row) => {
+        const key = rowKey(c, row) ?? `${prior[c]}\u0001?${c}`
+        keys.add(key)
+        prior[c] = key
+      },
     }
     const out = await runReverseProcess(
       {
@@ -149,20 +230,36 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
         padOrder: {
           padId: model.padId,
           spanOf: Int32Array.from(owner, (o) => o.span),
-          rule: options.padRule ?? 'suffix',
+          rule: options.padRule ?? 'first-step',
           mayPad: Uint8Array.from(owner, (o) => (o.slot >= minSlots[o.span] ? 1 : 0)),
+          endThreshold: options.endThreshold,
+          endRule: options.endRule,
         },
         diversify: C > 1 && deterministicDecoding(settings),
+        words,
+        judge: rules ? judge : undefined,
       },
       settings.approximate && model.denoiseApproximate ? model.denoiseApproximate : model.denoise,
       {
         beforeStep: hooks.checkpoint,
+        onRedraw: (c) => {
+          hooks.onRedraw?.(c)
+          for (const ws of window.spans) {
+            const span = canvas.spans[ws.span]
+            for (let k = 0; k < span.slots; k++)
+              if (shown[ws.span][c * span.slots + k]) {
+                shown[ws.span][c * span.slots + k] = 0
+                remaining[span.id]++
+              }
+          }
+        },
         onStep: (_s, reveals) => {
           step++
           const revealed: RevealedSlot[] = reveals.map((r) => {
             const o = owner[r.slot]
             const span = canvas.spans[o.span]
-            remaining[span.id]--
+            if (!shown[o.span][r.candidate * span.slots + o.slot]) remaining[span.id]--
+            shown[o.span][r.candidate * span.slots + o.slot] = 1
             return {
               spanId: span.id,
               candidate: r.candidate,
@@ -191,7 +288,7 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
 
   return {
     requestId: request.requestId,
-    spans: spanFills(canvas, request, model, spanTokens, spanProbs),
+    spans: spanFills(canvas, request, model, spanTokens, spanProbs, borders),
     forwardPasses: passes,
     ms: performance.now() - started,
     model: model.info,
@@ -229,28 +326,47 @@ export function candidateWindowIds(
   return any ? rows : undefined
 }
 
+/** What fitting span i's fill to its borders needs (span-borders.ts). */
+function spanBorders(canvas: Canvas, request: FillRequest, i: number): SpanBorders {
+  const span = canvas.spans[i]
+  const prevTo = i > 0 ? canvas.spans[i - 1].to : 0
+  return {
+    leadingSpace: span.leadingSpace,
+    trailingSpace: span.trailingSpace,
+    before: request.text.slice(Math.max(0, span.from - 200), span.from),
+    after: request.text.slice(span.to, span.to + 200),
+    insertion: span.from === span.to,
+    trimmable: Math.max(0, Math.min(span.leadingSpace.length, span.from - prevTo)),
+  }
+}
+
+/**
+ * A candidate's confidence in its fill: the mean probability of its text slots and of the pad
+ * that ended it, if any (the pads after that one copy its probability and are left out).
+ */
+export function fillConfidence(tokens: ArrayLike<number>, probs: ArrayLike<number>, padId: number): number {
+  let sum = 0
+  let n = 0
+  for (let k = 0; k < tokens.length; k++) {
+    sum += probs[k]
+    n++
+    if (tokens[k] === padId) break
+  }
+  return n > 0 ? sum / n : 0
+}
+
 /** SpanFill per span, in the order the request listed them. */
-function spanFills(canvas: Canvas, request: FillRequest, model: FillModel, tokens: Int32Array[], probs: Float32Array[]): SpanFill[] {
+function spanFills(canvas: Canvas, request: FillRequest, model: FillModel, tokens: Int32Array[], probs: Float32Array[], borders: SpanBorders[]): SpanFill[] {
   const index = new Map(canvas.spans.map((s, i) => [s.id, i]))
   return request.spans.map((spec) => {
     const i = index.get(spec.id)!
     const span = canvas.spans[i]
     const n = span.slots
-    const prevTo = i > 0 ? canvas.spans[i - 1].to : 0
-    const borders = {
-      leadingSpace: span.leadingSpace,
-      trailingSpace: span.trailingSpace,
-      before: request.text.slice(Math.max(0, span.from - 200), span.from),
-      after: request.text.slice(span.to, span.to + 200),
-      insertion: span.from === span.to,
-      trimmable: Math.max(0, Math.min(span.leadingSpace.length, span.from - prevTo)),
-    }
     const candidates = Array.from({ length: request.settings.candidates }, (_, c) => {
       const ids = Array.from(tokens[i].subarray(c * n, (c + 1) * n))
-      const { text, kept, trimBefore } = spanFill(ids, model.padId, model.codec, borders)
-      let sum = 0
-      for (let k = 0; k < n; k++) sum += probs[i][c * n + k]
-      return { text, tokenIds: kept, confidence: sum / n, ...(trimBefore > 0 ? { trimBefore } : {}) }
+      const { text, kept, trimBefore } = spanFill(ids, model.padId, model.codec, borders[i])
+      const confidence = fillConfidence(ids, probs[i].subarray(c * n, (c + 1) * n), model.padId)
+      return { text, tokenIds: kept, confidence, ...(trimBefore > 0 ? { trimBefore } : {}) }
     })
     return { spanId: span.id, original: span.original, slots: n, candidates }
   })

@@ -33,10 +33,12 @@ export interface WordRange {
  * counted as EMPTY_SPAN_WORDS):
  * - shorter: 35% to 75% of the original (at least 1 word);
  * - same: 75% to 125% (at least one word either way);
- * - longer: 130% to 200% (at least 2 and 4 words more).
+ * - longer: 130% to 200% (at least 2 and 4 words more);
+ * - a range MIN–MAX as given (MIN 0: the fill may be empty, a deletion).
+ * The engine holds every candidate to it (reverse-process.ts, word-rules.ts).
  */
 export function wordRange(target: LengthTarget, originalWords: number): WordRange {
-  if (typeof target !== 'string') return { minWords: target.minWords, maxWords: target.maxWords }
+  if (typeof target !== 'string') return { minWords: target.minWords, maxWords: Math.max(1, target.maxWords) }
   const w = originalWords > 0 ? originalWords : EMPTY_SPAN_WORDS
   let min: number
   let max: number
@@ -80,7 +82,7 @@ export function spanTokensPerWord(codec: TextCodec, text: string, from: number, 
 export interface SlotPlan {
   /** Mask slots of the span. */
   slots: number
-  /** Slots that must hold text before the fill may end (pad allowed from this index on). */
+  /** Slots that must hold text before the fill may end (pad allowed from this index on; 0: it may be empty). */
   minSlots: number
 }
 
@@ -92,12 +94,15 @@ export interface SlotPlan {
 export const FLOOR_TOKENS_FACTOR = 1.25
 
 /**
- * Slot budget for a word range: room for `maxWords` words at `perWord` tokens a word, and
- * text required in the first `minWords` × FLOOR_TOKENS_FACTOR words' worth of slots (the
- * first slot at least, the budget at most). Budgets are capped at `maxSlots` (the window).
+ * Slot budget for a word range: room for `maxWords` words at `perWord` tokens a word (and at
+ * least a slot a word), and text required in the first `minWords` × FLOOR_TOKENS_FACTOR
+ * words' worth of slots (at least `minWords` slots, none when `minWords` is 0, the budget at
+ * most). Budgets are capped at `maxSlots` (the window). Where the fill ends inside these
+ * bounds is the model's choice (reverse-process.ts, 'first-step'); the word counts are held
+ * at every reveal.
  */
 export function slotPlan(range: WordRange, perWord: number, maxSlots: number): SlotPlan {
-  const slots = Math.max(1, Math.min(maxSlots, Math.round(range.maxWords * perWord)))
-  const minSlots = Math.max(1, Math.min(slots, Math.round(range.minWords * perWord * FLOOR_TOKENS_FACTOR)))
+  const slots = Math.max(1, Math.min(maxSlots, Math.max(range.maxWords, Math.round(range.maxWords * perWord))))
+  const minSlots = range.minWords <= 0 ? 0 : Math.max(1, Math.min(slots, Math.max(range.minWords, Math.round(range.minWords * perWord * FLOOR_TOKENS_FACTOR))))
   return { slots, minSlots }
 }

@@ -20,21 +20,36 @@
  *   none; all remaining at the last step), drawn from softmax(confidence / algTemp) when
  *   algTemp > 0; 'origin' reveals each masked slot with probability 1 − s/t.
  * - Variable-length spans (`padOrder`): a fill is text followed by pad slots (a suffix),
- *   never pad alone, and a pad revealed at a slot pads the rest of its span with it. Two
- *   rules say where a pad may be revealed:
- *   - 'suffix' (what runFill uses): at any slot the span's minimum allows (`mayPad`) with no text to
- *     its right, so a pad can win wherever the model prefers it, including the last slot,
- *     which low-confidence decoding often reveals first; the fill then ends early.
- *   - 'after-text' (the default here, the rule before): only right after a text slot, so
- *     where a fill ends is decided left to right (a last slot revealed first as text keeps
- *     the whole budget).
- *   A slot where pad is not allowed yet ranks by its token's probability with the pad's
- *   mass kept in (low_confidence and threshold), so a slot the model thinks empty waits
- *   rather than taking the best word it can find.
+ *   and a pad revealed at a slot pads the rest of its span with it. Three rules say where a
+ *   pad may be revealed:
+ *   - 'first-step' (what runFill uses): where each fill ends is read from the row's first
+ *     pass, all slots masked: the first slot at or after the span's minimum (`mayPad`) whose
+ *     pad probability reaches `endThreshold` (0.5: for a model trained on fully masked spans
+ *     that is about P(the fill ends here or before), so the median length), by default as a
+ *     share of the span's highest pad probability (word-rules.ts chooseEnd); the slots from
+ *     there on are revealed as pad in that step, before any text, and the text is decoded
+ *     after them. Later a pad is revealed only where a word limit ends the fill (`words`:
+ *     the span holds its most words). So pads never spread from the right end leftwards one
+ *     step after another (LLaDA's end-of-text cascade). A span whose minimum is its first
+ *     slot may be empty.
+ *   - 'suffix': at any slot the span's minimum allows (`mayPad`) with no text to its right,
+ *     so a pad can win wherever the model prefers it, including the last slot, which
+ *     low-confidence decoding often reveals first (and the cascade follows).
+ *   - 'after-text' (the default here): only right after a text slot, so where a fill ends is
+ *     decided left to right (a last slot revealed first as text keeps the whole budget).
+ *   Probabilities are always measured against everything the model may predict (pad
+ *   included), also where a slot's choice is narrowed (no pad yet, a word limit), so a slot
+ *   the model thinks empty waits rather than taking the best word it can find.
+ * - Word limits (`words`, word-rules.ts): at each reveal a slot may take only tokens that
+ *   keep its span's word count reachable within its range (the words revealed so far plus
+ *   one a masked slot, at most the maximum) and no line break its original lacked.
+ * - Judged rows (`judge`): a finished row the judge rejects (a duplicate of another
+ *   candidate, a count the pieces got wrong) is redrawn; see ReverseProcessInput.judge.
  */
 import type { SamplingSettings } from '../contract'
 import type { Rng } from './rng'
 import { pickToken } from './sampler'
+import { chooseEnd, SlotBans, UNKNOWN, wordsAdded, type BreakRule, type EndRule, type PieceTable } from './word-rules'
 
 /** Runs the model: ids [batch, length] in, logits [batch, length, vocab] out. */
 export type Denoise = (ids: BigInt64Array, batch: number, length: number) => Promise<Float32Array>
@@ -67,15 +82,42 @@ export interface ReverseProcessInput {
   /** Per-candidate window ids (later windows see earlier windows' fills); default `ids` for all. */
   candidateIds?: Int32Array[]
   /**
-   * Forced diversity for deterministic decoding (greedy, ranked strategies): at its first
-   * step candidate c reveals its most confident slot as the c-th most likely token there
-   * (candidate 0 the top one), then decodes greedily; N candidates are N different fills.
+   * Diversity for deterministic decoding (greedy, ranked strategies): candidate 0 decodes
+   * greedily; at its first text step candidate c > 0 reveals the (c−1)-th likeliest
+   * alternative of the whole block (the non-top tokens of every masked slot, ranked by their
+   * probability), so the branch lands where the model is least sure, never an unlikely token
+   * in a confident slot; then it decodes greedily. A redraw takes the next alternatives.
    */
   diversify?: boolean
+  /** Word ranges and line-break rules per span (word-rules.ts): enforced at every reveal. */
+  words?: WordRules
+  /**
+   * Judges each finished candidate row (a request's distinct, in-range candidates): a row it
+   * rejects is decoded again (redrawn) up to `maxRedraws` times; after that its last reveal
+   * takes the likeliest token the judge accepts.
+   */
+  judge?: RowJudge
+  /** Redraws of a rejected row (default 4). */
+  maxRedraws?: number
+}
+
+/** Word limits and line-break rules, indexed by the span numbers of `padOrder.spanOf`. */
+export interface WordRules {
+  pieces: PieceTable
+  minWords: Int32Array
+  maxWords: Int32Array
+  breaks: Uint8Array
+}
+
+/** Accepts or rejects a finished row (`tokens`: one per slot, pads included). */
+export interface RowJudge {
+  ok(candidate: number, tokens: Int32Array): boolean
+  /** The row is final (called once per candidate, after `ok` or when no accepted token was found). */
+  keep(candidate: number, tokens: Int32Array): void
 }
 
 /** Where a pad may be revealed (see the module comment). */
-export type PadRule = 'suffix' | 'after-text'
+export type PadRule = 'suffix' | 'after-text' | 'first-step'
 
 export interface PadOrder {
   padId: number
@@ -85,6 +127,9 @@ export interface PadOrder {
   rule?: PadRule
   /** 1 at slots that may ever hold pad (a span's minimum length); default every slot but a span's first. */
   mayPad?: Uint8Array
+  /** 'first-step': the pad probability at which a slot ends its fill (default 0.5), and how it is read (default 'peak'; see chooseEnd). */
+  endThreshold?: number
+  endRule?: EndRule
 }
 
 /** Dream's strategies, which use Dream's schedule. */
@@ -145,6 +190,8 @@ export interface ReverseProcessHooks {
   beforeStep?: () => Promise<void> | void
   /** Called after every step with what it revealed. */
   onStep?: (step: number, reveals: Reveal[], remaining: Int32Array) => void
+  /** A candidate's row is decoded again from its start (its slots are masked again). */
+  onRedraw?: (candidate: number) => void
 }
 
 export interface ReverseProcessOutput {
@@ -154,6 +201,8 @@ export interface ReverseProcessOutput {
   probs: Float32Array
   steps: number
   forwardPasses: number
+  /** Redraws per candidate (the judge rejected its row). */
+  redraws?: number[]
 }
 
 /** LLaDA's per-step reveal counts: `masks` spread over `steps` steps, remainder first. */
@@ -230,23 +279,76 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
   const padRule: PadRule = padOrder?.rule ?? 'after-text'
   const mayPad = padOrder ? (padOrder.mayPad ?? Uint8Array.from({ length: S }, (_, j) => (j > 0 && padOrder.spanOf[j - 1] === padOrder.spanOf[j] ? 1 : 0))) : new Uint8Array(S)
   const bannedNoPad = padOrder ? Uint8Array.from(banned, (b, i) => (i === padId ? 1 : b)) : banned
-  const probRanked = settings.strategy === 'low_confidence' || settings.strategy === 'threshold'
   const dream = isDreamStrategy(settings.strategy)
   const algTemp = settings.algTemp ?? 0
   const isText = (r: number, j: number) => tokens[r * S + j] >= 0 && tokens[r * S + j] !== padId
-  const sameSpan = (a: number, b: number) => padOrder!.spanOf[a] === padOrder!.spanOf[b]
+  // Span of each slot (one span when there is no padOrder) and the bounds of its run.
+  const spanOf = padOrder?.spanOf ?? new Int32Array(S)
+  const spanStart = new Int32Array(S)
+  const spanEnd = new Int32Array(S)
+  for (let j = 0; j < S; j++) spanStart[j] = j > 0 && spanOf[j - 1] === spanOf[j] ? spanStart[j - 1] : j
+  for (let j = S - 1; j >= 0; j--) spanEnd[j] = j < S - 1 && spanOf[j + 1] === spanOf[j] ? spanEnd[j + 1] : j + 1
+  const words = input.words
+  const spanIds = words ? Math.max(0, ...Array.from(spanOf)) + 1 : 0
+  if (words && (words.minWords.length < spanIds || words.maxWords.length < spanIds || words.breaks.length < spanIds))
+    throw new Error(`words: limits for ${spanIds} spans expected`)
+  const bans = words ? new SlotBans(words.pieces, banned, padId) : null
+  /** Words revealed so far: wordCount[r * spanIds + span]. */
+  const wordCount = new Int32Array(batch * Math.max(1, spanIds))
+  const endsFirst = padRule === 'first-step'
+  const ended = new Uint8Array(batch)
+  const maskedIn = (r: number, from: number, to: number) => {
+    let m = 0
+    for (let k = from; k < to; k++) if (tokens[r * S + k] < 0) m++
+    return m
+  }
   /** Pad may be revealed at slot j of candidate r now. */
   const padAllowed = (r: number, j: number): boolean => {
-    if (!padOrder || !mayPad[j] || j === 0 || !sameSpan(j - 1, j)) return false
+    if (!padOrder || !mayPad[j]) return false
+    const first = spanStart[j] === j
+    if (first && !endsFirst) return false
     if (padRule === 'after-text' && !isText(r, j - 1)) return false
-    for (let k = j + 1; k < S && sameSpan(k, j); k++) if (isText(r, k)) return false
+    for (let k = j + 1; k < spanEnd[j]; k++) if (isText(r, k)) return false
+    if (endsFirst) {
+      // after the first step's end: only where a word limit ends the fill
+      if (!words || !ended[r] || wordCount[r * spanIds + spanOf[j]] < words.maxWords[spanOf[j]]) return false
+    }
+    // the text left of j can still reach the span's fewest words
+    if (words && wordCount[r * spanIds + spanOf[j]] + maskedIn(r, spanStart[j], j) < words.minWords[spanOf[j]]) return false
     return true
+  }
+  const neighbour = (r: number, k: number, j: number) => (k >= spanStart[j] && k < spanEnd[j] && isText(r, k) ? tokens[r * S + k] : UNKNOWN)
+  /** The ids slot j of candidate r may not take now. */
+  const maskFor = (r: number, j: number, pad: boolean): Uint8Array => {
+    if (!bans || !words) return pad ? banned : bannedNoPad
+    const sp = spanOf[j]
+    const w = wordCount[r * spanIds + sp]
+    const others = maskedIn(r, spanStart[j], spanEnd[j]) - (tokens[r * S + j] < 0 ? 1 : 0)
+    // Words other masked slots will add whatever they hold: the span's first slot (text here
+    // means text there, and a fill's first piece starts a word) and a slot after a piece
+    // ending in a space (a line break). Held back, so every slot can always be filled.
+    let reserve = 0
+    for (let k = spanStart[j]; k < spanEnd[j]; k++) {
+      if (k === j || tokens[r * S + k] >= 0) continue
+      if (k === spanStart[j] || (isText(r, k - 1) && words.pieces.trailSpace[tokens[r * S + k - 1]])) reserve++
+    }
+    return bans.mask({
+      first: spanStart[j] === j,
+      prev: neighbour(r, j - 1, j),
+      next: neighbour(r, j + 1, j),
+      nextMasked: j + 1 < spanEnd[j] && tokens[r * S + j + 1] < 0,
+      lo: words.minWords[sp] - w - others,
+      hi: words.maxWords[sp] - w - reserve,
+      breaks: words.breaks[sp] as BreakRule,
+      pad,
+    })
   }
 
   // Each candidate's current ids; the model input holds the active (unfinished) rows only.
   if (input.candidateIds && input.candidateIds.length < batch) throw new Error(`need ${batch} candidate id rows, got ${input.candidateIds.length}`)
   for (const row of input.candidateIds ?? []) if (row.length !== n) throw new Error(`a candidate's ids have ${row.length} entries, the window ${n}`)
   const rowIds = Array.from({ length: batch }, (_, r) => BigInt64Array.from(input.candidateIds?.[r] ?? ids, (id) => BigInt(id)))
+  const startIds = rowIds.map((row) => Int32Array.from(slots, (pos) => Number(row[pos])))
   let active: number[] = []
   let input64 = new BigInt64Array(0)
   const activeSlot = new Int32Array(batch).fill(-1)
@@ -269,9 +371,13 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
   const pickSettings = { strategy: settings.strategy, temperature: settings.temperature, topP: settings.topP, topK: settings.topK ?? 0 }
   const dreamSteps = dreamStepsPerBlock(blocks.length, settings.steps)
   const diversified = new Uint8Array(batch)
+  const attempts = new Int32Array(batch)
+  const kept = new Uint8Array(batch)
+  const maxRedraws = input.maxRedraws ?? 4
   const cand: number[] = []
   const picks: { token: number; prob: number; score: number }[] = []
   const scores: number[] = []
+  const slotMasks: Uint8Array[] = []
   // Greedy probability ranking: a position whose softmax partition already exceeds the k-th
   // smallest one seen this step (threshold: also 1 / threshold) cannot be revealed, so its
   // pick stops early. Positions are visited most confident (last step) first.
@@ -283,6 +389,32 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
   const lastProb = new Float64Array(batch * S)
   const bestZ: number[] = []
   const PRUNED = { token: -1, prob: 0, score: -Infinity }
+  const src = (j: number) => (input.shiftedLogits ? Math.max(0, slots[j] - 1) : slots[j])
+
+  /** A row decoded again from its start (the judge rejected it). */
+  const redraw = (r: number) => {
+    for (let j = 0; j < S; j++) {
+      tokens[r * S + j] = -1
+      probs[r * S + j] = 0
+      rowIds[r][slots[j]] = BigInt(startIds[r][j])
+    }
+    lastProb.fill(0, r * S, (r + 1) * S)
+    wordCount.fill(0, r * spanIds, (r + 1) * spanIds)
+    remaining[r] = S
+    blockOf[r] = 0
+    stepInBlock[r] = 0
+    ended[r] = 0
+    diversified[r] = 0
+    attempts[r]++
+    hooks.onRedraw?.(r)
+  }
+  /** The row as it would be with `token` revealed at j (pads pad the rest of the span), or null when slots stay masked. */
+  const completedWith = (r: number, j: number, token: number): Int32Array | null => {
+    const row = tokens.slice(r * S, (r + 1) * S)
+    row[j] = token
+    if (token === padId) for (let k = j + 1; k < spanEnd[j]; k++) if (row[k] < 0) row[k] = padId
+    return row.includes(-1) ? null : row
+  }
 
   while (active.length > 0) {
     if (hooks.beforeStep) await hooks.beforeStep()
@@ -293,14 +425,73 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
       if (logits.length !== active.length * rowSize)
         throw new Error(`the model returned ${logits.length} logits, expected ${active.length}×${n}×${vocab}`)
     }
+    const stepLogits: Float32Array = logits
     const reveals: Reveal[] = []
     for (const r of active) {
       const a = activeSlot[r]
+      const reveal = (j: number, token: number, prob: number) => {
+        tokens[r * S + j] = token
+        probs[r * S + j] = prob
+        rowIds[r][slots[j]] = BigInt(token)
+        input64[a * n + slots[j]] = BigInt(token)
+        reveals.push({ candidate: r, slot: j, token, prob })
+        remaining[r]--
+        if (words && token !== padId)
+          wordCount[r * spanIds + spanOf[j]] += wordsAdded(words.pieces, token, spanStart[j] === j, neighbour(r, j - 1, j), neighbour(r, j + 1, j))
+      }
+      /** A row past its redraws is kept as soon as it is finished, so rows finishing later in this step see it. */
+      const keepIfStrict = () => {
+        if (input.judge && attempts[r] >= maxRedraws && remaining[r] === 0 && !kept[r]) {
+          input.judge.keep(r, tokens.slice(r * S, (r + 1) * S))
+          kept[r] = 1
+        }
+      }
+      const advanceBlock = () => {
+        if (blockOf[r] < blocks.length && isRevealed(r, blocks[blockOf[r]])) {
+          // on to the next block that still has masked slots (pads may have filled some)
+          do blockOf[r]++
+          while (blockOf[r] < blocks.length && isRevealed(r, blocks[blockOf[r]]))
+          stepInBlock[r] = 0
+        }
+      }
+      if (endsFirst && !ended[r]) {
+        // Where each fill ends, from this first pass (every slot masked): pads from there on.
+        ended[r] = 1
+        const ends: { j: number; prob: number }[] = []
+        for (let j0 = 0; j0 < S; j0 = spanEnd[j0]) {
+          const j1 = spanEnd[j0]
+          let from = -1
+          for (let j = j0; j < j1 && from < 0; j++) if (mayPad[j]) from = j - j0
+          if (from < 0) continue
+          const padProbs = Array.from({ length: j1 - j0 }, (_, k) => (k >= from ? tokenProb(stepLogits, a * rowSize + src(j0 + k) * vocab, vocab, banned, padId) : 0))
+          const end = chooseEnd(padProbs, from, padOrder?.endThreshold ?? 0.5, padOrder?.endRule ?? 'peak')
+          for (let k = end; k < j1 - j0; k++) ends.push({ j: j0 + k, prob: padProbs[k] })
+        }
+        if (input.judge && attempts[r] >= maxRedraws && ends.length === remaining[r]) {
+          // a row still rejected after its redraws, all pad: decoded as text instead
+          const row = tokens.slice(r * S, (r + 1) * S)
+          for (const e of ends) row[e.j] = padId
+          if (!input.judge.ok(r, row)) ends.length = 0
+        }
+        let padded = false
+        for (const e of ends)
+          if (tokens[r * S + e.j] < 0) {
+            reveal(e.j, padId, e.prob)
+            padded = true
+          }
+        keepIfStrict()
+        if (padded) {
+          // the text is decoded against where it ends: next pass
+          advanceBlock()
+          continue
+        }
+      }
       const block = blocks[blockOf[r]]
       cand.length = 0
       for (let j = block.from; j < block.to; j++) if (tokens[r * S + j] < 0) cand.push(j)
       picks.length = cand.length
       scores.length = cand.length
+      slotMasks.length = cand.length
       const rule: { k: number } | { threshold: number } =
         settings.strategy === 'threshold'
           ? { threshold: settings.threshold }
@@ -320,23 +511,18 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
       bestZ.length = 0
       for (const c of visit) {
         const j = cand[c]
-        const pos = slots[j]
-        const src = input.shiftedLogits ? Math.max(0, pos - 1) : pos
         let bound = Infinity
         if (pruneByProb && bestZ.length >= keep) {
           bound = bestZ[keep - 1]
           if ('threshold' in rule) bound = Math.max(bound, 1 / rule.threshold)
           bound *= 1 + 1e-9 // strictly worse than the kept ones, whatever the rounding
         }
-        const offset = a * rowSize + src * vocab
-        const noPad = padOrder !== undefined && !padAllowed(r, j)
-        const pick = pickToken(logits, offset, vocab, noPad ? bannedNoPad : banned, pickSettings, rngs[r], scratch, bound) ?? PRUNED
+        const offset = a * rowSize + src(j) * vocab
+        slotMasks[c] = maskFor(r, j, padAllowed(r, j))
+        // prob (and the ranking) is measured against everything the model may predict
+        const pick = pickToken(logits, offset, vocab, slotMasks[c], pickSettings, rngs[r], scratch, bound, banned) ?? PRUNED
         picks[c] = pick
         scores[c] = pick.score
-        if (noPad && probRanked && pick !== PRUNED) {
-          // The token's probability with the pad's mass kept in the partition.
-          scores[c] = pick.prob / (1 + pick.prob * Math.exp(logits[offset + padId] - logits[offset + pick.token]))
-        }
         if (pruneByProb && pick !== PRUNED) {
           lastProb[r * S + j] = scores[c]
           const z = 1 / scores[c]
@@ -348,59 +534,120 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
           }
         }
       }
-      const reveal = (j: number, token: number, prob: number) => {
-        tokens[r * S + j] = token
-        probs[r * S + j] = prob
-        rowIds[r][slots[j]] = BigInt(token)
-        input64[a * n + slots[j]] = BigInt(token)
-        reveals.push({ candidate: r, slot: j, token, prob })
-        remaining[r]--
-      }
       let chosen: number[]
       if (skipPicks) chosen = []
       else if (originPick) chosen = visit
       else if (dream && algTemp > 0 && 'k' in rule) chosen = sampleReveals(scores, rule.k, algTemp, rngs[r])
       else chosen = selectReveals(scores, rule)
-      if (input.diversify && !diversified[r] && r > 0 && chosen.length > 0) {
+      if (input.diversify && !diversified[r] && chosen.length > 0 && visit.length > 0) {
         diversified[r] = 1
-        const c = chosen[0]
-        const src = input.shiftedLogits ? Math.max(0, slots[cand[c]] - 1) : slots[cand[c]]
-        const noPad = padOrder !== undefined && !padAllowed(r, cand[c])
-        picks[c] = { ...rankedToken(logits, a * rowSize + src * vocab, vocab, noPad ? bannedNoPad : banned, r), score: scores[c] }
+        const rank = branchRank(r, attempts[r], batch)
+        if (rank >= 0) {
+          // the rank-th likeliest alternative (a non-top token) over every visited slot
+          const alts: { c: number; token: number; prob: number }[] = []
+          for (const c of visit) {
+            const top = topTokens(logits, a * rowSize + src(cand[c]) * vocab, vocab, slotMasks[c], banned, rank + 2)
+            for (const t of top.slice(1)) alts.push({ c, ...t })
+          }
+          alts.sort((x, y) => y.prob - x.prob || x.c - y.c || x.token - y.token)
+          const alt = alts[Math.min(rank, alts.length - 1)]
+          if (alt) {
+            picks[alt.c] = { token: alt.token, prob: alt.prob, score: scores[alt.c] }
+            chosen = [alt.c, ...chosen.filter((c) => c !== alt.c)].slice(0, chosen.length)
+          }
+        }
       }
+      const strict = input.judge !== undefined && attempts[r] >= maxRedraws
       for (const c of chosen) {
         const j = cand[c]
         if (tokens[r * S + j] >= 0) continue // already padded by an earlier reveal of this step
-        // text revealed this step to the right of a pad pick: the pad would no longer be a
-        // suffix, so the slot takes its best text token instead (the schedule stays as planned)
-        if (padOrder && picks[c].token === padId && !padAllowed(r, j)) {
-          const src = input.shiftedLogits ? Math.max(0, slots[j] - 1) : slots[j]
-          picks[c] = pickToken(logits, a * rowSize + src * vocab, vocab, bannedNoPad, pickSettings, rngs[r], scratch)
+        // Reveals earlier in this step may have changed what the slot may take (text to the
+        // right of a pad pick, a word count reached): the pick is redone under the new mask.
+        let mask = maskFor(r, j, padAllowed(r, j))
+        const offset = a * rowSize + src(j) * vocab
+        if (mask[picks[c].token]) picks[c] = pickToken(logits, offset, vocab, mask, pickSettings, rngs[r], scratch, Infinity, banned)!
+        if (strict && input.judge) {
+          // a redrawn row still rejected: its last reveal takes the likeliest token it accepts
+          let row = completedWith(r, j, picks[c].token)
+          for (let tries = 0; row && !input.judge.ok(r, row) && tries < 64; tries++) {
+            const narrower = Uint8Array.from(mask)
+            narrower[picks[c].token] = 1
+            if (narrower.every((b) => b === 1)) break
+            mask = narrower
+            picks[c] = pickToken(logits, offset, vocab, mask, pickSettings, rngs[r], scratch, Infinity, banned)!
+            row = completedWith(r, j, picks[c].token)
+          }
         }
         reveal(j, picks[c].token, picks[c].prob)
         if (padOrder && picks[c].token === padId) {
           // the fill ends here: the rest of its span is pad
-          for (let k = j + 1; k < S && padOrder.spanOf[k] === padOrder.spanOf[j]; k++)
-            if (tokens[r * S + k] < 0) reveal(k, padId, picks[c].prob)
+          for (let k = j + 1; k < spanEnd[j]; k++) if (tokens[r * S + k] < 0) reveal(k, padId, picks[c].prob)
         }
+        keepIfStrict()
       }
       stepInBlock[r]++
-      if (isRevealed(r, block)) {
-        // on to the next block that still has masked slots (pads may have filled some)
-        do blockOf[r]++
-        while (blockOf[r] < blocks.length && isRevealed(r, blocks[blockOf[r]]))
-        stepInBlock[r] = 0
-      }
+      advanceBlock()
     }
     if (reveals.length > 0) dirty = true
-    if (active.some((r) => remaining[r] === 0)) {
+    let changed = false
+    for (const r of active) {
+      if (remaining[r] > 0) continue
+      changed = true
+      if (kept[r]) continue
+      const row = tokens.slice(r * S, (r + 1) * S)
+      if (!input.judge) continue
+      if (input.judge.ok(r, row) || attempts[r] >= maxRedraws) {
+        input.judge.keep(r, row)
+        kept[r] = 1
+      } else redraw(r)
+    }
+    if (changed) {
       compact()
       logits = null
     }
     step++
     hooks.onStep?.(step, reveals, remaining)
   }
-  return { tokens, probs, steps: step, forwardPasses: passes }
+  return { tokens, probs, steps: step, forwardPasses: passes, redraws: Array.from(attempts) }
+}
+
+/**
+ * Which alternative a greedy candidate branches at: candidate 0's first draw none (−1); the
+ * others, and redraws, each a different one (the (r−1)-th, then `batch` further per redraw).
+ */
+export function branchRank(candidate: number, attempt: number, batch: number): number {
+  return candidate - 1 + attempt * batch
+}
+
+/** Probability of `id` at a position against every id `banned` allows. */
+export function tokenProb(logits: Float32Array, offset: number, vocab: number, banned: Uint8Array, id: number): number {
+  let max = -Infinity
+  for (let i = 0; i < vocab; i++) if (!banned[i] && logits[offset + i] > max) max = logits[offset + i]
+  let z = 0
+  for (let i = 0; i < vocab; i++) if (!banned[i] && logits[offset + i] > -Infinity) z += Math.exp(logits[offset + i] - max)
+  return banned[id] ? 0 : Math.exp(logits[offset + id] - max) / z
+}
+
+/** The `k` likeliest ids `mask` allows at a position, likeliest first, with probabilities against `partition`. */
+export function topTokens(logits: Float32Array, offset: number, vocab: number, mask: Uint8Array, partition: Uint8Array, k: number): { token: number; prob: number }[] {
+  const top: number[] = []
+  for (let i = 0; i < vocab; i++) {
+    if (mask[i] || !(logits[offset + i] > -Infinity)) continue
+    const l = logits[offset + i]
+    if (top.length === k && l <= logits[offset + top[k - 1]]) continue
+    let at = Math.min(top.length, k - 1)
+    if (top.length < k) top.push(i)
+    while (at > 0 && logits[offset + top[at - 1]] < l) {
+      top[at] = top[at - 1]
+      at--
+    }
+    top[at] = i
+  }
+  let max = -Infinity
+  for (let i = 0; i < vocab; i++) if (!partition[i] && logits[offset + i] > max) max = logits[offset + i]
+  let z = 0
+  for (let i = 0; i < vocab; i++) if (!partition[i] && logits[offset + i] > -Infinity) z += Math.exp(logits[offset + i] - max)
+  return top.map((token) => ({ token, prob: Math.exp(logits[offset + token] - max) / z }))
 }
 
 /** The `rank`-th most likely allowed token at a position (0 = the argmax; clamped) and its probability. */

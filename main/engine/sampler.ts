@@ -32,6 +32,9 @@ export interface PickSettings {
  * @param zBound greedy low_confidence / threshold only: give up (return null) as soon as the
  *   softmax partition exceeds it, i.e. once the token's probability is known to be below
  *   1 / zBound (a caller ranking positions by probability needs no more)
+ * @param partition 1 at ids left out of the partition `prob` is measured against (default
+ *   `banned`): a slot whose choice is narrowed (no pad yet, a word limit) still reports, and
+ *   ranks by, the token's probability among everything the model may predict
  */
 export function pickToken(
   logits: Float32Array,
@@ -51,6 +54,7 @@ export function pickToken(
   rng: Rng,
   scratch: Float64Array,
   zBound: number,
+  partition?: Uint8Array,
 ): TokenPick | null
 export function pickToken(
   logits: Float32Array,
@@ -61,18 +65,24 @@ export function pickToken(
   rng: Rng,
   scratch: Float64Array,
   zBound = Infinity,
+  partition: Uint8Array = banned,
 ): TokenPick | null {
   let max = -Infinity
   let argmax = -1
+  let maxP = -Infinity
   for (let i = 0; i < vocab; i++) {
-    if (banned[i]) continue
     const l = logits[offset + i]
+    if (!partition[i] && l > maxP) maxP = l
+    if (banned[i]) continue
     if (l > max) {
       max = l
       argmax = i
     }
   }
   if (argmax < 0 || !Number.isFinite(max)) throw new Error('no token can be predicted at this position: every logit is banned or not finite')
+  // the partition holds every token the pick may take (it bans a subset of `banned`)
+  if (!(maxP >= max)) maxP = max
+  const narrowed = partition !== banned
 
   const greedy = settings.temperature === 0
   const invT = greedy ? 1 : 1 / settings.temperature
@@ -93,12 +103,15 @@ export function pickToken(
   let zT = 0
   if (greedy && (settings.strategy === 'low_confidence' || settings.strategy === 'threshold' || settings.strategy === 'random')) {
     // Greedy, ranked by the token's probability (or at random): only the partition is needed.
+    // prob = e^(max - maxP) / z1 < 1 / zBound once z1 > zBound · e^(max - maxP)
+    const lead = Math.exp(max - maxP)
+    const bound = zBound * lead
     for (let i = 0; i < vocab; i++) {
-      const d = logits[offset + i] - max
-      if (!banned[i] && d > -Infinity) z1 += expNonPositive(d)
-      if ((i & 511) === 511 && z1 > zBound) return null
+      const d = logits[offset + i] - maxP
+      if (!partition[i] && d > -Infinity) z1 += expNonPositive(d)
+      if ((i & 511) === 511 && z1 > bound) return null
     }
-    const prob = 1 / z1
+    const prob = lead / z1
     return { token: argmax, prob, score: settings.strategy === 'random' ? rng() : prob }
   }
   for (let i = 0; i < vocab; i++) {
@@ -139,7 +152,15 @@ export function pickToken(
     }
   }
   if (!greedy) token = sampleAbove(scratch, vocab, cutoff, zSample, rng)
-  const prob = Math.exp(logits[offset + token] - max) / z1
+  let prob = Math.exp(logits[offset + token] - max) / z1
+  if (narrowed) {
+    let zP = 0
+    for (let i = 0; i < vocab; i++) {
+      const d = logits[offset + i] - maxP
+      if (!partition[i] && d > -Infinity) zP += expNonPositive(d)
+    }
+    prob = Math.exp(logits[offset + token] - maxP) / zP
+  }
 
   let score: number
   switch (settings.strategy) {
