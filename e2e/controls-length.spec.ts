@@ -44,7 +44,7 @@ test('settings, training log and a span length in words', async ({ page, host })
   await expect(page.getByTestId('span-length-value')).toHaveText('about 4 words')
   await page.getByTestId('btn-longer').click()
   await expect(page.getByTestId('btn-longer')).toHaveAttribute('aria-pressed', 'true')
-  await expect(page.getByTestId('span-length-value')).toHaveText('longer than its 4 words')
+  await expect(page.getByTestId('span-length-value')).toHaveText('6–8 words (longer)')
   await expect(span).toHaveAttribute('data-length', '"longer"')
   // A range that makes no sense says so and changes nothing.
   await page.getByTestId('len-min').fill('6')

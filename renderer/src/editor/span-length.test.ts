@@ -27,17 +27,22 @@ describe('length in words', () => {
 
   it('describes targets in words', () => {
     expect(describeLength(null, 3)).toBe('about 3 words')
-    expect(describeLength('shorter', 3)).toBe('shorter than its 3 words')
-    expect(describeLength('longer', 1)).toBe('longer than its 1 word')
-    expect(describeLength('same', 0)).toBe('about a short phrase')
+    // the range every candidate is held to (shorter than 16 words: 6–12)
+    expect(describeLength('shorter', 16)).toBe('6–12 words (shorter)')
+    expect(describeLength('shorter', 3)).toBe('2 words (shorter)')
+    expect(describeLength('longer', 1)).toBe('3–5 words (longer)')
+    expect(describeLength('same', 0)).toBe('6–10 words (about the same)')
     expect(describeLength({ minWords: 2, maxWords: 5 }, 3)).toBe('2–5 words')
+    expect(describeLength({ minWords: 0, maxWords: 2 }, 3)).toBe('0–2 words')
   })
 
   it('parses a range and says what is wrong with a bad one', () => {
     expect(parseWordRange('2', '5')).toEqual({ minWords: 2, maxWords: 5 })
     expect(parseWordRange('4', '')).toEqual({ minWords: 4, maxWords: 4 })
     expect(parseWordRange('5', '2')).toMatch(/must not be below/)
-    expect(parseWordRange('0', '3')).toMatch(/1 or more/)
+    expect(parseWordRange('0', '3')).toEqual({ minWords: 0, maxWords: 3 }) // the fill may be empty
+    expect(parseWordRange('0', '0')).toMatch(/1 or more/)
+    expect(parseWordRange('-1', '3')).toMatch(/0 or more/)
     expect(parseWordRange('2.5', '3')).toMatch(/whole numbers/)
     expect(parseWordRange('1', '900')).toMatch(/500/)
   })

@@ -8,6 +8,7 @@
 import type { Command, EditorState } from 'prosemirror-state'
 import { TextSelection } from 'prosemirror-state'
 import type { LengthTarget } from '../../../main/contract'
+import { wordRange } from '../../../main/engine/length-target'
 import { spanAtSelection, trimmedSelection } from './commands'
 import { setOrigin } from './origin'
 import { schema } from './schema'
@@ -46,24 +47,26 @@ export function lengthKey(target: LengthTarget | null | undefined): string {
   return typeof target === 'string' ? target : `${target.minWords}-${target.maxWords}`
 }
 
-/** The target a writer's range asks for, or a message saying what is wrong with it. */
+/** The target a writer's range asks for (fewest 0: the fill may be empty), or a message saying what is wrong with it. */
 export function parseWordRange(min: string, max: string): LengthTarget | string {
   const lo = Number(min)
   const hi = max.trim() === '' ? lo : Number(max)
-  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi < 1) return 'Give the length as whole numbers of words, 1 or more.'
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < 1) return 'Give the length as whole numbers of words: fewest 0 or more, most 1 or more.'
   if (lo > 500 || hi > 500) return 'A span can ask for at most 500 words.'
   if (hi < lo) return `The most words (${hi}) must not be below the fewest (${lo}).`
   return { minWords: lo, maxWords: hi }
 }
 
-/** The target in words, as the length control and tooltips say it. */
+/**
+ * The target as the length control and tooltips say it: the range of words every candidate
+ * is held to (the engine's own wordRange), and for Shorter / Same / Longer which it was.
+ */
 export function describeLength(target: LengthTarget | null | undefined, originalWords: number): string {
-  const of = originalWords > 0 ? `its ${originalWords} word${originalWords === 1 ? '' : 's'}` : 'a short phrase'
   if (target == null) return originalWords > 0 ? `about ${originalWords} word${originalWords === 1 ? '' : 's'}` : 'the gap’s size'
-  if (typeof target !== 'string') return target.minWords === target.maxWords ? `${target.minWords} words` : `${target.minWords}–${target.maxWords} words`
-  if (target === 'shorter') return `shorter than ${of}`
-  if (target === 'longer') return `longer than ${of}`
-  return `about ${of}`
+  const { minWords, maxWords } = wordRange(target, originalWords)
+  const range = minWords === maxWords ? `${minWords} word${minWords === 1 ? '' : 's'}` : `${minWords}–${maxWords} words`
+  if (typeof target !== 'string') return range
+  return `${range} (${target === 'same' ? 'about the same' : target})`
 }
 
 /** The length target of the span at the selection (null: none set, or no span). */

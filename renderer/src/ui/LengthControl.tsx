@@ -107,14 +107,14 @@ function SpanLength({ session, words, length, note }: { session: Session; words:
       data-testid="span-length"
       role="group"
       aria-label="Length in words"
-      title={`Length of the next fill of this span, in words (now ${words}). Click a choice again to clear it; type a range and press Enter. ${note}`}
+      title={`Length of the next fill of this span, in words (now ${words}); every candidate is held to the range shown. Click a choice again to clear it; type a range and press Enter. ${note}`}
     >
-      {choice('shorter', 'Shorter', 'btn-shorter', `Shorter than now (${words} words)`)}
-      {choice('same', 'Same', 'len-same', `About the same length as now (${words} words)`)}
-      {choice('longer', 'Longer', 'btn-longer', `Longer than now (${words} words)`)}
-      <WordsField testId="len-min" placeholder="min" label="Fewest words" value={min} set={setMin} invalid={!!problem} onKeyDown={onRangeKey} />
+      {choice('shorter', 'Shorter', 'btn-shorter', `Shorter than now (${words} words): every candidate has ${describeLength('shorter', words).replace(/ \(.*/, '')}`)}
+      {choice('same', 'Same', 'len-same', `About the same length as now (${words} words): every candidate has ${describeLength('same', words).replace(/ \(.*/, '')}`)}
+      {choice('longer', 'Longer', 'btn-longer', `Longer than now (${words} words): every candidate has ${describeLength('longer', words).replace(/ \(.*/, '')}`)}
+      <WordsField testId="len-min" placeholder="min" label="Fewest words (0: the fill may be empty)" min={0} value={min} set={setMin} invalid={!!problem} onKeyDown={onRangeKey} />
       –
-      <WordsField testId="len-max" placeholder="max" label="Most words" value={max} set={setMax} invalid={!!problem} onKeyDown={onRangeKey} />
+      <WordsField testId="len-max" placeholder="max" label="Most words" min={1} value={max} set={setMax} invalid={!!problem} onKeyDown={onRangeKey} />
       <span className="span-length-value" data-testid="span-length-value" role={problem ? 'alert' : undefined}>
         {problem ?? describeLength(length, words)}
       </span>
@@ -122,14 +122,14 @@ function SpanLength({ session, words, length, note }: { session: Session; words:
   )
 }
 
-/** One end of a word range (1–500 words). */
-function WordsField(p: { testId: string; placeholder: string; label: string; value: string; set: (v: string) => void; invalid: boolean; onKeyDown: (e: KeyboardEvent) => void }) {
+/** One end of a word range (up to 500 words; the fewest may be 0). */
+function WordsField(p: { testId: string; placeholder: string; label: string; min: number; value: string; set: (v: string) => void; invalid: boolean; onKeyDown: (e: KeyboardEvent) => void }) {
   return (
     <input
       className={`len-words ${p.invalid ? 'invalid' : ''}`}
       data-testid={p.testId}
       type="number"
-      min={1}
+      min={p.min}
       max={500}
       placeholder={p.placeholder}
       aria-label={p.label}
