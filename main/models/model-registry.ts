@@ -4,9 +4,10 @@
  * atomically (temporary file + rename); an unreadable file is treated as empty and
  * replaced on the next change, never crashes the app.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { z } from 'zod'
+import { writeFileAtomic } from '../services/atomic-write'
 
 export const ModelRegistryFile = z.object({
   version: z.literal(1),
@@ -34,8 +35,6 @@ export async function readRegistry(path: string): Promise<ModelRegistryFile> {
 }
 
 export async function writeRegistry(path: string, registry: ModelRegistryFile): Promise<void> {
-  await mkdir(dirname(path), { recursive: true })
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, `${JSON.stringify(registry, null, 2)}\n`)
-  await rename(tmp, path)
+  // A new temporary file at an unpredictable name, never written through a link (atomic-write.ts).
+  await writeFileAtomic(path, `${JSON.stringify(registry, null, 2)}\n`)
 }
