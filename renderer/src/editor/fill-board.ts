@@ -337,20 +337,43 @@ export class FillBoard {
 }
 
 /**
- * Places an open ☰ list inside the window: below its toggle when it fits there, else above it
- * when there is more room above (a bar near the window's bottom), scrolling within the room it
- * has; shifted left when it would pass the window's right edge.
+ * Places an open ☰ list where it can be seen (the window, cut by the scrolling desk): below
+ * its toggle when it fits there, else above it when there is more room above (a bar near the
+ * bottom), scrolling within the room it has; shifted left when it would pass the right edge.
  */
 export function placeList(list: HTMLElement, toggle: HTMLElement): void {
   list.classList.remove('cand-list-up')
   list.style.maxHeight = ''
   list.style.left = ''
-  const t = toggle.getBoundingClientRect()
-  const room = { below: window.innerHeight - t.bottom - 12, above: t.top - 12 }
+  const view = visibleArea(toggle)
+  const roomAround = () => {
+    const t = toggle.getBoundingClientRect()
+    return { below: view.bottom - t.bottom - 12, above: t.top - view.top - 12 }
+  }
+  let room = roomAround()
+  // Too little room on either side for a few candidates: the bar comes to the middle first.
+  if (Math.max(room.above, room.below) < Math.min(list.scrollHeight, 160) && typeof toggle.scrollIntoView === 'function') {
+    toggle.scrollIntoView({ block: 'center' })
+    room = roomAround()
+  }
   const up = list.scrollHeight > room.below && room.above > room.below
   list.classList.toggle('cand-list-up', up)
   list.dataset.placement = up ? 'above' : 'below'
-  list.style.maxHeight = `${Math.max(96, Math.floor(up ? room.above : room.below))}px`
+  list.style.maxHeight = `${Math.max(0, Math.floor(up ? room.above : room.below))}px`
   const r = list.getBoundingClientRect()
-  if (r.right > window.innerWidth - 8) list.style.left = `${Math.floor(window.innerWidth - 8 - r.right)}px`
+  if (r.right > view.right - 8) list.style.left = `${Math.floor(view.right - 8 - r.right)}px`
+}
+
+/** The part of the window where `el` can be seen: the window cut by every scrolling or clipping ancestor (the desk). */
+function visibleArea(el: HTMLElement): { top: number; bottom: number; right: number } {
+  const area = { top: 0, bottom: window.innerHeight, right: window.innerWidth }
+  for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    if (!/(auto|scroll|hidden|clip)/.test(getComputedStyle(p).overflowY)) continue
+    const r = p.getBoundingClientRect()
+    if (r.height === 0) continue
+    area.top = Math.max(area.top, r.top)
+    area.bottom = Math.min(area.bottom, r.bottom)
+    area.right = Math.min(area.right, r.right)
+  }
+  return area
 }
