@@ -1,9 +1,10 @@
 /**
  * Issue 21: the writer's own text in the fills, end to end on the real default model in
  * browser mode. An earlier chapter (a file in the workspace) names a character, Maren, and a
- * place, Ketterby. In a later chapter the name is masked where it belongs: with Settings ›
- * Your text on "Every document in the workspace", the candidates offer "Maren", and so does
- * Other words on the placeholder name there; after "Forget my text" neither does.
+ * place, Ketterby. In a later chapter the name is masked where it belongs: with this document
+ * alone the candidates do not offer it (the text under a mask never counts for its own fill);
+ * with Settings › Your text on "Every document in the workspace" they offer "Maren", and so
+ * does Other words on a placeholder name there; after "Forget my text" neither does.
  * Screenshots: e2e/artifacts/your-text-*.png.
  */
 import { writeFileSync } from 'node:fs'
@@ -89,10 +90,22 @@ test('a later chapter draws the name from an earlier one, in candidates and Othe
   console.log(`the status bar counted the typed words ${Math.round(lag)} ms after the last key`)
   expect(lag).toBeLessThan(1000)
   await page.getByTestId('btn-settings').click()
-  await page.getByTestId('set-your-text').selectOption('workspace')
   await page.getByTestId('set-your-words').fill('0')
   await page.getByTestId('set-temperature').fill('0')
   await page.getByTestId('set-candidates').fill('5')
+  await page.getByTestId('set-done').click()
+
+  // This document alone (the default): the name is only under the mask, which never counts for its own fill.
+  await selectText(page, NAME)
+  await page.keyboard.press('Control+m')
+  await page.keyboard.press('Control+Enter')
+  let { board, texts } = await offered(page)
+  console.log('candidates from this document alone:', JSON.stringify(texts))
+  expect(texts).not.toContain(NAME)
+  await closeListAndReject(page, board)
+
+  await page.getByTestId('btn-settings').click()
+  await page.getByTestId('set-your-text').selectOption('workspace')
   await expect(page.getByTestId('your-text-note')).toContainText('(2 documents)')
   await page.screenshot({ path: screenshotPath('your-text-settings') })
   await page.getByTestId('set-done').click()
@@ -104,7 +117,7 @@ test('a later chapter draws the name from an earlier one, in candidates and Othe
   await selectText(page, NAME)
   await page.keyboard.press('Control+m')
   await page.keyboard.press('Control+Enter')
-  let { board, texts } = await offered(page)
+  ;({ board, texts } = await offered(page))
   console.log('candidates with the earlier chapter:', JSON.stringify(texts))
   await page.screenshot({ path: screenshotPath('your-text-candidates') })
   expect(texts).toContain(NAME)

@@ -696,8 +696,10 @@ export const ManuscriptState = z.object({
 export type ManuscriptState = z.infer<typeof ManuscriptState>
 
 /**
- * The open document's text after a pause in typing (or on open, save, and before a fill): the
- * renderer's plain text with every masked span left out, so the text a mask hides never counts.
+ * The open document's text after a pause in typing (and before every fill): the same plain text
+ * a fill request carries. Requests then name it (ExpertSettings.documentId, the host's id for
+ * it: its path, or `unsaved:<documentId>`), and the engine leaves each request's masked ranges
+ * out of it for that request, so the text a mask hides never suggests itself.
  */
 export const ManuscriptUpdate = z.object({
   documentId: z.string().min(1).max(200),

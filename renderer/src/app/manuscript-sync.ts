@@ -1,32 +1,29 @@
 /**
  * The renderer's side of the manuscript (issue 21): sends the open document's text to the
- * host a moment after the writer pauses (and before every fill, so a word masked a moment ago
- * has already left it), with every masked span left out so the text a mask hides never counts;
- * keeps the host's ManuscriptState for the status bar and the settings; adds the writer's
- * "Your words ↔ General" to every fill request; asks before "Forget my text".
+ * host a moment after the writer pauses, and again before every fill so that the engine's copy
+ * is the request's own text; names that document in every fill and Other words request
+ * (`experts.documentId`), so the engine leaves the text under the request's masks out of what
+ * it draws on for that request (the text a mask hides never suggests itself); keeps the host's
+ * ManuscriptState for the status bar and the settings; adds "Your words ↔ General" to every
+ * request; asks before "Forget my text".
  */
 import type { Node as PMNode } from 'prosemirror-model'
 import type { EditorView } from 'prosemirror-view'
-import type { InfillApi, ManuscriptScope, ManuscriptState, RequestChannel, RequestPayload, RequestResult } from '../../../main/contract'
-import { BLOCK_SEPARATOR, plainText } from '../editor/plain-text'
-import { findMaskedSpans } from '../editor/spans'
+import type { ExpertSettings, InfillApi, ManuscriptScope, ManuscriptState, RequestChannel, RequestPayload, RequestResult } from '../../../main/contract'
+import { openTextId } from '../../../main/manuscript/manuscript-sources'
+import { plainText } from '../editor/plain-text'
 import type { Store } from './store'
 
 /** How long after the last change the text goes to the host (the index is current within 1 s of a pause). */
 export const MANUSCRIPT_PAUSE_MS = 400
 
-/** The document's plain text with every masked span cut out (a block break in its place, so no phrase runs across it). */
+/**
+ * The document's text as the manuscript holds it: the same plain text a fill request carries
+ * (masked spans included), so the engine can find the request's masked ranges in it and leave
+ * them out for that request.
+ */
 export function manuscriptText(doc: PMNode): string {
-  const pt = plainText(doc)
-  const spans = findMaskedSpans(doc, pt).filter((s) => s.charTo > s.charFrom)
-  if (spans.length === 0) return pt.text
-  let out = ''
-  let at = 0
-  for (const s of spans) {
-    out += pt.text.slice(at, s.charFrom) + BLOCK_SEPARATOR
-    at = s.charTo
-  }
-  return out + pt.text.slice(at)
+  return plainText(doc).text
 }
 
 export interface ManuscriptView {
@@ -112,10 +109,17 @@ export class ManuscriptSync {
       .catch((e: Error) => this.store.toast('error', `Your text could not be passed on to the fills: ${e.message}`, undefined, 'manuscript'))
   }
 
-  /** The experts of a request: where "Your words ↔ General" stands (absent while the host has not said). */
-  experts(): { yourWords: number } | undefined {
+  /**
+   * The experts of a request from the open document: where "Your words ↔ General" stands and,
+   * while the writer's text counts, the document's id in the manuscript (the engine leaves the
+   * request's masked ranges of it out). Absent while the host has not said.
+   */
+  experts(): ExpertSettings | undefined {
     const s = this.view.state
-    return s ? { yourWords: s.yourWords } : undefined
+    if (!s) return undefined
+    if (s.scope === 'off') return { yourWords: s.yourWords }
+    const { documentId, path } = this.store.get()
+    return { yourWords: s.yourWords, documentId: openTextId({ documentId, path }) }
   }
 
   /** The host API as the fill controller uses it: every fill first brings the manuscript up to date and carries the writer's experts setting. */

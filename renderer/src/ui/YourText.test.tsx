@@ -58,7 +58,7 @@ describe('Your text in the settings', () => {
       slider.dispatchEvent(new Event('input', { bubbles: true }))
     })
     expect(calls.filter((c) => c.channel === 'manuscript:settings').at(-1)?.payload).toEqual({ yourWords: 0.8 })
-    expect(s.manuscript.experts()).toEqual({ yourWords: 0.8 })
+    expect(s.manuscript.experts()).toMatchObject({ yourWords: 0.8 })
 
     // Forget: a confirmation first; Cancel forgets nothing.
     await act(async () => q('btn-forget-text')!.click())
