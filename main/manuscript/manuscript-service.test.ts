@@ -40,7 +40,7 @@ async function open(engine: EngineCopy, states: ManuscriptState[] = []): Promise
 }
 
 describe('ManuscriptService', () => {
-  it('document scope (the default) draws on the open text only, with masked text left out by the renderer', async () => {
+  it('document scope (the default) draws on the open text only', async () => {
     await fs.writeFile(join(workspace, 'one.md'), '# One\n\nMara came to Ketterby.')
     const engine = new EngineCopy()
     const service = await open(engine)
@@ -90,7 +90,7 @@ describe('ManuscriptService', () => {
     const path = join(workspace, 'two.md')
     await fs.writeFile(path, 'Later Mara left [masked words]')
     await service.documentAt('win', 'saved', path, 'Later Mara left [masked words]')
-    // The open text (masked spans left out) stands in for the file's copy.
+    // The open text (the editor's plain text, newer than the file) stands in for the file's copy.
     expect(engine.texts.get(path)).toBe('Later Mara left')
     expect(engine.texts.has('unsaved:d2')).toBe(false)
     await new Promise((r) => setTimeout(r, 50))

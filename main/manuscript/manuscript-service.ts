@@ -110,7 +110,7 @@ export class ManuscriptService {
     }
   }
 
-  /** The open document of `sender` after a pause in typing (masked spans already left out). */
+  /** The open document of `sender` after a pause in typing (the plain text its fill requests carry). */
   update(sender: string, update: ManuscriptUpdate): ManuscriptState {
     this.send(this.sources.edit(sender, { documentId: update.documentId, path: update.path, text: update.text }))
     return this.changed()

@@ -101,7 +101,7 @@ class Save implements fc.Command<Model, Real> {
   check = (m: Readonly<Model>) => m.opens.has(this.sender)
   run(m: Model, r: Real): void {
     const open = m.opens.get(this.sender)!
-    // The file's text differs from the open text (there the masked spans are left out).
+    // The file's text differs from the open text (Markdown read back, against the editor's plain text).
     const fileText = `${open.text} masked words`
     m.files.set(this.path, fileText)
     m.opens.set(this.sender, { ...open, path: this.path })

@@ -23,7 +23,7 @@ export interface OpenText {
   documentId: string
   /** The file it was opened from or saved to; null while unsaved. */
   path: string | null
-  /** The text as the manuscript counts it (masked spans already left out). */
+  /** The editor's plain text (masked spans included: each request names its document and the engine leaves its masks out). */
   text: string
 }
 
@@ -72,7 +72,7 @@ export class ManuscriptSources {
 
   /**
    * The open document of `sender` was saved to `path` as `fileText`: that is the file's copy
-   * now, and the open text (which leaves masked spans out) stands in for it under its new id.
+   * now, and the open text (the editor's, newer) stands in for it under its new id.
    */
   saved(sender: string, path: string, fileText: string): EngineEdit[] {
     this.files.set(path, fileText)
