@@ -11,7 +11,8 @@
  *   6. issue 17: the full graph against the positions graph and the DualCache pair
  *      (bench/span-cost.ts): window sweep, batch scaling, peak memory, targets;
  *   7. then the benches with sections of their own, each in a child process (fill length,
- *      the approximate path's accuracy cost, the ModernBERT-sized graph), each section
+ *      the approximate path's accuracy cost, the count experts' cost with and without them
+ *      and the manuscript's indexing, the ModernBERT-sized graph), each section
  *      noted with the load average it ran under: one run rewrites every section.
  * Writes results.json, RESULTS.md and chart.svg to --out (default bench/) and prints the
  * tables. Progress goes to stderr.
@@ -61,7 +62,7 @@ const HELP = `usage: npm run bench -- [options]
   --seed N         task and sampling seed (default 7)
   --out DIR        where results.json, RESULTS.md and chart.svg go (default: bench)
   --sections LIST  comma-separated subset of sweep,overhead,batch,cost (this script's engine
-                   table) and length,approximate,modernbert (bench scripts of their own,
+                   table) and length,approximate,experts,modernbert (bench scripts of their own,
                    each writing its section of RESULTS.md) (default: all)
 `
 
@@ -362,6 +363,11 @@ const SCRIPT_SECTIONS: Record<string, { marker: string; script: string; args: (q
     marker: 'approximate-cost',
     script: 'bench/approximate-cost.ts',
     args: (quick, model, valid) => ['--model', model, '--valid', valid, '--tasks', quick ? '16' : '256'],
+  },
+  experts: {
+    marker: 'experts-cost',
+    script: 'bench/experts-cost.ts',
+    args: (quick, model) => ['--model', model, '--reps', quick ? '1' : '3'],
   },
   modernbert: {
     marker: 'modernbert-speed',

@@ -273,7 +273,8 @@ export const SpanCandidate = z.object({
   origin: CandidateOrigin.optional(),
   /**
    * The candidate's fused score (mean log-probability a token under model and count experts,
-   * the one score candidates of every origin are ranked by); absent when experts were off.
+   * the one score candidates of every origin are ranked by); absent when no passage joined the
+   * candidates (the model's order stands) or experts were off.
    */
   score: z.number().optional(),
   /** True when a word of the candidate occurs in neither the training text nor the manuscript (ranked last). */

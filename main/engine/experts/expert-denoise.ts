@@ -43,17 +43,53 @@ export function panelIds(banned: Uint8Array, maskId: number, padId: number): Pic
   return { unknown, keep, never }
 }
 
-/** Fuses the experts into `logits` at every masked position of `ids` (batch rows of `length`). */
-export function fuseMasked(panel: ExpertPanel, ids: BigInt64Array | Int32Array, batch: number, length: number, logits: Float32Array): void {
+/**
+ * The slots of the window a denoiser is being called on: every position that was masked in
+ * any call since the text outside them last changed (a new window, or a new eval row). The
+ * count experts read the document's own text only: a token this fill revealed is not context
+ * for them (counts reading the fill's own guesses drag a phrase into frequent n-grams, "the
+ * United States"), so inside a span only the slots at its edges hear from them.
+ */
+export class WindowSlots {
+  private slots: Uint8Array | null = null
+  private ref: Int32Array | null = null
+
+  /** Updates from row 0 of a call and returns 1 at the window's slots. */
+  update(ids: BigInt64Array | Int32Array, length: number, maskId: number): Uint8Array {
+    const row = Int32Array.from({ length }, (_, i) => Number(ids[i]))
+    let same = this.slots !== null && this.ref !== null && this.ref.length === length
+    if (same) for (let i = 0; i < length && same; i++) if (!this.slots![i] && row[i] !== this.ref![i]) same = false
+    if (!same) {
+      this.slots = new Uint8Array(length)
+      this.ref = row
+    }
+    for (let i = 0; i < length; i++) if (row[i] === maskId) this.slots![i] = 1
+    return this.slots!
+  }
+}
+
+/** `row` with the slots' revealed text hidden from the count experts (masks and pads stay). */
+function documentView(row: Int32Array, slots: Uint8Array, maskId: number, padId: number, out: Int32Array): Int32Array {
+  for (let i = 0; i < row.length; i++) out[i] = slots[i] && row[i] !== padId ? maskId : row[i]
+  return out
+}
+
+/**
+ * Fuses the experts into `logits` at every masked position of `ids` (batch rows of `length`).
+ * `slots` (WindowSlots): positions whose revealed tokens the count experts do not read.
+ */
+export function fuseMasked(panel: ExpertPanel, ids: BigInt64Array | Int32Array, batch: number, length: number, logits: Float32Array, slots?: Uint8Array): void {
   const V = panel.vocab
   const row = new Int32Array(length)
+  const view = new Int32Array(length)
   const scratch = new Float64Array(V)
   const parts: ExpertPart[] = []
   for (let b = 0; b < batch; b++) {
     for (let i = 0; i < length; i++) row[i] = Number(ids[b * length + i])
+    const seen = slots && slots.length === length ? documentView(row, slots, panel.maskId, panel.padId, view) : row
     for (let p = 0; p < length; p++) {
       if (row[p] !== panel.maskId) continue
-      const ctx = expertContext(row, p, panel.unknown, panel.padId)
+      const ctx = expertContext(seen, p, panel.unknown, panel.padId)
       parts.length = 0
       if (panel.training) {
         const { logp, cls } = panel.training.at(ctx)
@@ -72,9 +108,10 @@ export function fuseMasked(panel: ExpertPanel, ids: BigInt64Array | Int32Array, 
 
 /** `denoise` with the panel's experts fused in at the masked slots. */
 export function withExperts(denoise: Denoise, panel: ExpertPanel): Denoise {
+  const window = new WindowSlots()
   return async (ids, batch, length) => {
     const logits = panel.modelWeight === 0 ? new Float32Array(batch * length * panel.vocab) : await denoise(ids, batch, length)
-    fuseMasked(panel, ids, batch, length, logits)
+    fuseMasked(panel, ids, batch, length, logits, window.update(ids, length, panel.maskId))
     return logits
   }
 }

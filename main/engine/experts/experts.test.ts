@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { KneserNeyTrigram } from '../baselines/kneser-ney'
 import { countNgrams } from '../baselines/ngram-counts'
 import { CountExpert, expertContext } from './count-expert'
-import { fuseMasked, panelIds, type ExpertPanel } from './expert-denoise'
+import { fuseMasked, panelIds, withExperts, type ExpertPanel } from './expert-denoise'
 import { fusedCorrect, type FitSlot } from './fit'
 import { fuseSlot } from './fuse'
 import { hiddenNgrams, Manuscript, subtractNgrams } from './manuscript'
@@ -81,6 +81,32 @@ describe('count experts at a slot', () => {
     fuseMasked(panel, row2, 1, 3, l2)
     const q = softmax(l2.subarray(V, 2 * V))
     expect(q.indexOf(Math.max(...q))).toBe(id('keeper'))
+  })
+})
+
+describe('withExperts', () => {
+  const kn = new KneserNeyTrigram(countNgrams(encode('the keeper said the keeper said the captain walked'), V))
+  const panel: ExpertPanel = { ...ids, training: new CountExpert(kn, ids.unknown), weights: { training: [0, 3, 3, 3, 3], manuscript: [0, 0, 0, 0, 0] }, vocab: V, maskId: 1, padId: 0, shiftedLogits: false }
+  const flat = async (_ids: BigInt64Array, batch: number, length: number) => new Float32Array(batch * length * V)
+  const at = (logits: Float32Array, p: number) => softmax(logits.subarray(p * V, (p + 1) * V))
+
+  it('a token this fill revealed is not context for the counts; the document text is', async () => {
+    const denoise = withExperts(flat, panel)
+    // 'the [m] [m] the': slot 1 hears 'the' on its left only
+    const first = at(await denoise(BigInt64Array.from([id('the'), 1, 1, id('the')], BigInt), 1, 4), 2)
+    // slot 1 revealed as 'keeper': slot 2 still reads no left neighbour (a revealed slot), so it is what it was
+    const second = at(await denoise(BigInt64Array.from([id('the'), id('keeper'), 1, id('the')], BigInt), 1, 4), 2)
+    for (let v = 0; v < V; v++) expect(second[v]).toBeCloseTo(first[v], 6)
+    // a new window (the text outside the slots changed): 'keeper' is document text now, and 'said' follows it
+    const fresh = at(await withExperts(flat, panel)(BigInt64Array.from([id('the'), id('keeper'), 1, id('the')], BigInt), 1, 4), 2)
+    expect(fresh.indexOf(Math.max(...fresh))).toBe(id('said'))
+    expect(fresh[id('said')]).toBeGreaterThan(second[id('said')])
+  })
+  it('the fused distribution is no sharper than a weighted geometric mean allows', async () => {
+    const q = at(await withExperts(flat, panel)(BigInt64Array.from([id('keeper'), 1, id('the')], BigInt), 1, 3), 1)
+    const { logp } = panel.training!.at({ l2: -1, l1: id('keeper'), r1: id('the'), r2: -1 })
+    const best = Math.max(...q)
+    expect(best).toBeLessThanOrEqual(Math.exp(Math.max(...logp)) + 1e-6)
   })
 })
 

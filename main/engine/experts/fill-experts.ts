@@ -56,13 +56,16 @@ export function withPanel(fm: FillModel, panel: ExpertPanel | null): FillModel {
 }
 
 /** Ids before and after a char range, as many as `context` each side, wrap included. */
-export function scoreWindow(fm: Pick<FillModel, 'codec'>, text: string, from: number, to: number, context = 64): ScoreWindow {
+export function scoreWindow(fm: Pick<FillModel, 'codec'>, text: string, from: number, to: number, context = SCORE_CONTEXT): ScoreWindow {
   let f = from
   while (f > 0 && text[f - 1] === ' ') f--
   const left = fm.codec.encode(text.slice(Math.max(0, f - context * 8), f)).slice(-context)
   const right = fm.codec.encode(text.slice(to, to + context * 8)).slice(0, context)
   return { left: [...fm.codec.wrap.prefix, ...left], right: [...right, ...fm.codec.wrap.suffix] }
 }
+
+/** Tokens of context each side of a span when candidates are scored (a row a token, so kept short). */
+export const SCORE_CONTEXT = 24
 
 /** Most passages offered per span beside the model's candidates. */
 export const MAX_PASSAGES = 3
@@ -124,8 +127,11 @@ export async function finishCandidates(ex: EngineExperts, fm: FillModel, panel: 
         if (candidates.some((c) => c.text.trim() === fill.text.trim())) continue
         candidates.push({ text: fill.text, tokenIds: fill.kept, confidence: 0, origin: p.origin, ...(fill.trimBefore > 0 ? { trimBefore: fill.trimBefore } : {}) })
       }
-      const scores = await scoreCandidates(withExperts(fm.denoise, panel), window, candidates.map((c) => c.tokenIds), fm.maskId, fm.vocab, fm.shiftedLogits)
-      candidates = candidates.map((c, i) => ({ ...c, score: Number.isFinite(scores[i]) ? scores[i] : -99, ...(c.origin !== 'model' ? { confidence: Math.exp(Number.isFinite(scores[i]) ? scores[i] : -99) } : {}) }))
+      // One fused score ranks the passages with the model's candidates (with none, the model's order stands).
+      if (candidates.some((c) => c.origin !== 'model')) {
+        const scores = await scoreCandidates(withExperts(fm.denoise, panel), window, candidates.map((c) => c.tokenIds), fm.maskId, fm.vocab, fm.shiftedLogits)
+        candidates = candidates.map((c, i) => ({ ...c, score: Number.isFinite(scores[i]) ? scores[i] : -99, ...(c.origin !== 'model' ? { confidence: Math.exp(Number.isFinite(scores[i]) ? scores[i] : -99) } : {}) }))
+      }
     }
     if (checkWords) candidates = candidates.map((c) => (unknownWordIn(c.text, known) ? { ...c, unknownWord: true } : c))
     const order = candidates.map((c, i) => ({ c, i }))

@@ -2,8 +2,11 @@
  * The fused distribution at one masked slot, written back as logits so every strategy of the
  * reverse process samples from it unchanged:
  *
- *   q(w) ∝ p_model(w) · Π_e p_e(w)^{λ_e}      for text tokens w,
+ *   q(w) ∝ (p_model(w) · Π_e p_e(w)^{λ_e})^{1 / (1 + Σ_e λ_e)}      for text tokens w,
  *
+ * a weighted geometric mean: the weights set which word wins, the exponent keeps q no sharper
+ * than its sharpest member, so confidences (threshold decoding, the scores) stay calibrated
+ * whatever the weights,
  * while the tokens the count experts do not model (pad: where a fill ends; specials) keep
  * the model's own probability, so the experts decide which word, never how long a fill is.
  * Pure arithmetic over arrays; the count experts' log-distributions come from count-expert.ts.
@@ -29,7 +32,10 @@ export function fuseSlot(logits: Float32Array, offset: number, vocab: number, pa
   const logZ = max + Math.log(z)
   let keptMass = 0
   for (let v = 0; v < vocab; v++) if (keep[v] && !never[v]) keptMass += Math.exp(logits[offset + v] - logZ)
-  // Text tokens: the weighted sum of log-probabilities, normalised over text tokens.
+  // Text tokens: the weighted mean of log-probabilities, normalised over text tokens.
+  let total = modelWeight
+  for (const part of parts) total += part.weight
+  const inv = total > 0 ? 1 / total : 1
   let best = -Infinity
   for (let v = 0; v < vocab; v++) {
     if (keep[v] || never[v]) {
@@ -38,6 +44,7 @@ export function fuseSlot(logits: Float32Array, offset: number, vocab: number, pa
     }
     let s = modelWeight === 0 ? 0 : modelWeight * (logits[offset + v] - logZ)
     for (const part of parts) if (part.weight !== 0) s += part.weight * part.logp[v]
+    s *= inv
     scratch[v] = s
     if (s > best) best = s
   }
