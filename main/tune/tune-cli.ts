@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util'
 import { findTrainingPython, TUNE_INSTALL_COMMAND } from './python-tools'
 import { TuneDataError } from './tune-data'
 import { sweepStaleTuneDirs } from './tune-temp'
-import { checkOutDir, DEFAULT_TUNE_CONTEXT, prepareTune, tuneScript, type PreparedTune } from './tune-run'
+import { checkOutDir, prepareTune, tuneScript, type PreparedTune } from './tune-run'
 
 const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -57,7 +57,8 @@ function prepareCommand(args: string[], env: NodeJS.ProcessEnv): TuneLaunch | nu
     console.error('model:tune: --prefs FILE.jsonl, --from MODEL_DIR and --out DIR are required (npm run model:tune -- --help lists every option)')
     return 2
   }
-  const context = values.context === undefined ? DEFAULT_TUNE_CONTEXT : Number(values.context)
+  // default: the model's window (its maxLength), the one the engine fills in
+  const context = values.context === undefined ? undefined : Number(values.context)
   let prepared
   try {
     checkOutDir(values.out, values.from)

@@ -26,6 +26,8 @@ import type { ExportFormat } from '../contract'
 export interface TuneDecision {
   /** Stable id of the decision across lines (decision id, document id, time logged). */
   group: string
+  /** The document the decision was made in (tune.py holds out whole documents). */
+  document: string
   prefix: string
   suffix: string
   /** Distinct texts; `preferred` true for the one the writer kept (at most one). */
@@ -115,7 +117,7 @@ export function readTuneData(text: string, name: string): TuneData {
     const group = `${l.decision_id}:${l.document_id}:${l.created_at}`
     let d = byGroup.get(group)
     if (!d) {
-      d = { group, prefix: l.prefix, suffix: l.suffix, texts: [], pairs: [] }
+      d = { group, document: l.document_id, prefix: l.prefix, suffix: l.suffix, texts: [], pairs: [] }
       byGroup.set(group, d)
     } else if (d.prefix !== l.prefix || d.suffix !== l.suffix) {
       throw new TuneDataError(`${where}: decision ${l.decision_id} appears with another prefix or suffix than on an earlier line; the file mixes two logs with the same ids`)

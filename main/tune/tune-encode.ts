@@ -26,6 +26,7 @@ export interface EncodedText {
 
 export interface EncodedDecision {
   group: string
+  document: string
   budget: number
   texts: EncodedText[]
   pairs: [number, number][]
@@ -88,7 +89,7 @@ export function encodeTuneData(data: TuneData, o: EncodeOptions): EncodedSet {
       const tokens = [...toks[i], ...new Array<number>(budget - toks[i].length).fill(o.padId)]
       return { ids, offset, tokens, label: t.preferred }
     })
-    decisions.push({ group: d.group, budget, texts, pairs: d.pairs })
+    decisions.push({ group: d.group, document: d.document, budget, texts, pairs: d.pairs })
   }
   return {
     format: ENCODED_FORMAT,

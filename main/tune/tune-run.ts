@@ -12,13 +12,16 @@ import { makeTuneTempDir, removeTuneTempDir } from './tune-temp'
 import { encodeTuneData, type EncodedSet } from './tune-encode'
 import { readTuneData, TuneDataError } from './tune-data'
 
+/**
+ * The forgetting guard a model ships in its directory (models/train/guard.py writes it): held-out
+ * windows with fixed masks that tune.py checks every evaluation against; tuned models keep a copy.
+ */
+export const GUARD_FILE = 'guard.npz'
+
 /** tune.py, from the app root. */
 export function tuneScript(appRoot: string): string {
   return join(appRoot, 'models', 'train', 'tune.py')
 }
-
-/** Default window length of the training sequences (tokens, span included). */
-export const DEFAULT_TUNE_CONTEXT = 64
 
 export interface PreparedTune {
   encoded: EncodedSet
@@ -89,7 +92,8 @@ function modelJson(path: string): unknown {
 }
 
 /** Reads the export and the model's tokenizer; writes the encoded decisions. Throws TuneDataError on bad input. */
-export function prepareTune(prefsPath: string, modelDir: string, contextLength = DEFAULT_TUNE_CONTEXT): PreparedTune {
+/** `contextLength`: window length of the training sequences (tokens, span included); default the model's maxLength, the window the engine fills in. */
+export function prepareTune(prefsPath: string, modelDir: string, contextLength?: number): PreparedTune {
   const dir = resolve(modelDir)
   if (!existsSync(join(dir, 'model.onnx'))) throw new TuneDataError(`--from ${modelDir}: no model.onnx there; give a model directory`)
   const manifestPath = join(dir, 'manifest.json')
@@ -101,6 +105,7 @@ export function prepareTune(prefsPath: string, modelDir: string, contextLength =
   }
   const arch = (manifest.data as { architecture?: { dModel?: number } }).architecture
   if (!arch || typeof arch.dModel !== 'number') throw new TuneDataError(foreignModelMessage(modelDir, 'its manifest.json has no architecture of this pipeline'))
+  contextLength ??= manifest.data.maxLength
   if (!Number.isInteger(contextLength) || contextLength < 16 || contextLength > manifest.data.maxLength)
     throw new TuneDataError(`--context ${contextLength}: expected a whole number from 16 to the model's ${manifest.data.maxLength}`)
 

@@ -6,13 +6,13 @@
  * the exact command and what to install instead.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TuneMethod, TuneState } from '../contract'
 import type { PreferenceGateway } from '../services/gateways'
 import { findTrainingPythonAsync, TUNE_INSTALL_COMMAND } from './python-tools'
 import { TuneDataError } from './tune-data'
-import { checkOutDir, prepareTune, tuneScript } from './tune-run'
+import { checkOutDir, GUARD_FILE, prepareTune, tuneScript } from './tune-run'
 import { sweepStaleTuneDirs } from './tune-temp'
 
 export interface TuneServiceOptions {
@@ -42,6 +42,10 @@ function describe(event: Record<string, unknown>): { phase: TuneState['phase']; 
       return { phase: 'reference', message: `${event.decisions} decisions, ${event.pairs} pairs (${event.heldout} decisions held out)` }
     case 'reference':
       return { phase: 'reference', message: `Reference model: ${event.done} of ${event.total} decisions scored` }
+    case 'guard':
+      return event.guarded
+        ? { phase: 'reference', message: `Forgetting guard: ${event.windows} held-out windows (${event.maskedTokens} masked tokens) from ${event.note}` }
+        : { phase: 'reference', message: `No forgetting guard: ${event.note}` }
     case 'step':
       return { phase: 'tuning', message: `Tuning: step ${event.step} of ${event.total}`, step: Number(event.step), total: Number(event.total) }
     case 'eval': {
@@ -121,7 +125,17 @@ export class TuneService {
     mkdirSync(this.o.modelsDir, { recursive: true })
     const prefsPath = join(this.o.workDir, `decisions-${stamp}.jsonl`)
     const outDir = join(this.o.modelsDir, `tuned-${stamp}`)
-    this.set({ phase: 'exporting', message: 'Exporting the preference log', step: null, totalSteps: null, outDir: null, figures: null })
+    // The forgetting guard: the model's guard.npz (tune.py finds it); a model without one says so before tuning.
+    const guarded = existsSync(join(base, GUARD_FILE))
+    const guardNote = guarded ? null : `${base} ships no ${GUARD_FILE}, so this tune cannot check that the model keeps what it knew.`
+    this.set({
+      phase: 'exporting',
+      message: guardNote ? `No forgetting guard: ${guardNote} Exporting the preference log` : 'Exporting the preference log',
+      step: null,
+      totalSteps: null,
+      outDir: null,
+      figures: null,
+    })
     let prepared
     try {
       const { lines } = this.o.prefs.export(method === 'kto' ? 'unpaired' : 'standard', prefsPath)
@@ -175,7 +189,12 @@ export class TuneService {
         rmSync(`${outDir}.partial`, { recursive: true, force: true })
         this.set({ phase: 'cancelled', message: 'Tuning cancelled; nothing was written.' })
       } else if (code === 0) {
-        this.set({ phase: 'done', message: `Tuned model written to ${outDir}; choose it under Models.`, outDir, figures })
+        const f = figures as Record<string, number> | null
+        const guard =
+          f && typeof f.validMaskedTokenAccuracy15Before === 'number' && typeof f.validMaskedTokenAccuracy15After === 'number'
+            ? ` Forgetting guard: ${(100 * f.validMaskedTokenAccuracy15Before).toFixed(1)}% -> ${(100 * f.validMaskedTokenAccuracy15After).toFixed(1)}% of the held-out words.`
+            : ' It was tuned without a forgetting guard.'
+        this.set({ phase: 'done', message: `Tuned model written to ${outDir}; choose it under Models.${guard}`, outDir, figures })
       } else {
         const reason = error?.message ?? (stderr.trim().split('\n').filter(Boolean).pop() || `tune.py exited with ${code}`)
         this.set({ phase: 'failed', message: reason.replace(/^model:tune: /, '') })

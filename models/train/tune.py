@@ -13,23 +13,35 @@ samples: l_k = 1 + floor(L (k + r) / n)), l_k slots are masked and
 
     B(y) = 1/n sum_k (L / l_k) sum_{j masked in k} log p(y_j | context, unmasked slots)
 
-(LLaDA's low-variance form of the MDLM bound). The masks come from a fixed seed per decision
-and are SHARED by all texts of the decision and by the policy and the reference model
-(antithetic sampling, VRPO), so the reference ELBOs are computed once, before training.
+(LLaDA's low-variance form of the MDLM bound). As LLaDA 1.5 publishes VRPO, the masks are
+drawn FRESH at every optimizer step and SHARED by all texts of the decision (chosen and
+rejected) and by the policy and the frozen reference model, whose ELBOs are computed on the
+same masks in the same step (--masks fixed draws one set per decision for the whole run).
+The window is the engine's (--context, default the model's maxLength: 256 tokens for models/default).
+Held-out figures use one fixed mask set per decision, so evaluations compare.
 
 VRPO loss per pair: -log sigmoid(beta [(B_pol(w) - B_ref(w)) - (B_pol(l) - B_ref(l))]),
 plus --nll-weight times the chosen text's per-slot negative ELBO (keeps its likelihood from
-collapsing). ELBO-KTO per labelled text: r = B_pol - B_ref, z0 = max(0, batch mean of r)
-(detached); desirable 1 - sigmoid(beta (r - z0)), undesirable 1 - sigmoid(beta (z0 - r)).
+collapsing). Pairs come from the export: a kept text against the texts the writer passed
+over (bench:tune drops pairs whose two texts the simulated writer treated alike).
+
+ELBO-KTO per labelled text x_i -> y_i: r_i = B_pol(y_i | x_i) - B_ref(y_i | x_i); KTO's
+reference point z0 is its estimate of KL(policy || reference): the mean of r over MISMATCHED
+pairs of the batch (decision i's context with decision i+1's text, fitted to i's slots),
+detached and clamped at 0; desirable 1 - sigmoid(beta (r - z0)), undesirable
+1 - sigmoid(beta (z0 - r)).
 
 Decisions are split into train and held-out by a hash of their id; training stops early when
 the held-out pair accuracy (B_pol(chosen) > B_pol(rejected)) has not improved for
 --patience evaluations, and the best weights are kept. A forgetting guard checks the
-masked-token accuracy on validation text at every evaluation: weights more than
+masked-token accuracy on a fixed guard set at every evaluation: weights more than
 --max-valid-drop points (default 1) below the base model are never kept, and training stops
 there (tuned on 1,000 decisions without it, the default model lost 4.2 points: bench:tune,
-2026-11-30). The output is a model directory the
-engine loads; its manifest.json records the lineage and the figures.
+2026-11-30). The guard set is the model's own guard.npz (held-out windows with fixed 15%
+masks, shipped with models/default; `--guard FILE` names another, `--valid-ids` builds one
+from a validation stream); a model without one is tuned unguarded and the run says so
+before it starts. The output is a model directory the engine loads (guard.npz copied); its
+manifest.json records the lineage and the figures.
 """
 from __future__ import annotations
 
@@ -58,7 +70,8 @@ from model import Denoiser, ModelConfig, count_parameters  # noqa: E402
 from train import evaluate, fixed_eval_set  # noqa: E402
 
 ENCODED_FORMAT = "infill-tune-set/1"
-DEFAULT_VALID_IDS = os.path.join(HERE, "work", "valid_ids.npy")
+GUARD_FILE = "guard.npz"
+GUARD_FORMAT = "infill-guard/1"
 
 
 class TuneError(Exception):
@@ -76,12 +89,17 @@ def args_parser() -> argparse.ArgumentParser:
     p.add_argument("--beta", type=float, default=0.1, help="strength of the preference (DPO/KTO beta, default 0.1)")
     p.add_argument("--samples", type=int, default=8, help="Monte-Carlo samples per ELBO estimate (default 8)")
     p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--desirable-weight", type=float, default=1.0, help="KTO's lambda_D: weight of the kept texts (--method kto)")
+    p.add_argument("--undesirable-weight", type=float, default=1.0, help="KTO's lambda_U: weight of the texts passed over (--method kto)")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--train-layers", type=int, default=2,
                    help="tune only the top N transformer blocks and the final norm (embeddings and lower blocks frozen: "
                         "cheaper and less forgetting); 0 tunes every weight (default 2)")
     p.add_argument("--batch", type=int, default=4, help="decisions per optimizer step")
-    p.add_argument("--heldout-share", type=float, default=0.2, help="share of decisions held out for early stopping and the figures")
+    p.add_argument("--heldout-share", type=float, default=0.2,
+                   help="share of the documents whose decisions are held out to select the weights (early stopping) and for the figures")
+    p.add_argument("--heldout-by", choices=["document", "decision"], default="document",
+                   help="hold out whole documents (default: no passage is both trained on and used to select) or single decisions")
     p.add_argument("--nll-weight", type=float, default=0.1, help="weight of the chosen text's NLL term (VRPO; 0 turns it off)")
     p.add_argument("--patience", type=int, default=2, help="evaluations without a better held-out accuracy before stopping")
     p.add_argument("--evals-per-epoch", type=int, default=4)
@@ -89,11 +107,21 @@ def args_parser() -> argparse.ArgumentParser:
                    help="forgetting guard: weights whose masked-token accuracy on the validation guard is more than this "
                         "many points below the base model's are never kept, and training stops there (default 1; "
                         "a negative value turns the guard off)")
-    p.add_argument("--context", type=int, default=64, help="tokens per training window, span included (the encoder's cut; recorded)")
-    p.add_argument("--valid-ids", default=DEFAULT_VALID_IDS,
-                   help="validation token stream (valid_ids.npy of the training pipeline) for the forgetting guard; 'none' skips it")
-    p.add_argument("--guard-docs", type=int, help="use only the first K documents of the validation stream for the guard")
-    p.add_argument("--guard-windows", type=int, default=96, help="validation windows of the guard (15%% masked, as the pipeline's eval)")
+    p.add_argument("--context", type=int,
+                   help="tokens per training window, span included (read by main/tune/tune-cli.ts, which cuts the windows; "
+                        "default the model's maxLength, the engine's window: 256 for models/default; recorded)")
+    p.add_argument("--masks", choices=["fresh", "fixed"], default="fresh",
+                   help="fresh: new masks every optimizer step, shared by chosen/rejected and policy/reference (VRPO as "
+                        "published); fixed: one mask set per decision for the whole run")
+    p.add_argument("--guard", default="auto",
+                   help="the forgetting guard's set: a guard.npz file (" + GUARD_FORMAT + "); 'auto' (default) uses the "
+                        "model's own MODEL_DIR/guard.npz, else --valid-ids; 'none' tunes without a guard")
+    p.add_argument("--valid-ids",
+                   help="a validation token stream (valid_ids.npy of the training pipeline) to build the guard from when "
+                        "the model has no guard.npz; 'none' skips it")
+    p.add_argument("--guard-docs", type=int, help="with --valid-ids: use only the first K documents of the stream for the guard")
+    p.add_argument("--guard-windows", type=int, default=96,
+                   help="windows of the guard (15%% masked, as the pipeline's eval); a guard.npz is cut to its first N")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--name", help="name of the tuned model (default: base name + '-tuned')")
@@ -116,18 +144,29 @@ class Text:
             raise TuneError(f"{where}: {len(self.tokens)} tokens for a budget of {budget} at offset {self.offset} "
                             f"in a window of {len(self.ids)}; re-run through npm run model:tune")
 
+    @classmethod
+    def placed(cls, window: "Text", tokens: np.ndarray, pad_id: int, label: bool = False) -> "Text":
+        """`tokens` (another decision's text) in `window`'s context and slots: cut or pad-filled to its budget."""
+        t = cls.__new__(cls)
+        budget = len(window.tokens)
+        body = [int(x) for x in tokens if int(x) != pad_id][:budget]
+        t.ids, t.offset, t.label = window.ids, window.offset, label
+        t.tokens = np.asarray(body + [pad_id] * (budget - len(body)), dtype=np.int64)
+        return t
+
 
 class Decision:
     def __init__(self, raw: dict, index: int):
         self.group = str(raw["group"])
+        self.document = str(raw.get("document") or raw["group"])
         self.budget = int(raw["budget"])
         self.texts = [Text(t, self.budget, f"decision {self.group} text {i}") for i, t in enumerate(raw["texts"])]
         self.pairs = [(int(a), int(b)) for a, b in raw["pairs"]]
         self.index = index
-        self.masks: np.ndarray | None = None  # [n, L] bool
+        self.masks: np.ndarray | None = None  # [n, L] bool: the fixed set (held-out figures; --masks fixed)
         self.weights: np.ndarray | None = None  # [n]
-        self.ref: np.ndarray | None = None  # reference ELBO per text
-        self.lower: dict | None = None  # frozen-block activations per text group (when blocks are frozen)
+        self.ref: np.ndarray | None = None  # reference ELBO per text on the fixed set
+        self.lower: dict | None = None  # frozen-block activations on the fixed set (when blocks are frozen)
 
 
 def heldout(group: str, share: float, seed: int) -> bool:
@@ -135,9 +174,10 @@ def heldout(group: str, share: float, seed: int) -> bool:
     return int.from_bytes(h[:8], "big") / 2 ** 64 < share
 
 
-def draw_masks(budget: int, n: int, seed: int, index: int) -> tuple[np.ndarray, np.ndarray]:
-    """n masks over `budget` slots, stratified mask counts; returns (masks [n, L], weights L/l)."""
-    rng = np.random.default_rng([seed, index])
+def draw_masks(budget: int, n: int, seed: int, index: int, step: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """n masks over `budget` slots, stratified mask counts; returns (masks [n, L], weights L/l).
+    step -1: the decision's fixed set; step >= 0: that optimizer step's fresh set."""
+    rng = np.random.default_rng([seed, index] if step < 0 else [seed, index, step + 1])
     u = (np.arange(n) + rng.random()) / n
     counts = np.minimum(budget, 1 + np.floor(u * budget)).astype(np.int64)
     masks = np.zeros((n, budget), dtype=bool)
@@ -157,11 +197,12 @@ def lower(model: Denoiser, ids: torch.Tensor) -> torch.Tensor:
     return x
 
 
-def upper(model: Denoiser, x: torch.Tensor) -> torch.Tensor:
+def upper(model: Denoiser, x: torch.Tensor, frozen: int | None = None) -> torch.Tensor:
     """The trained top blocks and the final norm on lower() activations."""
     t = x.shape[1]
     cos, sin = model.rope_cos[:t], model.rope_sin[:t]
-    for blk in model.blocks[getattr(model, "frozen_blocks", 0):]:
+    k = getattr(model, "frozen_blocks", 0) if frozen is None else frozen
+    for blk in model.blocks[k:]:
         x = blk(x, cos, sin)
     return model.norm(x)
 
@@ -180,90 +221,106 @@ def freeze(model: Denoiser, train_layers: int) -> list[torch.nn.Parameter]:
     return [p for p in model.parameters() if p.requires_grad]
 
 
-def elbos(model: Denoiser, d: Decision, mask_id: int) -> torch.Tensor:
-    """ELBO estimate of every text of a decision (same masks for all), as a tensor [texts]."""
-    n = d.masks.shape[0]
-    L = d.budget
-    masks = torch.from_numpy(d.masks)
-    w = torch.from_numpy(d.weights).float()
-    out = []
-    # texts whose windows have the same length go through the model together
+def _span_elbo(model: Denoiser, h: torch.Tensor, off: int, target: torch.Tensor, masks: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    n, L = masks.shape
+    hs = h[:, off:off + L]  # [n, L, d]
+    logp = F.log_softmax(model.project(hs[masks]).float(), dim=-1)
+    tl = logp.gather(1, target[masks].unsqueeze(1)).squeeze(1)
+    row = torch.arange(n).unsqueeze(1).expand(n, L)[masks]
+    return (torch.zeros(n).index_add(0, row, tl) * w).mean()
+
+
+def elbos(model: Denoiser, texts: list[Text], masks_np: np.ndarray, weights_np: np.ndarray, mask_id: int,
+          reference: Denoiser | None = None, cache: dict | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """ELBO estimates of `texts` (one decision's slots), all on the same masks, as tensors [texts]: the
+    policy's and, with `reference`, the reference model's on the very same masked inputs (no autograd).
+    The frozen lower blocks are the same in both, so their activations are computed once (and kept in
+    `cache` when the masks are the decision's fixed set)."""
+    n, L = masks_np.shape
+    masks = torch.from_numpy(masks_np)
+    w = torch.from_numpy(weights_np).float()
     by_len: dict[int, list[int]] = {}
-    for i, t in enumerate(d.texts):
+    for i, t in enumerate(texts):
         by_len.setdefault(len(t.ids), []).append(i)
-    values: dict[int, torch.Tensor] = {}
+    pol: dict[int, torch.Tensor] = {}
+    ref: dict[int, torch.Tensor] = {}
     for idx in by_len.values():
-        rows, targets, offsets = [], [], []
+        rows, targets = [], []
         for i in idx:
-            t = d.texts[i]
+            t = texts[i]
             ids = torch.from_numpy(t.ids).unsqueeze(0).repeat(n, 1)
             tok = torch.from_numpy(t.tokens).unsqueeze(0).expand(n, L)
             ids[:, t.offset:t.offset + L] = torch.where(masks, torch.full_like(tok, mask_id), tok)
             rows.append(ids)
             targets.append(tok)
-            offsets.append(t.offset)
-        batch = torch.cat(rows)
-        # the frozen blocks see the same inputs every epoch (fixed masks), and the policy
-        # shares them with the reference: their activations are computed once and kept
         key = tuple(idx)
-        x = d.lower.get(key) if d.lower is not None else None
+        x = cache.get(key) if cache is not None else None
         if x is None:
-            x = lower(model, batch)
-            if d.lower is not None:
-                d.lower[key] = x
+            x = lower(model, torch.cat(rows))
+            if cache is not None:
+                cache[key] = x
         h = upper(model, x)
+        href = None
+        if reference is not None:
+            with torch.no_grad():
+                href = upper(reference, x, getattr(model, "frozen_blocks", 0))
         for j, i in enumerate(idx):
-            off = offsets[j]
-            hs = h[j * n:(j + 1) * n, off:off + L]  # [n, L, d]
-            hm = hs[masks]  # [M, d]
-            logp = F.log_softmax(model.project(hm).float(), dim=-1)
-            tl = logp.gather(1, targets[j][masks].unsqueeze(1)).squeeze(1)
-            row = torch.arange(n).unsqueeze(1).expand(n, L)[masks]
-            per_sample = torch.zeros(n).index_add(0, row, tl)
-            values[i] = (per_sample * w).mean()
-    for i in range(len(d.texts)):
-        out.append(values[i])
-    return torch.stack(out)
+            off = texts[i].offset
+            pol[i] = _span_elbo(model, h[j * n:(j + 1) * n], off, targets[j], masks, w)
+            if href is not None:
+                with torch.no_grad():
+                    ref[i] = _span_elbo(reference, href[j * n:(j + 1) * n], off, targets[j], masks, w)
+    p = torch.stack([pol[i] for i in range(len(texts))])
+    return p, (torch.stack([ref[i] for i in range(len(texts))]) if reference is not None else None)
+
+
+def fixed_elbos(model: Denoiser, d: Decision, mask_id: int) -> torch.Tensor:
+    """The policy's ELBOs of a decision's texts on its fixed mask set."""
+    return elbos(model, d.texts, d.masks, d.weights, mask_id, cache=d.lower)[0]
 
 
 # ---------------------------------------------------------------------------------------
 # losses and figures
 
-def vrpo_loss(pol: torch.Tensor, d: Decision, beta: float, nll_weight: float) -> tuple[torch.Tensor, int]:
-    ref = torch.from_numpy(d.ref).float()
-    r = pol - ref
+def vrpo_loss(pol: torch.Tensor, ref: torch.Tensor, pairs: list[tuple[int, int]], budget: int, beta: float,
+              nll_weight: float) -> tuple[torch.Tensor, int]:
+    """Sum over pairs of -log sigmoid(beta (r_chosen - r_rejected)), r = pol - ref (ref detached), plus the NLL term."""
+    r = pol - ref.detach()
     total = torch.zeros(())
-    for c, l in d.pairs:
+    for c, l in pairs:
         total = total - F.logsigmoid(beta * (r[c] - r[l]))
         if nll_weight > 0:
-            total = total + nll_weight * (-pol[c] / d.budget)
-    return total, len(d.pairs)
+            total = total + nll_weight * (-pol[c] / budget)
+    return total, len(pairs)
 
 
-def kto_loss(pols: list[torch.Tensor], ds: list[Decision], beta: float) -> tuple[torch.Tensor, int]:
-    rs = [p - torch.from_numpy(d.ref).float() for p, d in zip(pols, ds)]
-    allr = torch.cat(rs)
-    z0 = torch.clamp(allr.mean().detach(), min=0.0)
+def kto_loss(rewards: list[torch.Tensor], labels: list[list[bool]], mismatched: torch.Tensor, beta: float,
+             desirable_weight: float = 1.0, undesirable_weight: float = 1.0) -> tuple[torch.Tensor, int, float]:
+    """KTO on ELBO rewards. `rewards[i][k]`: r of decision i's text k (pol - ref); `mismatched`: r of texts
+    placed in another decision's context (KTO's KL estimate). z0 = max(0, mean(mismatched)), detached.
+    Desirable texts weigh `desirable_weight` (KTO's lambda_D), undesirable ones `undesirable_weight` (lambda_U).
+    Returns (sum of the per-text losses, texts, z0)."""
+    z0 = torch.clamp(mismatched.detach().mean(), min=0.0) if mismatched.numel() else torch.zeros(())
     total = torch.zeros(())
     count = 0
-    for r, d in zip(rs, ds):
-        for i, t in enumerate(d.texts):
-            if t.label:
-                total = total + (1 - torch.sigmoid(beta * (r[i] - z0)))
+    for r, lab in zip(rewards, labels):
+        for k, good in enumerate(lab):
+            if good:
+                total = total + desirable_weight * (1 - torch.sigmoid(beta * (r[k] - z0)))
             else:
-                total = total + (1 - torch.sigmoid(beta * (z0 - r[i])))
+                total = total + undesirable_weight * (1 - torch.sigmoid(beta * (z0 - r[k])))
             count += 1
-    return total, count
+    return total, count, float(z0)
 
 
 @torch.no_grad()
 def pair_figures(model: Denoiser, ds: list[Decision], mask_id: int) -> dict:
-    """Held-out pair accuracy (ELBO of chosen above rejected), mean margin, and the DPO reward accuracy."""
+    """Held-out pair accuracy (ELBO of chosen above rejected), mean margin, and the DPO reward accuracy (fixed masks)."""
     model.eval()
     hits = reward_hits = pairs = 0
     margin = 0.0
     for d in ds:
-        b = elbos(model, d, mask_id).numpy()
+        b = fixed_elbos(model, d, mask_id).numpy()
         r = b - d.ref
         for c, l in d.pairs:
             pairs += 1
@@ -334,25 +391,76 @@ def check_out(out: str, base: str) -> None:
         raise TuneError(f"--out {out} exists and is not an earlier tuned model; choose a new directory (nothing was changed)")
 
 
-def guard_set(path: str | None, guard_docs: int | None, windows: int, cfg: ModelConfig, base: str, seed: int, eos_id: int):
-    """The forgetting guard's fixed eval set (15% masked windows of the validation stream), or (None, why not)."""
-    if not path or path == "none":
-        return None, "skipped (--valid-ids none)"
+def read_guard_file(path: str, cfg: ModelConfig, base: str, windows: int | None = None):
+    """A guard.npz (GUARD_FORMAT): fixed masked windows of held-out text, as (noisy, target, masked) tensors.
+    Refused (TuneError) when it is not one, or was made with another tokenizer or vocabulary than the model's."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            fmt = str(z["format"]) if "format" in z.files else None
+            if fmt != GUARD_FORMAT:
+                raise TuneError(f"{path}: not a guard set ({GUARD_FORMAT}); rebuild it with models/train/guard.py")
+            noisy, target, masked = (np.asarray(z[k]) for k in ("noisy", "target", "masked"))
+            tok = str(z["tokenizer_sha256"])
+    except (OSError, ValueError, KeyError) as e:
+        raise TuneError(f"{path}: cannot be read as a guard set ({e}); rebuild it with models/train/guard.py")
+    if noisy.ndim != 2 or noisy.shape != target.shape or masked.shape != target.shape or masked.dtype != bool:
+        raise TuneError(f"{path}: noisy, target and masked must be arrays of the same [windows, length] shape")
+    if noisy.shape[1] > cfg.max_length or target.min() < 0 or target.max() >= cfg.vocab_size or noisy.max() >= cfg.vocab_size:
+        raise TuneError(f"{path}: windows longer than the model's {cfg.max_length} tokens or ids beyond its vocabulary")
+    if tok != sha256_file(os.path.join(base, "tokenizer.json")):
+        raise TuneError(f"{path}: made with another tokenizer than {base}'s; rebuild it with models/train/guard.py")
+    if not masked.any():
+        raise TuneError(f"{path}: no masked token")
+    if windows is not None:
+        noisy, target, masked = noisy[:windows], target[:windows], masked[:windows]
+    return tuple(torch.from_numpy(x.astype(np.int64) if x.dtype != bool else x) for x in (noisy, target, masked))
+
+
+def write_guard_file(path: str, guard, tokenizer_json: str, source: str, documents: list[int]) -> None:
+    noisy, target, masked = (t.numpy() for t in guard)
+    tmp = path + ".tmp.npz"
+    np.savez_compressed(tmp, format=np.array(GUARD_FORMAT), noisy=noisy.astype(np.int16), target=target.astype(np.int16),
+                        masked=masked.astype(bool), tokenizer_sha256=np.array(sha256_file(tokenizer_json)),
+                        source=np.array(source), documents=np.asarray(documents, dtype=np.int32))
+    os.replace(tmp, path)
+
+
+def guard_from_stream(path: str, guard_docs: int | None, windows: int, cfg: ModelConfig, base: str, seed: int, eos_id: int):
+    """The forgetting guard's fixed eval set built from a validation stream (15% masked windows), or (None, why not)."""
     if not os.path.exists(path):
-        return None, f"skipped: {path} does not exist (the training pipeline's validation split)"
+        return None, f"{path} does not exist (the training pipeline's validation split)"
     tok_here = os.path.join(os.path.dirname(path), "tok", "tokenizer.json")
     tok_base = os.path.join(base, "tokenizer.json")
     if os.path.exists(tok_here) and sha256_file(tok_here) != sha256_file(tok_base):
-        return None, f"skipped: {path} was tokenized with another tokenizer than {base}"
+        return None, f"{path} was tokenized with another tokenizer than {base}"
     stream = np.load(path).astype(np.int64)
     if stream.max() >= cfg.vocab_size:
-        return None, f"skipped: {path} holds ids beyond the model's vocabulary"
+        return None, f"{path} holds ids beyond the model's vocabulary"
     if guard_docs is not None:
         ends = np.flatnonzero(stream == eos_id)
         if guard_docs < 1 or guard_docs > len(ends):
             raise TuneError(f"--guard-docs {guard_docs}: the validation stream has {len(ends)} documents")
         stream = stream[:ends[guard_docs - 1] + 1]
     return fixed_eval_set(stream, windows, cfg.max_length, 0.15, seed), None
+
+
+def resolve_guard(a, cfg: ModelConfig, base: str, eos_id: int):
+    """(guard set or None, where it comes from or why there is none, the guard file to copy into the output or None)."""
+    if a.guard == "none":
+        return None, "none (--guard none)", None
+    if a.guard != "auto":
+        return read_guard_file(a.guard, cfg, base, a.guard_windows), os.path.abspath(a.guard), a.guard
+    own = os.path.join(base, GUARD_FILE)
+    if os.path.exists(own):
+        return read_guard_file(own, cfg, base, a.guard_windows), f"the model's {GUARD_FILE}", own
+    if a.valid_ids and a.valid_ids != "none":
+        guard, why = guard_from_stream(a.valid_ids, a.guard_docs, a.guard_windows, cfg, base, a.seed, eos_id)
+        if guard is not None:
+            where = os.path.relpath(os.path.abspath(a.valid_ids), ROOT)
+            return guard, (f"first {a.guard_docs} documents of {where}" if a.guard_docs else where), None
+        return None, f"none: {why}", None
+    return None, (f"none: {base} has no {GUARD_FILE} (held-out windows the tune checks the model against); "
+                  "this tune runs without the forgetting guard"), None
 
 
 # ---------------------------------------------------------------------------------------
@@ -404,30 +512,43 @@ def run(a) -> int:
         raise TuneError(f"{a.prefs}: no decisions to tune on")
     for d in decisions:
         d.masks, d.weights = draw_masks(d.budget, a.samples, a.seed, d.index)
-    train_set = [d for d in decisions if not heldout(d.group, a.heldout_share, a.seed)]
-    held_set = [d for d in decisions if heldout(d.group, a.heldout_share, a.seed)]
+    key = (lambda d: d.document) if a.heldout_by == "document" else (lambda d: d.group)
+    train_set = [d for d in decisions if not heldout(key(d), a.heldout_share, a.seed)]
+    held_set = [d for d in decisions if heldout(key(d), a.heldout_share, a.seed)]
     if not train_set:
         raise TuneError(f"all {len(decisions)} decisions fell in the held-out share {a.heldout_share}; lower --heldout-share or log more decisions")
     n_pairs = sum(len(d.pairs) for d in decisions)
     n_texts = sum(len(d.texts) for d in decisions)
     emit("data", decisions=len(decisions), train=len(train_set), heldout=len(held_set), pairs=n_pairs, texts=n_texts)
 
+    # the guard first: a model without one says so before anything is tuned
+    guard, guard_note, guard_file = resolve_guard(a, cfg, a.base, int(base_manifest["tokens"].get("eos") or 2))
+    if guard is None:
+        emit("guard", guarded=False, note=guard_note)
+        if a.json_progress:
+            print(f"model:tune: warning: no forgetting guard: {guard_note}", file=sys.stderr, flush=True)
+    else:
+        emit("guard", guarded=True, note=guard_note, windows=int(guard[0].shape[0]), maskedTokens=int(guard[2].sum()))
+
+    reference = copy.deepcopy(model).eval()  # frozen: the reference of every fresh-mask step
+    for p in reference.parameters():
+        p.requires_grad_(False)
     trained = freeze(model, a.train_layers)
+    reference.frozen_blocks = model.frozen_blocks
     if model.frozen_blocks > 0:
         for d in decisions:
             d.lower = {}
     emit("model", parameters=count_parameters(model), trained=sum(p.numel() for p in trained),
          frozenBlocks=model.frozen_blocks)
 
-    # reference ELBOs, once, with the masks the policy will see
+    # reference ELBOs on each decision's fixed masks (held-out figures; every step with --masks fixed)
     model.eval()
     with torch.no_grad():
         for i, d in enumerate(decisions):
-            d.ref = elbos(model, d, mask_id).numpy().astype(np.float64)
+            d.ref = fixed_elbos(model, d, mask_id).numpy().astype(np.float64)
             if (i + 1) % 50 == 0 or i + 1 == len(decisions):
                 emit("reference", done=i + 1, total=len(decisions))
-    guard, guard_note = guard_set(a.valid_ids, a.guard_docs, a.guard_windows, cfg, a.base, a.seed,
-                                  int(base_manifest["tokens"].get("eos") or 2))
+    pad_id = int(enc.get("tokens", {}).get("pad", base_manifest["tokens"].get("pad", 0)))
     before_valid = evaluate(model, guard) if guard is not None else None
     before_pairs = pair_figures(model, held_set, mask_id)
     emit("before", heldout=before_pairs, valid=before_valid)
@@ -456,28 +577,52 @@ def run(a) -> int:
     history = []
     stopped = "epochs done"
     loss_acc, n_acc = 0.0, 0
+    z0 = 0.0
     for epoch in range(1, a.epochs + 1):
         order = rng.permutation(len(train_set))
         for s in range(steps_per_epoch):
             batch = [train_set[i] for i in order[s * a.batch:(s + 1) * a.batch]]
             opt.zero_grad(set_to_none=True)
+
+            def step_masks(d: Decision):
+                if a.masks == "fixed":
+                    return d.masks, d.weights
+                return draw_masks(d.budget, a.samples, a.seed, d.index, step)
+
             if a.method == "vrpo":
                 count = sum(len(d.pairs) for d in batch)
                 for d in batch:  # gradient accumulation, one decision at a time
-                    loss, _ = vrpo_loss(elbos(model, d, mask_id), d, a.beta, a.nll_weight)
+                    m, w = step_masks(d)
+                    if a.masks == "fixed":
+                        pol, ref = fixed_elbos(model, d, mask_id), torch.from_numpy(d.ref).float()
+                    else:  # fresh masks, the same for every text and for policy and reference
+                        pol, ref = elbos(model, d.texts, m, w, mask_id, reference)
+                    loss, _ = vrpo_loss(pol, ref, d.pairs, d.budget, a.beta, a.nll_weight)
                     (loss / count).backward()
                     loss_acc += float(loss)
                 n_acc += count
             else:
-                pols = [elbos(model, d, mask_id) for d in batch]
-                loss, count = kto_loss(pols, batch, a.beta)
+                rewards, labels, mism = [], [], []
+                for j, d in enumerate(batch):
+                    m, w = step_masks(d)
+                    # KTO's reference point: texts of the next decision of the batch in this one's context
+                    other = batch[(j + 1) % len(batch)]
+                    extra = [Text.placed(d.texts[0], t.tokens, pad_id) for t in other.texts] if len(batch) > 1 else []
+                    pol, ref = elbos(model, d.texts + extra, m, w, mask_id, reference)
+                    r = pol - ref
+                    rewards.append(r[:len(d.texts)])
+                    labels.append([t.label for t in d.texts])
+                    mism.append(r[len(d.texts):])
+                loss, count, z0_step = kto_loss(rewards, labels, torch.cat(mism), a.beta, a.desirable_weight, a.undesirable_weight)
+                z0 = z0_step
                 (loss / count).backward()
                 loss_acc += float(loss)
                 n_acc += count
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             step += 1
-            emit("step", epoch=epoch, step=step, total=total_steps, loss=loss_acc / max(1, n_acc))
+            emit("step", epoch=epoch, step=step, total=total_steps, loss=loss_acc / max(1, n_acc),
+                 **({"z0": z0} if a.method == "kto" else {}))
             if (s + 1) in eval_at:
                 fig = pair_figures(model, held_set, mask_id) if held_set else None
                 with torch.no_grad():
@@ -519,8 +664,7 @@ def run(a) -> int:
         "validMaskedTokenAccuracy15Before": before_valid["accuracy"] if before_valid else None,
         "validMaskedTokenAccuracy15After": after_valid["accuracy"] if after_valid else None,
         "validMaskedTokens": before_valid["masked_tokens"] if before_valid else None,
-        "validGuard": guard_note or (f"first {a.guard_docs} documents of {os.path.relpath(a.valid_ids, ROOT)}" if a.guard_docs
-                                     else os.path.relpath(a.valid_ids, ROOT)),
+        "validGuard": guard_note,
         "wallSeconds": round(wall, 1), "cpuSeconds": round(cpu, 1),
     }
     with open(a.prefs, "rb") as f:
@@ -533,11 +677,17 @@ def run(a) -> int:
                  "forms": enc["source"]["forms"], "decisions": len(decisions), "pairs": n_pairs, "texts": n_texts,
                  "trainDecisions": len(train_set), "heldoutDecisions": len(held_set)},
         "hyperParameters": {"beta": a.beta, "samples": a.samples, "epochs": a.epochs, "lr": a.lr, "batch": a.batch,
-                            "trainLayers": a.train_layers, "heldoutShare": a.heldout_share, "nllWeight": a.nll_weight, "patience": a.patience,
-                            "evalsPerEpoch": a.evals_per_epoch, "maxValidDrop": a.max_valid_drop,
+                            "trainLayers": a.train_layers, "heldoutShare": a.heldout_share, "heldoutBy": a.heldout_by,
+                            "masks": a.masks, "nllWeight": a.nll_weight, "patience": a.patience,
+                            "evalsPerEpoch": a.evals_per_epoch,
+                            "desirableWeight": a.desirable_weight, "undesirableWeight": a.undesirable_weight, "maxValidDrop": a.max_valid_drop,
                             "context": enc.get("contextLength"), "seed": a.seed, "threads": a.threads},
         "estimator": "ELBO over the span's slots (pad-as-suffix budget), stratified mask counts, masks shared by "
-                     "chosen/rejected and policy/reference; reference ELBOs computed once",
+                     "chosen/rejected and policy/reference; "
+                     + ("fresh masks every step, reference ELBOs on the same masks" if a.masks == "fresh"
+                        else "one mask set per decision, reference ELBOs computed once")
+                     + ("; KTO reference point z0 = max(0, mean reward of mismatched context/text pairs of the batch), detached"
+                        if a.method == "kto" else ""),
         "kept": best_at, "stopped": stopped, "history": history, "figures": figures,
         "tunedAt": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "hardware": f"CPU, {a.threads} threads (torch {torch.__version__})",
@@ -559,6 +709,8 @@ def run(a) -> int:
     if os.path.exists(model_tmp):
         shutil.rmtree(model_tmp)
     export.write_model_dir(model, a.base, model_tmp, out_manifest)
+    if guard_file is not None:  # the tuned model keeps its guard: a later tune is guarded too
+        shutil.copyfile(guard_file, os.path.join(model_tmp, GUARD_FILE))
     if os.path.exists(a.out):
         shutil.rmtree(a.out)  # a tuned model directory (checked before training)
     os.replace(model_tmp, a.out)
