@@ -126,6 +126,18 @@ describe('the manuscript', () => {
     expect(m.status()).toEqual({ documents: 0, words: 0, tokens: 0 })
     expect(m.expert()).toBeNull()
   })
+  it('a change tokenizes only the paragraphs it touched; paragraphs do not run into each other', () => {
+    const seen: string[] = []
+    const m = new Manuscript()
+    m.useCodec({ ...codec, encode: (t: string) => (seen.push(t), encode(t)) })
+    m.set('a', 'the keeper walked\n\nto the lighthouse at dawn')
+    expect(seen).toEqual(['the keeper walked', 'to the lighthouse at dawn'])
+    m.set('a', 'the keeper walked\n\nto the sea at dawn')
+    expect(seen.slice(2)).toEqual(['to the sea at dawn'])
+    expect(m.status().tokens).toBe(8) // 3 + 5 (the separator is not a word's token)
+    const kn = m.expert()!.kn
+    expect(kn.gapCount(id('walked'), id('the'))).toBe(0) // 'walked to the' crosses the paragraph break
+  })
   it('the text under a mask never counts for its own fill', () => {
     const m = new Manuscript()
     m.useCodec(codec)

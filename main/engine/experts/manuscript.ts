@@ -1,6 +1,7 @@
 /**
  * The writer's manuscript as a count expert: the documents the host sends (manuscript:set),
- * each tokenized once in the loaded model's tokenizer when it arrives, their trigram counts
+ * tokenized paragraph by paragraph in the loaded model's tokenizer when they arrive (a
+ * paragraph seen before is not tokenized again, so a change costs its own paragraphs), their trigram counts
  * rebuilt from the kept token streams when a fill next needs them (a change re-tokenizes one
  * document only). For a fill of a document of the manuscript, the n-grams that hold a token of
  * a masked span are taken out of the counts for that request, so the text under a mask never
@@ -40,8 +41,13 @@ export function countWords(text: string): number {
   return m ? m.length : 0
 }
 
+/** Paragraphs: runs of text between empty lines. */
+const PARAGRAPH_BREAK = /\n[ \t]*\n\s*/
+
 export class Manuscript {
   private readonly docs = new Map<string, Doc>()
+  /** Token ids of every paragraph of the current documents, by its text. */
+  private paragraphs = new Map<string, Int32Array>()
   private codec: ManuscriptCodec | null = null
   private counts: NgramCounts | null = null
   private expertCache: { key: string; expert: CountExpert } | null = null
@@ -51,7 +57,7 @@ export class Manuscript {
   /** Sets or replaces (text) or removes (null) a document. Tokenizes it now when a model is loaded. */
   set(id: string, text: string | null): void {
     if (text === null) this.docs.delete(id)
-    else this.docs.set(id, { text, words: countWords(text), ids: this.codec ? Int32Array.from(this.codec.encode(text)) : null })
+    else this.docs.set(id, { text, words: countWords(text), ids: this.codec ? this.tokenize(text) : null })
     this.changed()
   }
 
@@ -64,8 +70,31 @@ export class Manuscript {
   /** A model was loaded: every document is tokenized again in its tokenizer. */
   useCodec(codec: ManuscriptCodec | null): void {
     this.codec = codec
-    for (const doc of this.docs.values()) doc.ids = codec ? Int32Array.from(codec.encode(doc.text)) : null
+    this.paragraphs = new Map()
+    for (const doc of this.docs.values()) doc.ids = codec ? this.tokenize(doc.text) : null
     this.changed()
+  }
+
+  /** A document's ids: its paragraphs' (cached by text), the separator between them. */
+  private tokenize(text: string): Int32Array {
+    const codec = this.codec!
+    const parts = text.split(PARAGRAPH_BREAK).filter((p) => p.trim() !== '')
+    const ids = parts.map((p) => {
+      let hit = this.paragraphs.get(p)
+      if (!hit) {
+        hit = Int32Array.from(codec.encode(p))
+        this.paragraphs.set(p, hit)
+      }
+      return hit
+    })
+    const out = new Int32Array(ids.reduce((n, x) => n + x.length + 1, 0) - (ids.length > 0 ? 1 : 0))
+    let at = 0
+    ids.forEach((x, i) => {
+      if (i > 0) out[at++] = codec.separator
+      out.set(x, at)
+      at += x.length
+    })
+    return out
   }
 
   status(): ManuscriptStatus {
@@ -73,7 +102,7 @@ export class Manuscript {
     let tokens = 0
     for (const d of this.docs.values()) {
       words += d.words
-      tokens += d.ids?.length ?? 0
+      if (d.ids) for (let i = 0; i < d.ids.length; i++) if (d.ids[i] !== this.codec?.separator) tokens++
     }
     return { documents: this.docs.size, words, tokens }
   }
@@ -138,6 +167,12 @@ export class Manuscript {
   }
 
   private changed(): void {
+    // keep the paragraph cache to what the documents hold
+    if (this.paragraphs.size > 0) {
+      const live = new Set<string>()
+      for (const d of this.docs.values()) for (const p of d.text.split(PARAGRAPH_BREAK)) live.add(p)
+      for (const p of this.paragraphs.keys()) if (!live.has(p)) this.paragraphs.delete(p)
+    }
     this.version++
     this.counts = null
     this.expertCache = null
