@@ -618,6 +618,10 @@ export const ModelDownloadState = z.object({
 })
 export type ModelDownloadState = z.infer<typeof ModelDownloadState>
 
+/** Whether the Hub answers, asked before a download is tried (`message`: what the writer reads when it does not). */
+export const HubStatus = z.object({ reachable: z.boolean(), hubUrl: z.string(), message: z.string().nullable() })
+export type HubStatus = z.infer<typeof HubStatus>
+
 export const ModelsOverview = z.object({
   models: z.array(InstalledModelEntry),
   curated: z.array(CuratedModelEntry),
@@ -765,6 +769,8 @@ export const requests = {
   'prefs:delete': { payload: z.object({ id: z.number().int().min(1) }), result: PreferenceStats },
   'prefs:export': { payload: ExportRequest, result: ExportOutcome.nullable() },
   'models:list': { payload: Void, result: ModelsOverview },
+  /** Whether the Hugging Face Hub (or the mirror set) answers, before a download is tried. */
+  'models:hub': { payload: Void, result: HubStatus },
   /** Adds a model folder: `dir` typed by the writer (checked like a document path), or omitted to pick one in a native dialog. */
   'models:addFolder': { payload: z.object({ dir: z.string().min(1).max(4096).optional() }), result: InstalledModelEntry.nullable() },
   /** Makes an installed model the active one (the engine loads and validates it). */

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { InstalledModelEntry, ModelInfo, ModelsOverview } from '../contract'
+import type { HubStatus, InstalledModelEntry, ModelInfo, ModelsOverview } from '../contract'
 import { defaultModelDir } from '../engine/model-paths'
 import { CURATED_MODELS } from './curated'
 import type { StatFs } from './disk-space'
@@ -59,6 +59,9 @@ async function real(dir: string): Promise<string> {
 
 /** Progress reports at most this often (the last one of each phase always goes out). */
 const REPORT_EVERY_MS = 200
+
+/** The Hub the client library uses when no mirror is set. */
+export const DEFAULT_HUB_URL = 'https://huggingface.co'
 
 export class ModelManager {
   private readonly jobs = new Map<string, { job: DownloadJob; controller: AbortController }>()
@@ -141,6 +144,29 @@ export class ModelManager {
     registry.active = resolve(dir) === resolve(this.embeddedDir) ? null : resolve(dir)
     await writeRegistry(this.registryFile, registry)
     return info
+  }
+
+  /**
+   * Whether the Hub answers at all, asked when the Models panel opens, before any download is
+   * tried: any HTTP answer counts (the Hub is there), a network error or no answer within
+   * `timeoutMs` does not (offline, blocked, a dead mirror).
+   */
+  async hubStatus(timeoutMs = 6000): Promise<HubStatus> {
+    const hubUrl = (this.options.hubUrl ?? DEFAULT_HUB_URL).replace(/\/+$/, '')
+    const fetchFn = this.options.fetch ?? fetch
+    try {
+      const res = await fetchFn(`${hubUrl}/api/models?limit=1`, { signal: AbortSignal.timeout(timeoutMs) })
+      await res.body?.cancel().catch(() => {})
+      return { reachable: true, hubUrl, message: null }
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string; message?: string } }
+      const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (e.cause?.code ?? e.cause?.message ?? e.message)
+      return {
+        reachable: false,
+        hubUrl,
+        message: `The Hugging Face Hub cannot be reached from this computer (${hubUrl}: ${why}), so a download would fail. Connect and check again, or copy a model folder onto this computer and add it below.`,
+      }
+    }
   }
 
   /** Files and total size of a download, read from the Hub, before starting it. */

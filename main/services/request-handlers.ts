@@ -36,7 +36,7 @@ export interface ServiceDeps {
   fills: FillLedger
   prefs: PreferenceGateway
   /** Installed models, switching, Hub downloads (main/models). */
-  modelManager: Pick<ModelManager, 'overview' | 'addFolder' | 'activate' | 'startDownload' | 'cancel'>
+  modelManager: Pick<ModelManager, 'overview' | 'addFolder' | 'activate' | 'startDownload' | 'cancel' | 'hubStatus'>
   /** Called when a window reports unsaved changes (desktop: window title and close prompt). */
   onDirty?: (sender: SenderContext, dirty: boolean, title: string) => void
   /** Tuning on the writer's decisions (main/tune); absent where the host offers none. */
@@ -155,6 +155,7 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
       return { status: 'exported', ...deps.prefs.export(format, chosen) }
     },
     'models:list': async () => deps.modelManager.overview(),
+    'models:hub': async () => deps.modelManager.hubStatus(),
     'models:addFolder': async ({ dir }, sender) => {
       // A typed path is held to the document rule (inside the workspace in browser mode); else a native folder dialog.
       let chosen: string | null

@@ -4,10 +4,12 @@
  * a progress bar, rate, time left and cancel. Opened from the status bar's Models button.
  */
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react'
-import type { InstalledModelEntry, ModelDownloadState, ModelsOverview, ModelVariantName } from '../../../main/contract'
+import type { HubStatus, InstalledModelEntry, ModelDownloadState, ModelsOverview, ModelVariantName } from '../../../main/contract'
 import { formatBytes, formatDuration } from '../../../main/models/progress-meter'
 import type { Session } from '../app/session'
 import { useStore } from '../app/store'
+import { plannedFillSteps, StepTimes } from '../app/fill-estimate'
+import { modelWords, SPEED_SLOTS } from './model-words'
 
 // Open/closed lives here, so the panel needs nothing from the app store.
 let open = false
@@ -63,6 +65,20 @@ function downloadLine(d: ModelDownloadState): string {
   return parts.join(' · ')
 }
 
+/** Size, speed measured on this computer, and what the model is good at (model-words.ts). */
+function ModelInWords({ m, hash, steps, candidates }: { m: InstalledModelEntry; hash: string | null; steps: number; candidates: number }) {
+  const msPerStep = hash ? new StepTimes(8, typeof localStorage === 'undefined' ? null : localStorage).msPerStep(hash, candidates) : null
+  const w = modelWords(m, msPerStep === null ? null : { steps, msPerStep })
+  return (
+    <div className="small model-words" data-testid="model-words">
+      <div data-testid="model-good-at">{w.goodAt}</div>
+      <div className="muted">
+        <span data-testid="model-size">{w.size}</span> · <span data-testid="model-speed">{w.speed}</span>
+      </div>
+    </div>
+  )
+}
+
 export function ModelsPanel({ session }: { session: Session }) {
   const isOpen = useOpen()
   const api = session.api
@@ -76,6 +92,21 @@ export function ModelsPanel({ session }: { session: Session }) {
   const [repoId, setRepoId] = useState('')
   const [variant, setVariant] = useState<ModelVariantName>('int8')
   const [switching, setSwitching] = useState<string | null>(null)
+  const [hub, setHub] = useState<HubStatus | null>(null)
+  const sampling = useStore(session.store, (x) => x.sampling)
+
+  /** Asks whether the Hub answers: when the panel opens, and on "Check again". */
+  const checkHub = useCallback(async () => {
+    setHub(null)
+    try {
+      setHub(await api.invoke('models:hub', undefined))
+    } catch (e) {
+      setHub({ reachable: false, hubUrl: '', message: (e as Error).message })
+    }
+  }, [api])
+  useEffect(() => {
+    if (isOpen) void checkHub()
+  }, [isOpen, checkHub])
 
   const refresh = useCallback(async () => {
     try {
@@ -161,18 +192,21 @@ export function ModelsPanel({ session }: { session: Session }) {
               <strong>{m.name}</strong>
               {m.active && <span className="badge badge-active">active · {engineModel?.provider.toUpperCase() ?? '…'}</span>}
             </div>
-            <div className="muted small">
-              {m.family} · {formatBytes(m.sizeBytes)} · {ORIGIN_LABEL[m.origin]}
-              {m.repoId ? ` · ${m.repoId}` : ''}
-            </div>
-            <div className="small model-evals">
-              {Object.keys(m.evalFigures).length > 0
-                ? Object.entries(m.evalFigures)
-                    .slice(0, 4)
-                    .map(([k, v]) => figure(k, v))
-                    .join(' · ')
-                : 'No eval figures in its manifest yet (npm run eval -- --model DIR).'}
-            </div>
+            <ModelInWords m={m} hash={m.active ? (engineModel?.hash ?? null) : null} steps={plannedFillSteps([SPEED_SLOTS], sampling)} candidates={sampling.candidates} />
+            <details className="small model-figures">
+              <summary>
+                Figures · {m.family} · {formatBytes(m.sizeBytes)} · {ORIGIN_LABEL[m.origin]}
+                {m.repoId ? ` · ${m.repoId}` : ''}
+              </summary>
+              <div className="model-evals">
+                {Object.keys(m.evalFigures).length > 0
+                  ? Object.entries(m.evalFigures)
+                      .slice(0, 4)
+                      .map(([k, v]) => figure(k, v))
+                      .join(' · ')
+                  : 'No eval figures in its manifest yet (npm run eval -- --model DIR).'}
+              </div>
+            </details>
             {m.problem ? (
               <div className="error-text small">Cannot be used: {m.problem}</div>
             ) : (
@@ -208,6 +242,20 @@ export function ModelsPanel({ session }: { session: Session }) {
       )}
 
       <h3>Download from the Hugging Face Hub</h3>
+      {hub === null ? (
+        <p className="muted small" data-testid="models-hub-checking">
+          Checking whether the Hub can be reached…
+        </p>
+      ) : (
+        !hub.reachable && (
+          <p className="error-text small" data-testid="models-hub-offline" role="status">
+            {hub.message}{' '}
+            <button className="tool mini" data-testid="models-hub-check" onClick={() => void checkHub()}>
+              Check again
+            </button>
+          </p>
+        )
+      )}
       {jobs.length > 0 && (
         <ul className="download-list" data-testid="models-downloads">
           {jobs.map((d) => (
@@ -255,7 +303,13 @@ export function ModelsPanel({ session }: { session: Session }) {
               {c.repoId} · {c.approxBytes ? `about ${formatBytes(c.approxBytes)} (${c.variant})` : 'size from the Hub'}
             </div>
             <div className="small">{c.note}</div>
-            <button className="tool mini" data-testid="curated-download" onClick={() => void download(c.repoId, c.variant)}>
+            <button
+              className="tool mini"
+              data-testid="curated-download"
+              disabled={hub?.reachable === false}
+              title={hub?.reachable === false ? 'The Hub cannot be reached from this computer (see above)' : undefined}
+              onClick={() => void download(c.repoId, c.variant)}
+            >
               Download {c.variant}
             </button>
           </li>
@@ -276,7 +330,7 @@ export function ModelsPanel({ session }: { session: Session }) {
             </option>
           ))}
         </select>
-        <button className="tool" type="submit" data-testid="models-download" disabled={!repoId.trim()}>
+        <button className="tool" type="submit" data-testid="models-download" disabled={!repoId.trim() || hub?.reachable === false}>
           Download
         </button>
       </form>
