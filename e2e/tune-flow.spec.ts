@@ -1,11 +1,14 @@
 /**
  * "Tune on my decisions" in the preference panel. With the training tools here: a real
  * (tiny: INFILL_TUNE_ARGS) tune of the default model on a log of decisions, its progress,
- * its figures, and the tuned model listed under Models. Without them (INFILL_PYTHON=none):
+ * its figures, the forgetting guard the default model ships (guard.npz: the tune measured it,
+ * the tuned model keeps a copy), and the tuned model listed under Models. Without them (INFILL_PYTHON=none):
  * the exact command and what to install. Screenshots: e2e/artifacts/tune-*.png.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { resolveTestModel } from '../main/engine/model-paths'
-import { preferenceDbPath } from '../main/services/user-data'
+import { preferenceDbPath, userModelsDir } from '../main/services/user-data'
 import { findTrainingPython } from '../main/tune/python-tools'
 import { expect, openAppWithEngine, screenshotPath, startHost, test } from './fixtures'
 import { startTinyTuneHost, userDataWithDecisions } from './tune-helpers'
@@ -33,6 +36,15 @@ test('tune on my decisions: progress, figures, and the tuned model under Models'
     await expect(tune.getByTestId('tune-message')).toContainText('Tuned model written to')
     await expect(tune.getByTestId('tune-progress')).toHaveAttribute('data-phase', 'done')
     await expect(tune.getByTestId('tune-figures')).toContainText('Held-out pairs')
+    // the app's tune ran with the default model's guard set, and says so
+    await expect(tune.getByTestId('tune-message')).toContainText('Forgetting guard:')
+    const models = userModelsDir(host.userData)
+    const tuned = readdirSync(models).find((n) => n.startsWith('tuned-'))
+    expect(tuned).toBeDefined()
+    const manifest = JSON.parse(readFileSync(join(models, tuned!, 'manifest.json'), 'utf8'))
+    expect(manifest.tuning.figures.validGuard).toBe("the model's guard.npz")
+    expect(manifest.tuning.figures.validMaskedTokenAccuracy15Before).toBeTypeOf('number')
+    expect(existsSync(join(models, tuned!, 'guard.npz'))).toBe(true)
     await page.screenshot({ path: screenshotPath('tune-done') })
 
     await page.getByTestId('btn-models').click()

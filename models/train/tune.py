@@ -34,7 +34,8 @@ detached and clamped at 0; desirable 1 - sigmoid(beta (r - z0)), undesirable
 Decisions are split into train and held-out by a hash of their id; training stops early when
 the held-out pair accuracy (B_pol(chosen) > B_pol(rejected)) has not improved for
 --patience evaluations, and the best weights are kept. A forgetting guard checks the
-masked-token accuracy on a fixed guard set at every evaluation: weights more than
+masked-token accuracy on a fixed guard set at every evaluation whose weights would be kept
+(a better held-out figure): weights more than
 --max-valid-drop points (default 1) below the base model are never kept, and training stops
 there (tuned on 1,000 decisions without it, the default model lost 4.2 points: bench:tune,
 2026-11-30). The guard set is the model's own guard.npz (held-out windows with fixed 15%
@@ -571,6 +572,7 @@ def run(a) -> int:
 
     best_state = copy.deepcopy(model.state_dict())
     best_fig = before_pairs
+    best_valid = before_valid
     best_at = {"epoch": 0, "step": 0}
     stale = 0
     step = 0
@@ -625,8 +627,11 @@ def run(a) -> int:
                  **({"z0": z0} if a.method == "kto" else {}))
             if (s + 1) in eval_at:
                 fig = pair_figures(model, held_set, mask_id) if held_set else None
+                # the guard is measured where these weights would be kept (the held-out figure is
+                # better, or nothing is held out): weights below it are never kept
+                candidate = fig is None or score(fig) > score(best_fig)
                 with torch.no_grad():
-                    valid = evaluate(model, guard) if guard is not None and a.max_valid_drop >= 0 else None
+                    valid = evaluate(model, guard) if candidate and guard is not None and a.max_valid_drop >= 0 else None
                 model.train()
                 rec = {"epoch": epoch, "step": step, "trainLoss": loss_acc / max(1, n_acc), "heldout": fig, "valid": valid}
                 history.append(rec)
@@ -638,9 +643,10 @@ def run(a) -> int:
                                f"{a.max_valid_drop:g} points below the base model's {100 * before_valid['accuracy']:.1f}%")
                     break
                 if fig is None:  # nothing held out: the last weights are the result
-                    best_state, best_at = copy.deepcopy(model.state_dict()), {"epoch": epoch, "step": step}
-                elif score(fig) > score(best_fig):
+                    best_state, best_at, best_valid = copy.deepcopy(model.state_dict()), {"epoch": epoch, "step": step}, valid
+                elif candidate:
                     best_state, best_fig, best_at, stale = copy.deepcopy(model.state_dict()), fig, {"epoch": epoch, "step": step}, 0
+                    best_valid = valid
                 else:
                     stale += 1
                     if stale >= a.patience:
@@ -651,7 +657,8 @@ def run(a) -> int:
     model.load_state_dict(best_state)
     model.eval()
     after_pairs = pair_figures(model, held_set, mask_id)
-    after_valid = evaluate(model, guard) if guard is not None else None
+    # the kept weights' guard figure was measured when they were kept (the same weights, the same fixed set)
+    after_valid = best_valid if best_valid is not None else (evaluate(model, guard) if guard is not None else None)
     wall = time.time() - t_start
     cpu = time.process_time() - cpu_start
     emit("after", heldout=after_pairs, valid=after_valid, kept=best_at, stopped=stopped)
