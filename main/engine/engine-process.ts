@@ -60,7 +60,7 @@ let model: LoadedModel | null = null
 /** The loaded model's count experts (issue 21) and the writer's manuscript, kept across loads. */
 let modelExperts: ModelExperts | null = null
 const manuscript = new Manuscript()
-const experts = (): EngineExperts | null => (modelExperts ? { model: modelExperts, manuscript } : null)
+const experts = (): EngineExperts | null => (modelExperts ? { model: modelExperts, manuscript, trainingStream: modelExperts.trainingStream } : null)
 const sendManuscript = () => parent.send({ type: 'manuscript', status: manuscript.status() })
 const cancelled = new Set<string>()
 let shuttingDown = false

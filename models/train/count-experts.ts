@@ -7,6 +7,7 @@
  *   (work/train_ids.npy, the ids the model trained on), trigrams seen once pruned; the
  *   Kneser-Ney discounts of the unpruned counts in its header;
  * - experts.words.txt: the training text's words (work/train.txt), one a line, lower-cased;
+ * - experts.train.u16: the training split's ids as uint16 (passages of the training text);
  * - experts.json: the weight of each count expert per context class (weights.ts), fitted on
  *   the validation split (work/valid_ids.npy): its first 70% stands for a manuscript, and the
  *   model's masked slots in the last 30% (15% of tokens masked, and 8-token spans) are scored
@@ -15,7 +16,7 @@
  * and names experts.json in the model's manifest.json (`experts`). Depends on the tokenizer
  * only (new weights of the same tokenizer keep the counts; refit the weights then).
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { KneserNeyTrigram } from '../../main/engine/baselines/kneser-ney'
@@ -137,6 +138,7 @@ async function main(): Promise<void> {
   const work = values.work!
   const countsFile = 'experts.counts'
   const wordsFile = 'experts.words.txt'
+  const streamFile = 'experts.train.u16'
   const loaded = await loadModelDir(dir)
   const V = loaded.info.vocabSize
   const maskId = loaded.manifest.tokens.mask
@@ -162,6 +164,12 @@ async function main(): Promise<void> {
       const read = readCounts(readFileSync(join(dir, countsFile)))
       trainCounts = read.counts
       discounts = read.header.discounts as KneserNeyTrigram['discounts']
+    }
+    if (!values['skip-counts'] || !existsSync(join(dir, streamFile))) {
+      const train = readNpy(join(work, 'train_ids.npy'))
+      const u16 = Uint16Array.from(train)
+      writeFileSync(join(dir, streamFile), Buffer.from(u16.buffer, u16.byteOffset, u16.byteLength))
+      log(`${streamFile}: ${train.length} ids, ${(u16.byteLength / 1e6).toFixed(1)} MB`)
     }
     const training = new CountExpert(new KneserNeyTrigram(trainCounts, { discounts }), ids.unknown)
 
@@ -191,6 +199,7 @@ async function main(): Promise<void> {
       combination: 'log-linear',
       trainingCounts: countsFile,
       trainingWords: wordsFile,
+      trainingStream: streamFile,
       training: trainOnly.training,
       manuscript: withManuscript.manuscript,
       fitted: {

@@ -54,17 +54,29 @@ export class WindowSlots {
   private slots: Uint8Array | null = null
   private ref: Int32Array | null = null
 
-  /** Updates from row 0 of a call and returns 1 at the window's slots. */
-  update(ids: BigInt64Array | Int32Array, length: number, maskId: number): Uint8Array {
-    const row = Int32Array.from({ length }, (_, i) => Number(ids[i]))
-    let same = this.slots !== null && this.ref !== null && this.ref.length === length
-    if (same) for (let i = 0; i < length && same; i++) if (!this.slots![i] && row[i] !== this.ref![i]) same = false
-    if (!same) {
+  /**
+   * Updates from a call (row 0 names the window) and returns, per row, 1 at the window's slots,
+   * or null for a row that is another text (an eval batch of different windows): its own masks
+   * are then all it hides.
+   */
+  update(ids: BigInt64Array | Int32Array, batch: number, length: number, maskId: number): (Uint8Array | null)[] {
+    const rowOf = (b: number) => Int32Array.from({ length }, (_, i) => Number(ids[b * length + i]))
+    const first = rowOf(0)
+    if (!this.sameText(first)) {
       this.slots = new Uint8Array(length)
-      this.ref = row
+      this.ref = first
     }
-    for (let i = 0; i < length; i++) if (row[i] === maskId) this.slots![i] = 1
-    return this.slots!
+    for (let i = 0; i < length; i++) if (first[i] === maskId) this.slots![i] = 1
+    const out: (Uint8Array | null)[] = [this.slots]
+    for (let b = 1; b < batch; b++) out.push(this.sameText(rowOf(b)) ? this.slots : null)
+    return out
+  }
+
+  /** `row` holds the window's text outside its slots. */
+  private sameText(row: Int32Array): boolean {
+    if (!this.slots || !this.ref || this.ref.length !== row.length) return false
+    for (let i = 0; i < row.length; i++) if (!this.slots[i] && row[i] !== this.ref[i]) return false
+    return true
   }
 }
 
@@ -76,9 +88,9 @@ function documentView(row: Int32Array, slots: Uint8Array, maskId: number, padId:
 
 /**
  * Fuses the experts into `logits` at every masked position of `ids` (batch rows of `length`).
- * `slots` (WindowSlots): positions whose revealed tokens the count experts do not read.
+ * `slots` (WindowSlots, per row): positions whose revealed tokens the count experts do not read.
  */
-export function fuseMasked(panel: ExpertPanel, ids: BigInt64Array | Int32Array, batch: number, length: number, logits: Float32Array, slots?: Uint8Array): void {
+export function fuseMasked(panel: ExpertPanel, ids: BigInt64Array | Int32Array, batch: number, length: number, logits: Float32Array, slots?: readonly (Uint8Array | null)[]): void {
   const V = panel.vocab
   const row = new Int32Array(length)
   const view = new Int32Array(length)
@@ -86,7 +98,8 @@ export function fuseMasked(panel: ExpertPanel, ids: BigInt64Array | Int32Array, 
   const parts: ExpertPart[] = []
   for (let b = 0; b < batch; b++) {
     for (let i = 0; i < length; i++) row[i] = Number(ids[b * length + i])
-    const seen = slots && slots.length === length ? documentView(row, slots, panel.maskId, panel.padId, view) : row
+    const mine = slots?.[b]
+    const seen = mine && mine.length === length ? documentView(row, mine, panel.maskId, panel.padId, view) : row
     for (let p = 0; p < length; p++) {
       if (row[p] !== panel.maskId) continue
       const ctx = expertContext(seen, p, panel.unknown, panel.padId)
@@ -111,7 +124,7 @@ export function withExperts(denoise: Denoise, panel: ExpertPanel): Denoise {
   const window = new WindowSlots()
   return async (ids, batch, length) => {
     const logits = panel.modelWeight === 0 ? new Float32Array(batch * length * panel.vocab) : await denoise(ids, batch, length)
-    fuseMasked(panel, ids, batch, length, logits, window.update(ids, length, panel.maskId))
+    fuseMasked(panel, ids, batch, length, logits, window.update(ids, batch, length, panel.maskId))
     return logits
   }
 }

@@ -102,6 +102,15 @@ describe('withExperts', () => {
     expect(fresh.indexOf(Math.max(...fresh))).toBe(id('said'))
     expect(fresh[id('said')]).toBeGreaterThan(second[id('said')])
   })
+  it('rows of other texts in one batch (an eval batch) keep their own context', async () => {
+    const denoise = withExperts(flat, panel)
+    const batch = BigInt64Array.from([id('the'), 1, id('said'), id('keeper'), id('said'), 1], BigInt)
+    const logits = await denoise(batch, 2, 3)
+    const alone = await withExperts(flat, panel)(BigInt64Array.from([id('keeper'), id('said'), 1], BigInt), 1, 3)
+    const q = softmax(logits.subarray((3 + 2) * V, (3 + 3) * V))
+    const r = softmax(alone.subarray(2 * V, 3 * V))
+    for (let v = 0; v < V; v++) expect(q[v]).toBeCloseTo(r[v], 6)
+  })
   it('the fused distribution is no sharper than a weighted geometric mean allows', async () => {
     const q = at(await withExperts(flat, panel)(BigInt64Array.from([id('keeper'), 1, id('the')], BigInt), 1, 3), 1)
     const { logp } = panel.training!.at({ l2: -1, l1: id('keeper'), r1: id('the'), r2: -1 })

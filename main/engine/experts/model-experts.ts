@@ -14,6 +14,8 @@ import { ExpertsFile, FALLBACK_MANUSCRIPT_WEIGHTS, CONTEXT_CLASSES } from './wei
 export interface ModelExperts {
   weights: Pick<ExpertsFile, 'training' | 'manuscript'>
   training: CountExpert | null
+  /** The training text's token ids (training-text passages), where the model ships them. */
+  trainingStream?: Uint16Array
   /** Lower-cased words of the training text (empty when the model ships none). */
   trainingWords: ReadonlySet<string>
   ids: Pick<ExpertPanel, 'unknown' | 'keep' | 'never'>
@@ -51,5 +53,12 @@ export async function loadModelExperts(model: ExpertModelView): Promise<ModelExp
     training = new CountExpert(new KneserNeyTrigram(counts, { discounts }), ids.unknown)
   }
   const trainingWords = file.trainingWords ? new Set((await readModelText(join(model.dir, file.trainingWords), MAX_WORDS_BYTES)).split('\n').filter(Boolean)) : new Set<string>()
-  return { weights: file, training, trainingWords, ids }
+  let trainingStream: Uint16Array | undefined
+  if (file.trainingStream) {
+    const buf = await readModelBytes(join(model.dir, file.trainingStream), MAX_COUNTS_BYTES)
+    const n = Math.floor(buf.byteLength / 2)
+    trainingStream = buf.byteOffset % 2 === 0 ? new Uint16Array(buf.buffer, buf.byteOffset, n) : Uint16Array.from({ length: n }, (_, i) => buf.readUInt16LE(2 * i))
+    for (let i = 0; i < trainingStream.length; i += 4096) if (trainingStream[i] >= model.vocab) throw new Error(`${file.trainingStream}: id ${trainingStream[i]} outside the vocabulary`)
+  }
+  return { weights: file, training, trainingWords, ids, ...(trainingStream ? { trainingStream } : {}) }
 }

@@ -42,6 +42,8 @@ export const ExpertsFile = z.object({
   combination: z.literal('log-linear'),
   /** The training text's counts (INFNGRM1, ngram-counts.ts), a file in the model directory; absent for a model without them. */
   trainingCounts: z.string().regex(/^[\w.-]+$/).optional(),
+  /** The training text's token ids as little-endian uint16 (passages of the training text), a file in the model directory. */
+  trainingStream: z.string().regex(/^[\w.-]+$/).optional(),
   /** Words of the training text, one a line (the unknown-word check), a file in the model directory. */
   trainingWords: z.string().regex(/^[\w.-]+$/).optional(),
   /** Weight of the training-text expert per context class. */
