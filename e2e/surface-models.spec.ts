@@ -3,13 +3,15 @@
  * is tried (the host pointed at a Hub address where nothing answers), keeps the download
  * buttons off then, and describes each installed model in a writer's words (what it is good
  * at, its size, its speed on this computer once it has filled something), the figures kept
- * under "Figures".
- * Screenshot: e2e/artifacts/surface-models.png.
+ * under "Figures"; "Add" takes a model folder from outside the workspace by copying it into the
+ * app's models folder (checked first: a folder that is not a model is refused), while "use it
+ * where it is" stays inside the workspace in browser mode.
+ * Screenshots: e2e/artifacts/surface-models.png, surface-models-added.png.
  */
-import { mkdtempSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { expect, openAppWithEngine, screenshotPath, startHost, test } from './fixtures'
+import { ROOT, expect, openAppWithEngine, screenshotPath, startHost, test } from './fixtures'
 import { selectWords } from './decisions-helpers'
 
 test('the Models panel says the Hub is out of reach before a download, and describes models in plain words', async ({ page }) => {
@@ -48,6 +50,29 @@ test('the Models panel says the Hub is out of reach before a download, and descr
     await page.screenshot({ path: screenshotPath('surface-models') })
     await row.locator('summary').click()
     await expect(row.locator('.model-evals')).toBeVisible()
+
+    // "Add": a model folder outside the workspace, copied in (checked first); used where it is, refused outside the workspace.
+    const elsewhere = join(mkdtempSync(join(tmpdir(), 'infill-e2e-elsewhere-')), 'bert for notes')
+    cpSync(join(ROOT, 'models/fixtures/bert-wordpiece'), elsewhere, { recursive: true })
+    await panel.getByTestId('models-how-link').check()
+    await panel.getByTestId('models-folder').fill(elsewhere)
+    await panel.getByTestId('models-folder').press('Enter')
+    await expect(panel.getByTestId('models-error')).toContainText('is outside the workspace folder')
+    await panel.getByTestId('models-how-copy').check()
+    await panel.getByTestId('models-folder').fill(elsewhere)
+    await panel.getByTestId('models-folder').press('Enter')
+    const added = panel.locator('[data-testid="model-row"][data-dir$="bert-for-notes"]')
+    await expect(added).toHaveCount(1)
+    await expect(added.locator('summary')).toContainText('added folder')
+    expect(readdirSync(join(host.userData, 'models'))).toContain('bert-for-notes')
+    await expect(added.getByTestId('model-good-at')).toContainText('A general English model')
+    await expect(added.getByTestId('model-speed')).toHaveText(/^Not used on this computer yet/)
+    const notModel = mkdtempSync(join(tmpdir(), 'infill-e2e-not-a-model-'))
+    await panel.getByTestId('models-folder').fill(notModel)
+    await panel.getByTestId('models-folder').press('Enter')
+    await expect(panel.getByTestId('models-error')).toContainText('is not a model folder')
+    await added.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: screenshotPath('surface-models-added') })
   } finally {
     await host.stop()
   }

@@ -772,7 +772,15 @@ export const requests = {
   /** Whether the Hugging Face Hub (or the mirror set) answers, before a download is tried. */
   'models:hub': { payload: Void, result: HubStatus },
   /** Adds a model folder: `dir` typed by the writer (checked like a document path), or omitted to pick one in a native dialog. */
-  'models:addFolder': { payload: z.object({ dir: z.string().min(1).max(4096).optional() }), result: InstalledModelEntry.nullable() },
+  /**
+   * `how`: 'copy' (the default) copies a model folder from anywhere into the app's models
+   * folder, checked before and after; 'link' uses it where it is (in browser mode only inside
+   * the workspace).
+   */
+  'models:addFolder': {
+    payload: z.object({ dir: z.string().min(1).max(4096).optional(), how: z.enum(['copy', 'link']).optional() }),
+    result: InstalledModelEntry.nullable(),
+  },
   /** Makes an installed model the active one (the engine loads and validates it). */
   'models:activate': { payload: z.object({ dir: z.string().min(1).max(4096) }), result: ModelInfo },
   /** Starts a Hub download in the background; progress arrives as 'models:download' events. */

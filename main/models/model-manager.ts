@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { realpath } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { cp, mkdir, realpath, rename, rm } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
 import type { HubStatus, InstalledModelEntry, ModelInfo, ModelsOverview } from '../contract'
 import { defaultModelDir } from '../engine/model-paths'
 import { CURATED_MODELS } from './curated'
@@ -92,7 +92,9 @@ export class ModelManager {
       out.push(await describeModelDir(dir, origin))
     }
     await add(this.embeddedDir, 'embedded')
-    for (const dir of await modelFoldersIn(this.modelsDir)) await add(dir, 'downloaded')
+    // A folder the writer added by copying it lies in the models folder too: it is theirs, not a download.
+    const copied = new Set(registry.added.map((d) => resolve(d)))
+    for (const dir of await modelFoldersIn(this.modelsDir)) await add(dir, copied.has(resolve(dir)) ? 'added' : 'downloaded')
     for (const dir of registry.added) await add(dir, 'added')
     const active = this.options.engine.activeDir()
     const activeReal = active ? await real(active) : null
@@ -133,6 +135,40 @@ export class ModelManager {
     await this.options.allowModelDir?.(abs)
     const view = (await this.list()).find((m) => m.dir === described.dir)
     return view ?? { ...described, active: false }
+  }
+
+  /**
+   * Adds a model folder from anywhere by copying it into the models folder: checked as a model
+   * folder first (nothing is copied otherwise), copied into `<name>.partial` and checked again,
+   * then renamed into place, so a half-copied model is never listed; the app owns the copy and
+   * the original may move or go. Named after the folder (`-2`, `-3` … when taken).
+   */
+  async copyFolder(dir: string): Promise<InstalledModelView> {
+    const abs = resolve(dir)
+    const described = await describeModelDir(abs, 'added')
+    if (described.problem)
+      throw new Error(`${abs} is not a model folder: ${described.problem}. A model folder holds model.onnx, tokenizer.json and manifest.json (or config.json of an Optimum export).`)
+    await mkdir(this.modelsDir, { recursive: true })
+    const base = basename(abs).replace(/[^\w.-]+/g, '-').replace(/^[.-]+/, '') || 'model'
+    let name = base
+    for (let i = 2; existsSync(join(this.modelsDir, name)) || existsSync(join(this.modelsDir, `${name}.partial`)); i++) name = `${base}-${i}`
+    const dest = join(this.modelsDir, name)
+    const partial = `${dest}.partial`
+    try {
+      await cp(abs, partial, { recursive: true, dereference: true, errorOnExist: true, force: false })
+      const copy = await describeModelDir(partial, 'added')
+      if (copy.problem) throw new Error(`the copy of ${abs} is not a complete model folder (${copy.problem}); nothing was added`)
+      await rename(partial, dest)
+    } catch (err) {
+      await rm(partial, { recursive: true, force: true })
+      throw err
+    }
+    const registry = await readRegistry(this.registryFile)
+    registry.added.push(dest)
+    await writeRegistry(this.registryFile, registry)
+    await this.options.allowModelDir?.(dest)
+    const view = (await this.list()).find((m) => resolve(m.dir) === dest)
+    return view ?? { ...(await describeModelDir(dest, 'added')), active: false }
   }
 
   /** Makes an installed model the active one: the engine loads (and validates) it; the choice is kept for the next start. */

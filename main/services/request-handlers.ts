@@ -3,7 +3,7 @@
  * (Electron IPC and the browser-mode WebSocket). Payloads arrive already validated.
  */
 import { promises as fs } from 'node:fs'
-import { basename, extname, join } from 'node:path'
+import { basename, extname, join, resolve } from 'node:path'
 import type { HostInfo, RequestHandlers, SenderContext } from '../contract'
 import { readDocument, writeDocument, listWorkspace } from './documents'
 import type { FillLedger } from './fill-ledger'
@@ -36,7 +36,7 @@ export interface ServiceDeps {
   fills: FillLedger
   prefs: PreferenceGateway
   /** Installed models, switching, Hub downloads (main/models). */
-  modelManager: Pick<ModelManager, 'overview' | 'addFolder' | 'activate' | 'startDownload' | 'cancel' | 'hubStatus'>
+  modelManager: Pick<ModelManager, 'overview' | 'addFolder' | 'copyFolder' | 'activate' | 'startDownload' | 'cancel' | 'hubStatus'>
   /** Called when a window reports unsaved changes (desktop: window title and close prompt). */
   onDirty?: (sender: SenderContext, dirty: boolean, title: string) => void
   /** Tuning on the writer's decisions (main/tune); absent where the host offers none. */
@@ -156,14 +156,16 @@ export function createRequestHandlers(deps: ServiceDeps): RequestHandlers {
     },
     'models:list': async () => deps.modelManager.overview(),
     'models:hub': async () => deps.modelManager.hubStatus(),
-    'models:addFolder': async ({ dir }, sender) => {
-      // A typed path is held to the document rule (inside the workspace in browser mode); else a native folder dialog.
+    'models:addFolder': async ({ dir, how = 'copy' }, sender) => {
+      // A folder used where it is ('link') is held to the document rule (inside the workspace in
+      // browser mode). A copy may come from anywhere the writer names: it is checked as a model
+      // folder before anything is copied, and only model folders are copied, into the app's own.
       let chosen: string | null
-      if (dir !== undefined) chosen = await paths.check(dir)
+      if (dir !== undefined) chosen = how === 'link' ? await paths.check(dir) : resolve(deps.workspaceDir ?? process.cwd(), dir)
       else if (deps.dialogs?.pickFolder) chosen = await deps.dialogs.pickFolder(sender)
-      else throw new Error('Type the path of the model folder (in browser mode it must lie inside the workspace folder).')
+      else throw new Error('Type the path of the model folder.')
       if (!chosen) return null
-      const added = await deps.modelManager.addFolder(chosen)
+      const added = how === 'link' ? await deps.modelManager.addFolder(chosen) : await deps.modelManager.copyFolder(chosen)
       return (await deps.modelManager.overview()).models.find((m) => m.dir === added.dir) ?? null
     },
     'models:activate': async ({ dir }) => deps.modelManager.activate(dir),

@@ -89,6 +89,8 @@ export function ModelsPanel({ session }: { session: Session }) {
   const [downloads, setDownloads] = useState<Record<string, ModelDownloadState>>({})
   const [error, setError] = useState<string | null>(null)
   const [folder, setFolder] = useState('')
+  /** Copy the folder into the app's models folder (default), or use it where it is. */
+  const [how, setHow] = useState<'copy' | 'link'>('copy')
   const [repoId, setRepoId] = useState('')
   const [variant, setVariant] = useState<ModelVariantName>('int8')
   const [switching, setSwitching] = useState<string | null>(null)
@@ -161,9 +163,10 @@ export function ModelsPanel({ session }: { session: Session }) {
   const download = (id: string, v: ModelVariantName) => act(async () => void (await api.invoke('models:download', { repoId: id.trim(), variant: v })))
   const addFolder = (dir?: string) =>
     act(async () => {
-      const added = await api.invoke('models:addFolder', dir === undefined ? {} : { dir })
+      const added = await api.invoke('models:addFolder', dir === undefined ? { how } : { dir, how })
       if (added) {
         setFolder('')
+        session.store.toast('info', how === 'copy' ? `${added.name} was checked and copied into ${overview?.modelsDir ?? 'the models folder'}.` : `${added.name} was checked and added where it is.`)
         await refresh()
       }
     })
@@ -221,7 +224,20 @@ export function ModelsPanel({ session }: { session: Session }) {
       </ul>
 
       <h3>Add a model folder</h3>
-      <p className="muted small">A folder with model.onnx and tokenizer.json, plus manifest.json or an Optimum export's config.json.</p>
+      <p className="muted small">
+        A folder with model.onnx and tokenizer.json, plus manifest.json or an Optimum export's config.json, from anywhere on this computer. It is checked before
+        anything is added.
+      </p>
+      <div className="models-how" role="radiogroup" aria-label="How to add it">
+        <label className="small">
+          <input type="radio" name="models-how" data-testid="models-how-copy" checked={how === 'copy'} onChange={() => setHow('copy')} /> Copy it into Infill's models folder (the
+          original may then move or go)
+        </label>
+        <label className="small">
+          <input type="radio" name="models-how" data-testid="models-how-link" checked={how === 'link'} onChange={() => setHow('link')} /> Use it where it is
+          {nativeDialogs ? '' : ' (inside the workspace folder only, in this browser mode)'}
+        </label>
+      </div>
       {nativeDialogs ? (
         <button className="tool" data-testid="models-choose-folder" onClick={() => void addFolder()}>
           Choose folder…
@@ -234,7 +250,12 @@ export function ModelsPanel({ session }: { session: Session }) {
             if (folder.trim()) void addFolder(folder.trim())
           }}
         >
-          <input data-testid="models-folder" placeholder="path inside the workspace folder" value={folder} onChange={(e) => setFolder(e.target.value)} />
+          <input
+            data-testid="models-folder"
+            placeholder={how === 'copy' ? 'path of the model folder, e.g. /home/you/models/my-model' : 'path inside the workspace folder'}
+            value={folder}
+            onChange={(e) => setFolder(e.target.value)}
+          />
           <button className="tool" type="submit" disabled={!folder.trim()}>
             Add
           </button>

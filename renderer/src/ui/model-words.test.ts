@@ -15,7 +15,7 @@ describe('a model in a writer’s words', () => {
     expect(modelWords({ ...base, active: false }, null).speed).toMatch(/^Not used on this computer yet/)
   })
   it('a BERT-family export, a large model, a tuned one', () => {
-    const bert = modelWords({ ...base, name: 'ModernBERT-base', family: 'mlm', origin: 'downloaded', sizeBytes: 151e6 }, null)
+    const bert = modelWords({ ...base, name: 'ModernBERT-base', family: 'mlm (modernbert)', origin: 'downloaded', sizeBytes: 151e6 }, null)
     expect([bert.size.split(' ')[0], bert.goodAt.startsWith('A general English model')]).toEqual(['Medium-sized', true])
     expect(modelWords({ ...base, family: 'llada', sizeBytes: 8e9 }, null).size).toMatch(/^Large/)
     expect(modelWords({ ...base, name: 'infill-default-mdlm-tuned', origin: 'added' }, null).goodAt).toMatch(/^Tuned on your own decisions/)

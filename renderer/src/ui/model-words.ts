@@ -23,7 +23,7 @@ export const SPEED_SLOTS = 13
  */
 export function modelWords(m: Pick<InstalledModelEntry, 'name' | 'family' | 'origin' | 'sizeBytes' | 'active'>, measured: { steps: number; msPerStep: number } | null): ModelWords {
   const mb = m.sizeBytes / 1e6
-  const size = `${mb < 60 ? 'Small' : mb < 600 ? 'Medium-sized' : 'Large'} (${formatBytes(m.sizeBytes)} on disk)`
+  const size = `${mb < 100 ? 'Small' : mb < 1000 ? 'Medium-sized' : 'Large'} (${formatBytes(m.sizeBytes)} on disk)`
   const speed = measured
     ? `On this computer a fill of about ${SPEED_WORDS} words takes up to about ${formatSeconds(measured.steps * measured.msPerStep)}.`
     : m.active
@@ -34,7 +34,8 @@ export function modelWords(m: Pick<InstalledModelEntry, 'name' | 'family' | 'ori
 
 function goodAt(m: Pick<InstalledModelEntry, 'name' | 'family' | 'origin'>): string {
   if (/tuned/i.test(m.name)) return 'Tuned on your own decisions: it leans towards the kind of fill you kept.'
-  switch (m.family) {
+  // Family as listed: 'mdlm', or 'mlm (bert)' for an Optimum export (the architecture in brackets).
+  switch (m.family.split(/\s/)[0]) {
     case 'mdlm':
       return m.origin === 'embedded'
         ? "Infill's own small model, trained on public-domain books: quick, and finds a few words that fit the text on both sides, but loses the thread over a whole sentence."
