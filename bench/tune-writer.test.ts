@@ -1,42 +1,89 @@
 import { describe, expect, it } from 'vitest'
-import { countWords, decide, makeTasks, PASSAGE_WORDS, wordLimit } from './tune-writer'
+import { countWords, decide, drawTasks, echoes, inBand, NO_ECHO, PASSAGE_WORDS, passagesOf, sameBand, WORD_LIST } from './tune-writer'
 
-describe('the terse writer', () => {
-  it('allows 3/4 of the masked words rounded down, at least one', () => {
-    expect(wordLimit('one two three four five')).toBe(3)
-    expect(wordLimit('one two three four')).toBe(3)
-    expect(wordLimit('one two three four five six seven eight')).toBe(6)
-    expect(wordLimit('one')).toBe(1)
+const ctx = (prefix: string, original: string, suffix: string) => ({ prefix, original, suffix })
+
+describe('the Same band', () => {
+  it('is the engine\'s Same range of the original\'s words', () => {
+    expect(sameBand('one two three four')).toEqual({ minWords: 3, maxWords: 5 })
+    expect(inBand('a b c', 'one two three four')).toBe(true)
+    expect(inBand('a b', 'one two three four')).toBe(false)
+    expect(inBand('a b c d e f', 'one two three four')).toBe(false)
     expect(countWords('  a  b\nc ')).toBe(3)
-    expect(countWords('   ')).toBe(0)
+  })
+})
+
+describe('the no-echo writer', () => {
+  const c = ctx('The captain watched the whale rise ', 'slowly out of the grey water', ' while the sailors waited by the boats.')
+
+  it('finds content words of the passage repeated in a fill, not function words', () => {
+    expect(echoes('the whale swam to the boats', c)).toEqual([1, 5])
+    expect(echoes('a long way from the sea', c)).toEqual([])
   })
 
-  it('accepts the first candidate short enough', () => {
-    const d = decide('the old man walked home slowly', ['a long way to go now', 'quickly', 'he ran'])
-    expect(d).toEqual({ action: 'accepted', chosenIndex: 1, finalText: 'quickly' })
+  it('accepts the first candidate in the band without an echo, and lists the others it would keep', () => {
+    const d = decide(NO_ECHO, c, ['far too short', 'near the whale in the sea', 'high above a calm grey sea', 'over the dark and quiet sea'])
+    expect(d).toEqual({ action: 'accepted', chosenIndex: 2, finalText: 'high above a calm grey sea', alike: [3] })
   })
 
-  it('cuts the shortest candidate to the limit when none is short enough', () => {
-    const d = decide('one two three four', ['a b c d e', 'f g h i', 'j k l m n'])
-    expect(d).toEqual({ action: 'accepted_edited', chosenIndex: 1, finalText: 'f g h' })
+  it('edits an echo back to the original\'s word, keeping the word count', () => {
+    const d = decide(NO_ECHO, c, ['up', 'slowly out of the captain water'])
+    expect(d.action).toBe('accepted_edited')
+    expect(d.chosenIndex).toBe(1)
+    expect(d.finalText).toBe('slowly out of the grey water')
+    expect(countWords(d.finalText)).toBe(countWords('slowly out of the captain water'))
   })
 
-  it('keeps the original when every candidate is empty', () => {
-    expect(decide('one two', ['', ' '])).toEqual({ action: 'rejected_all', chosenIndex: null, finalText: 'one two' })
+  it('keeps the original when nothing in the band can be kept or edited', () => {
+    expect(decide(NO_ECHO, c, ['up', 'down there'])).toEqual({ action: 'rejected_all', chosenIndex: null, finalText: 'slowly out of the grey water', alike: [] })
+  })
+})
+
+describe('the word-list writer', () => {
+  const c = ctx('It was ', 'a long and quiet night', ' at the inn.')
+
+  it('wants a listed word and no banned one', () => {
+    expect(WORD_LIST.meets('a cold but quiet night', c)).toBe(true)
+    expect(WORD_LIST.meets('the cold and quiet night', c)).toBe(false)
+    expect(WORD_LIST.meets('one cold quiet night there', c)).toBe(false)
   })
 
-  it('draws the same tasks from the same seed, each a passage with a 4-8 word span', () => {
-    const doc = Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ')
-    const a = makeTasks([doc], 20, 3, 't')
-    expect(makeTasks([doc], 20, 3, 't')).toEqual(a)
-    expect(makeTasks([doc], 20, 4, 't')).not.toEqual(a)
-    for (const t of a) {
-      expect(countWords(t.text)).toBe(PASSAGE_WORDS)
+  it('swaps each banned word for its listed one (case kept) and keeps that edit', () => {
+    const d = decide(WORD_LIST, c, ['x', 'The cold and quiet night'])
+    expect(d).toEqual({ action: 'accepted_edited', chosenIndex: 1, finalText: 'A cold but quiet night', alike: [] })
+  })
+
+  it('rejects all when no candidate in the band has a banned word to swap or meets the list', () => {
+    expect(decide(WORD_LIST, c, ['one cold quiet night there']).action).toBe('rejected_all')
+  })
+})
+
+describe('the tasks', () => {
+  const doc = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}`).join(' ')
+  const docs = [
+    { id: 'd1', source: 'a', text: doc(300, 'a') },
+    { id: 'd2', source: 'b', text: doc(200, 'b') },
+    { id: 'd3', source: 'c', text: `${doc(70, 'c')}\n${doc(70, 'k')}` },
+  ]
+
+  it('cuts a document into non-overlapping passages', () => {
+    const ps = passagesOf(docs[0].text)
+    expect(ps).toHaveLength(Math.floor(300 / PASSAGE_WORDS))
+    expect(new Set(ps.flatMap((p) => p.split(' '))).size).toBe(ps.length * PASSAGE_WORDS)
+  })
+
+  it('draws without replacement from every source, the same tasks for the same seed', () => {
+    const tasks = drawTasks(docs, 8, 3, 't')
+    expect(drawTasks(docs, 8, 3, 't')).toEqual(tasks)
+    expect(new Set(tasks.map((t) => t.text)).size).toBe(8)
+    expect(new Set(tasks.map((t) => t.source))).toEqual(new Set(['a', 'b', 'c']))
+    for (const t of tasks) {
       const span = t.text.slice(t.from, t.to)
       expect(countWords(span)).toBeGreaterThanOrEqual(4)
       expect(countWords(span)).toBeLessThanOrEqual(8)
-      expect(span).toBe(span.trim())
+      expect(span).not.toContain('\n')
       expect(countWords(t.text.slice(0, t.from))).toBeGreaterThanOrEqual(8)
     }
+    expect(() => drawTasks(docs, 10, 3, 't')).toThrow(/hold 9 passages/)
   })
 })

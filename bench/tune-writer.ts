@@ -1,73 +1,200 @@
 /**
- * The simulated writer of `npm run bench:tune`: deterministic, with one stated taste.
+ * The simulated writers of `npm run bench:tune`: deterministic, each with one stated taste
+ * that the engine's length controls cannot meet (issue 24).
  *
- * TASTE: terse. The writer wants a fill shorter than the text it masked: at most 3/4 of its
- * words, rounded down (at least one word; `wordLimit`). Shown the candidates of a fill, in order:
- * - the first candidate with 1..limit words is ACCEPTED as it is;
- * - else the writer EDITS: takes the shortest non-empty candidate (the first of equals) and
- *   keeps its first `limit` words (accepted_edited, the cut text is what they keep);
- * - else (every candidate empty) the writer REJECTS them all and keeps the original text.
- * So every decision prefers a short text over longer ones: accepted ones over the longer
- * candidates, a cut one over the candidate it was cut from.
+ * Every writer keeps only fills of about the original's length: the engine's Same band
+ * (`wordRange('same', words of the original)`, main/engine/length-target.ts). Inside the band
+ * each has a taste about WHICH words a fill uses, and its edits never change a word count:
  *
- * Why 3/4 and not half (the first statement of this taste): a fill without a length target
- * may not end before 3/4 of its slot budget (NO_TARGET_MIN_SHARE in main/engine/fill.ts,
- * added after this writer), and the budget is the original's token count, so no tuning
- * could ever bring a fill to half the words: of 180 base-model candidates on held-out spans,
- * 2 had at most half the original's words and 17 at most 3/4. A taste the engine cannot
- * reach measures the engine's floor, not what tuning learned.
+ * - `no-echo`: turns down a fill that repeats a content word already in the passage (a word
+ *   of 3+ letters, not a function word, that occurs in the text before or after the span).
+ *   Its edit puts the original's word back where the echo stood (the original's word at the
+ *   same index, its last word past its end).
+ * - `word-list`: never keeps a banned word and wants at least one listed (preferred) word:
+ *   WORD_SWAPS maps each banned word to the listed word its edit puts in its place.
  *
- * Tasks (which spans it masks) come from held-out text: passages of PASSAGE_WORDS words of
- * the validation documents, a span of 4 to 8 whole words inside each, all drawn from a
- * seeded generator, so the same seed gives the same tasks.
+ * Shown a span's candidates, in order, the writer
+ * - ACCEPTS the first candidate inside the band that meets the taste;
+ * - else EDITS the first candidate inside the band whose edit meets the taste
+ *   (accepted_edited: the edit is the text kept, as many words as the candidate);
+ * - else REJECTS them all and keeps the original.
+ * `alike` lists the other candidates the writer would have kept as they are: a preference
+ * between the kept text and one of those says nothing about the taste, and bench:tune drops
+ * such pairs before tuning (pairs only between texts the writer treated differently).
+ *
+ * Tasks come from held-out documents: a passage of PASSAGE_WORDS consecutive words of one
+ * document (lines joined as they stand) and one span of 4-8 whole words inside one line of
+ * it. `passagesOf` cuts a document into non-overlapping passages; bench:tune draws them
+ * without replacement, so no two tasks share a word.
  */
+import { wordRange } from '../main/engine/length-target'
 import { rngStream } from '../main/engine/rng'
 import type { DecisionAction } from '../main/contract'
 
-export const PASSAGE_WORDS = 48
+export const PASSAGE_WORDS = 64
 export const SPAN_WORDS = { min: 4, max: 8 } as const
 
-/** Words of a text (runs of non-space). */
+/** Words of a text (runs of non-space), as the engine counts them. */
 export function countWords(text: string): number {
   const t = text.trim()
   return t === '' ? 0 : t.split(/\s+/).length
 }
 
-/** Share of the original's words the writer accepts in a fill (see TASTE above). */
-export const TERSE_SHARE = 0.75
+/** The Same band of an original: the word counts the writers keep. */
+export function sameBand(original: string): { minWords: number; maxWords: number } {
+  return wordRange('same', countWords(original))
+}
 
-/** The longest fill the writer accepts, in words: 3/4 of the original's rounded down, at least 1. */
-export function wordLimit(original: string): number {
-  return Math.max(1, Math.floor(TERSE_SHARE * countWords(original)))
+export function inBand(text: string, original: string): boolean {
+  const n = countWords(text)
+  const r = sameBand(original)
+  return n >= r.minWords && n <= r.maxWords
+}
+
+/** Lower-case letters of a word (punctuation and digits dropped). */
+export function normWord(word: string): string {
+  return word.toLowerCase().replace(/[^a-z']/g, '').replace(/^'+|'+$/g, '')
+}
+
+/** Function words: never content, so never an echo. */
+const FUNCTION_WORDS = new Set(
+  (
+    'the a an and or but nor so yet for of in on at to from by with without into onto upon over under about above below after before ' +
+    'between through during against among within as than then that this these those there here where when while which who whom whose what ' +
+    'why how all any both each few more most other some such no not only own same too very can will just should would could may might must ' +
+    'shall is am are was were be been being have has had having do does did doing i me my mine we us our ours you your yours he him his she ' +
+    'her hers it its they them their theirs myself yourself himself herself itself ourselves themselves one ones also even still again ever ' +
+    'upon unto thee thou thy thine ye hath doth shalt said says say let us now'
+  ).split(/\s+/),
+)
+
+export function isContentWord(w: string): boolean {
+  return w.length >= 3 && !FUNCTION_WORDS.has(w)
+}
+
+/** A span and what the writer sees around it. */
+export interface SpanContext {
+  prefix: string
+  suffix: string
+  original: string
+}
+
+export interface Taste {
+  name: TasteName
+  /** One line for the report. */
+  describe: string
+  /** Whether a text (already inside the band) meets the taste. */
+  meets(text: string, ctx: SpanContext): boolean
+  /** The writer's edit of a text (same word count), or null when they would not edit it. */
+  edit(text: string, ctx: SpanContext): string | null
+}
+
+export const TASTES = ['no-echo', 'word-list'] as const
+export type TasteName = (typeof TASTES)[number]
+
+/** Content words of the passage outside the span. */
+function contextWords(ctx: SpanContext): Set<string> {
+  const out = new Set<string>()
+  for (const w of `${ctx.prefix} ${ctx.suffix}`.split(/\s+/)) {
+    const n = normWord(w)
+    if (isContentWord(n)) out.add(n)
+  }
+  return out
+}
+
+/** Indices of a text's words that echo a content word of the context. */
+export function echoes(text: string, ctx: SpanContext): number[] {
+  const seen = contextWords(ctx)
+  const words = text.trim() === '' ? [] : text.trim().split(/\s+/)
+  return words.flatMap((w, i) => (seen.has(normWord(w)) ? [i] : []))
+}
+
+export const NO_ECHO: Taste = {
+  name: 'no-echo',
+  describe: 'no echo: a fill that repeats a content word of the passage is turned down; the edit puts the original\'s word back',
+  meets: (text, ctx) => echoes(text, ctx).length === 0,
+  edit(text, ctx) {
+    const at = echoes(text, ctx)
+    if (at.length === 0) return null
+    const words = text.trim().split(/\s+/)
+    const orig = ctx.original.trim().split(/\s+/)
+    for (const i of at) words[i] = orig[Math.min(i, orig.length - 1)]
+    const edited = words.join(' ')
+    return NO_ECHO.meets(edited, ctx) ? edited : null
+  },
+}
+
+/** Banned word -> the listed word the writer's edit puts in its place (the listed words are the preferred ones). */
+export const WORD_SWAPS: Readonly<Record<string, string>> = { the: 'a', and: 'but', very: 'quite', great: 'grand', said: 'replied' }
+export const BANNED_WORDS: readonly string[] = Object.keys(WORD_SWAPS)
+export const PREFERRED_WORDS: readonly string[] = Object.values(WORD_SWAPS)
+
+function words(text: string): string[] {
+  return text.trim() === '' ? [] : text.trim().split(/\s+/)
+}
+
+export const WORD_LIST: Taste = {
+  name: 'word-list',
+  describe: `word list: never keeps ${BANNED_WORDS.join('/')}, wants at least one of ${PREFERRED_WORDS.join('/')}; the edit swaps each banned word for its listed one`,
+  meets(text) {
+    const ws = words(text).map(normWord)
+    return !ws.some((w) => BANNED_WORDS.includes(w)) && ws.some((w) => PREFERRED_WORDS.includes(w))
+  },
+  edit(text, ctx) {
+    const ws = words(text)
+    let swapped = false
+    const out = ws.map((w) => {
+      const n = normWord(w)
+      if (!BANNED_WORDS.includes(n)) return w
+      swapped = true
+      const core = w.match(/[A-Za-z']+/)?.[0] ?? w
+      let to = WORD_SWAPS[n]
+      if (/^[A-Z]/.test(core)) to = to[0].toUpperCase() + to.slice(1)
+      return w.replace(core, to)
+    })
+    if (!swapped) return null
+    const edited = out.join(' ')
+    return WORD_LIST.meets(edited, ctx) ? edited : null
+  },
+}
+
+export function tasteOf(name: string): Taste {
+  if (name === 'no-echo') return NO_ECHO
+  if (name === 'word-list') return WORD_LIST
+  throw new Error(`unknown taste ${name}: expected one of ${TASTES.join(', ')}`)
+}
+
+/** Whether the writer would keep a text as it is: inside the band and meeting the taste. */
+export function keeps(taste: Taste, text: string, ctx: SpanContext): boolean {
+  return inBand(text, ctx.original) && taste.meets(text, ctx)
 }
 
 export interface WriterDecision {
   action: DecisionAction
   chosenIndex: number | null
   finalText: string
+  /** Other candidates the writer would have kept as they are (pairs against them are dropped). */
+  alike: number[]
 }
 
 /** The writer's decision on one span's candidates (see the module comment). */
-export function decide(original: string, candidates: readonly string[]): WriterDecision {
-  const limit = wordLimit(original)
-  const ok = candidates.findIndex((c) => {
-    const n = countWords(c)
-    return n >= 1 && n <= limit
-  })
-  if (ok >= 0) return { action: 'accepted', chosenIndex: ok, finalText: candidates[ok] }
-  let shortest = -1
-  candidates.forEach((c, i) => {
-    const n = countWords(c)
-    if (n >= 1 && (shortest < 0 || n < countWords(candidates[shortest]))) shortest = i
-  })
-  if (shortest < 0) return { action: 'rejected_all', chosenIndex: null, finalText: original }
-  const cut = candidates[shortest].trim().split(/\s+/).slice(0, limit).join(' ')
-  return { action: 'accepted_edited', chosenIndex: shortest, finalText: cut }
+export function decide(taste: Taste, ctx: SpanContext, candidates: readonly string[]): WriterDecision {
+  const kept = candidates.flatMap((c, i) => (keeps(taste, c, ctx) ? [i] : []))
+  if (kept.length > 0) return { action: 'accepted', chosenIndex: kept[0], finalText: candidates[kept[0]], alike: kept.slice(1) }
+  for (const [i, c] of candidates.entries()) {
+    if (!inBand(c, ctx.original)) continue
+    const e = taste.edit(c, ctx)
+    if (e !== null && countWords(e) === countWords(c)) return { action: 'accepted_edited', chosenIndex: i, finalText: e, alike: [] }
+  }
+  return { action: 'rejected_all', chosenIndex: null, finalText: ctx.original, alike: [] }
 }
 
 /** One masked span of a passage. */
 export interface WriterTask {
   id: string
+  /** The document the passage comes from (splits are by document). */
+  doc: string
+  source: string
   /** The passage (the document the fill sees). */
   text: string
   from: number
@@ -81,26 +208,65 @@ function wordRanges(text: string): [number, number][] {
   return out
 }
 
+/** A document's non-overlapping passages of PASSAGE_WORDS words (the text as it stands, line breaks kept). */
+export function passagesOf(doc: string): string[] {
+  const ws = wordRanges(doc)
+  const out: string[] = []
+  for (let i = 0; i + PASSAGE_WORDS <= ws.length; i += PASSAGE_WORDS) out.push(doc.slice(ws[i][0], ws[i + PASSAGE_WORDS - 1][1]))
+  return out
+}
+
 /**
- * `count` tasks from `docs`, drawn with `seed`: a passage of PASSAGE_WORDS words from a
- * random document (single lines only: a passage does not cross a paragraph break), and a
- * span of 4-8 words starting at least 8 words in.
+ * The span of a passage, drawn with `rand`: 4-8 whole words inside one line, at least 8 words
+ * in and 8 from the end; null when no line of the passage has room.
  */
-export function makeTasks(docs: readonly string[], count: number, seed: number, idPrefix: string): WriterTask[] {
+export function spanOf(passage: string, rand: () => number): { from: number; to: number } | null {
+  const ws = wordRanges(passage)
+  const len = SPAN_WORDS.min + Math.floor(rand() * (SPAN_WORDS.max - SPAN_WORDS.min + 1))
+  const starts: number[] = []
+  for (let i = 8; i + len <= ws.length - 8; i++) if (!passage.slice(ws[i][0], ws[i + len - 1][1]).includes('\n')) starts.push(i)
+  if (starts.length === 0) return null
+  const i = starts[Math.floor(rand() * starts.length)]
+  return { from: ws[i][0], to: ws[i + len - 1][1] }
+}
+
+/**
+ * `count` tasks drawn WITHOUT replacement from the passages of `docs` (each a {id, source,
+ * text}), taking the sources in turn so that every source is in the draw (a source whose
+ * passages run out drops out); the same seed gives the same tasks. Throws when the documents
+ * hold fewer passages than `count`.
+ */
+export function drawTasks(docs: readonly { id: string; source: string; text: string }[], count: number, seed: number, idPrefix: string): WriterTask[] {
   const rand = rngStream(seed, 0)
-  const lines = docs.flatMap((d) => d.split('\n')).filter((l) => countWords(l) >= PASSAGE_WORDS)
-  if (lines.length === 0) throw new Error(`no paragraph of ${PASSAGE_WORDS} words or more in the held-out text`)
+  const pools = new Map<string, { doc: string; source: string; text: string }[]>()
+  for (const d of docs) for (const p of passagesOf(d.text)) {
+    const pool = pools.get(d.source) ?? []
+    pool.push({ doc: d.id, source: d.source, text: p })
+    pools.set(d.source, pool)
+  }
+  // shuffle each source's pool (Fisher-Yates), then take the sources in turn
+  for (const pool of pools.values())
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1))
+      ;[pool[i], pool[j]] = [pool[j], pool[i]]
+    }
+  const sources = [...pools.keys()].sort()
   const tasks: WriterTask[] = []
-  for (let i = 0; i < count; i++) {
-    const line = lines[Math.floor(rand() * lines.length)]
-    const words = wordRanges(line)
-    const start = Math.floor(rand() * (words.length - PASSAGE_WORDS + 1))
-    const passage = words.slice(start, start + PASSAGE_WORDS)
-    const base = passage[0][0]
-    const text = line.slice(base, passage[passage.length - 1][1])
-    const len = SPAN_WORDS.min + Math.floor(rand() * (SPAN_WORDS.max - SPAN_WORDS.min + 1))
-    const first = 8 + Math.floor(rand() * (PASSAGE_WORDS - 16 - len))
-    tasks.push({ id: `${idPrefix}${i}`, text, from: passage[first][0] - base, to: passage[first + len - 1][1] - base })
+  while (tasks.length < count) {
+    let took = false
+    for (const s of sources) {
+      if (tasks.length >= count) break
+      const pool = pools.get(s)!
+      while (pool.length > 0) {
+        const p = pool.pop()!
+        const span = spanOf(p.text, rand)
+        if (!span) continue
+        tasks.push({ id: `${idPrefix}${tasks.length}`, doc: p.doc, source: p.source, text: p.text, ...span })
+        took = true
+        break
+      }
+    }
+    if (!took) throw new Error(`the documents hold ${tasks.length} passages of ${PASSAGE_WORDS} words with room for a span; ${count} asked`)
   }
   return tasks
 }
