@@ -62,6 +62,15 @@ let modelExperts: ModelExperts | null = null
 const manuscript = new Manuscript()
 const experts = (): EngineExperts | null => (modelExperts ? { model: modelExperts, manuscript, trainingStream: modelExperts.trainingStream } : null)
 const sendManuscript = () => parent.send({ type: 'manuscript', status: manuscript.status() })
+/** The manuscript's counts are rebuilt half a second after the last change (between fills), so a fill rarely waits for them. */
+let recount: ReturnType<typeof setTimeout> | null = null
+function scheduleRecount(): void {
+  if (recount) clearTimeout(recount)
+  recount = setTimeout(() => {
+    recount = null
+    work = work.then(() => void manuscript.expert())
+  }, 500)
+}
 const cancelled = new Set<string>()
 let shuttingDown = false
 let state: EngineState = { status: 'ready', model: null, queued: 0 }
@@ -180,6 +189,7 @@ parent.onMessage((raw) => {
       // Applied at once (a running fill keeps the counts it started with).
       manuscript.set(msg.id, msg.text)
       sendManuscript()
+      scheduleRecount()
       break
     case 'manuscript:clear':
       manuscript.clear()
