@@ -42,9 +42,9 @@ describe('prefs:export', () => {
     ])
   })
 
-  it('writes the implicit and unpaired formats', () => {
+  it('writes the implicit, unpaired and conversational formats', () => {
     writeLog()
-    for (const format of ['implicit', 'unpaired'] as const) {
+    for (const format of ['implicit', 'unpaired', 'conversational'] as const) {
       const out = join(dir, `${format}.jsonl`)
       const outcome = runPrefsExport(['--db', db, '--out', out, '--format', format])
       expect(outcome.code).toBe(0)

@@ -1,7 +1,7 @@
 /**
  * Exports the preference log as JSON Lines for tuning:
  *
- *     npm run prefs:export -- --db FILE --out FILE [--format standard|implicit|unpaired]
+ *     npm run prefs:export -- --db FILE --out FILE [--format standard|implicit|unpaired|conversational]
  *
  * Prints one line: how many lines were written, and where. The log is opened read-only:
  * this tool never changes, migrates or sets aside the file, even a corrupt one (the app
@@ -15,12 +15,13 @@ import { PreferenceStoreError } from '../store/errors'
 import { PreferenceStore } from '../store/preference-store'
 
 /** The usage text (also printed by --help). */
-export const USAGE = `Usage: npm run prefs:export -- --db FILE --out FILE [--format standard|implicit|unpaired]
+export const USAGE = `Usage: npm run prefs:export -- --db FILE --out FILE [--format standard|implicit|unpaired|conversational]
 
   --db FILE       the preference log (prefs.sqlite in Infill's user-data folder); opened read-only
   --out FILE      the JSON Lines file to write (replaced atomically if it exists)
   --format NAME   standard (prompt, chosen, rejected; the default), implicit (chosen, rejected
-                  as whole texts) or unpaired (prompt, completion, label: for KTO)
+                  as whole texts), unpaired (prompt, completion, label: for KTO) or
+                  conversational (the standard pair as chat messages)
   --help          show this text`
 
 /** What a run printed and its exit status (0 done, 1 the export failed, 2 bad arguments). */
