@@ -139,5 +139,55 @@ describe('fills from the writer side', () => {
     expect(bars).toHaveLength(2)
     s.unmount()
   })
-})
 
+  it('a Rewrite is logged as one, a length as its kind, each candidate under its round', async () => {
+    // jsdom measures no layout: the accept's scroll into view gets empty rectangles.
+    Range.prototype.getClientRects ??= () => [] as unknown as DOMRectList
+    Range.prototype.getBoundingClientRect ??= () => new DOMRect()
+    const { api, calls, emit } = fakeApi()
+    const s = new Session(api)
+    s.store.set({ revealPace: 'instant' })
+    s.store.toast = () => {}
+    s.fills.listen()
+    const place = document.createElement('div')
+    document.body.append(place)
+    const view = s.mount(place)
+    s.docs['host'].replaceDoc(docOf(para(locked('The old lighthouse stood.'))))
+    const requests = () => calls.filter((c) => c.channel === 'engine:fill').map((c) => c.payload as FillRequest)
+    const finish = (req: FillRequest, texts: string[]) =>
+      emit('fill:done', {
+        requestId: req.requestId,
+        spans: req.spans.map((x) => ({ spanId: x.id, original: req.text.slice(x.from, x.to), slots: 1, candidates: texts.map((text, i) => ({ text, tokenIds: [i], confidence: 0.5 })) })),
+        forwardPasses: 1,
+        ms: 1,
+        model,
+        settings: req.settings,
+      })
+    // "old" selected, Rewrite: masked and filled at once (round 1, a rewrite).
+    view.dispatch(view.state.tr.setSelection(TextSelection.create(view.state.doc, 5, 8)))
+    expect(s.rewrite(null)).toBe(true)
+    finish(requests()[0], ['tall', 'grey'])
+    // Shorter with the caret in it: round 2, asked shorter; pick round 1's second candidate and accept it.
+    view.dispatch(view.state.tr.setSelection(TextSelection.create(view.state.doc, 6)))
+    expect(s.rewrite('shorter')).toBe(true)
+    expect(requests()[1].spans[0].length).toBe('shorter')
+    finish(requests()[1], ['dim', 'lone'])
+    const key = `${requests()[1].requestId}/s1`
+    s.fills.pick(key, 0, 1)
+    s.fills.accept(key)
+    await s.fills.settleAll()
+    await Promise.resolve()
+    const logs = calls.filter((c) => c.channel === 'prefs:log').map((c) => DecisionInput.parse(c.payload))
+    expect(logs.map((l) => l.action)).toEqual(['regenerated', 'accepted'])
+    const accepted = logs[1]
+    expect(accepted).toMatchObject({ kind: 'rewrite', requestId: requests()[0].requestId, candidates: ['tall', 'grey', 'dim'], chosenIndex: 1, candidateRounds: [1, 1, 2] })
+    expect(accepted.rounds!.map((r) => [r.round, r.requestId, r.kind, r.sampling.seed])).toEqual([
+      [1, requests()[0].requestId, 'rewrite', requests()[0].settings.seed],
+      [2, requests()[1].requestId, 'shorter', requests()[1].settings.seed],
+    ])
+    // The 'regenerated' entry (round 1 turned down by Shorter) named round 1, and was taken back as "picked from an earlier round".
+    expect(logs[0]).toMatchObject({ kind: 'rewrite', candidateRounds: [1] })
+    expect(calls.filter((c) => c.channel === 'prefs:retract').map((c) => c.payload)).toEqual([{ id: expect.any(Number), reason: 'picked-earlier-round' }])
+    s.unmount()
+  })
+})

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_SAMPLING, type FillResult, type LengthTarget } from '../../../main/contract'
 import { acceptTransaction, decisionContext, rejectTransaction, settleAccepted } from './decisions'
 import { getFillState, setFillAction, shownFill, type LiveSpan } from './fill-state'
-import { lengthWords, roundHeading, roundLabel, shownCandidates, wildWords, type SpanRound } from './rounds'
+import { lengthWords, requestKind, roundHeading, roundLabel, shownCandidates, wildWords, type SpanRound } from './rounds'
 import { setSpanLength } from './span-length'
 import { buildFillRequest } from './spans'
 import { docOf, locked, masked, para, stateOf } from './test-helpers'
@@ -34,6 +34,16 @@ describe('round labels in the writer’s words', () => {
     expect(roundLabel('longer', 0)).toBe('Longer · Safe')
     expect(roundLabel(undefined, 1.5)).toBe('Wild')
     expect(roundHeading({ label: 'Shorter · Safe' }, 1)).toBe('Round 2 · Shorter · Safe')
+  })
+})
+
+describe('what a round was asked as (its request kind)', () => {
+  it('a length wins; else a Rewrite of a selection, else a fill', () => {
+    expect(requestKind('shorter', true)).toBe('shorter')
+    expect(requestKind('same', false)).toBe('same')
+    expect(requestKind({ minWords: 2, maxWords: 3 }, false)).toBe('range')
+    expect(requestKind(null, true)).toBe('rewrite')
+    expect(requestKind(undefined, false)).toBe('fill')
   })
 })
 
