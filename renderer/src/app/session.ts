@@ -111,6 +111,8 @@ export class Session {
    */
   private readonly onWindowKey = (e: KeyboardEvent): void => {
     if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey) || e.defaultPrevented) return
+    // On the desktop the application menu owns Ctrl+Enter (its 'regenerate' command reaches regenerate() wherever the focus is).
+    if (this.store.get().host?.nativeDialogs) return
     const v = this.view
     if (!v || v.hasFocus()) return
     const t = e.target instanceof Element ? e.target : null
