@@ -2,7 +2,8 @@
  * The experts around one fill: the request's panel (which count experts, at which weights,
  * the manuscript with the masked text taken out), the FillModel whose denoiser fuses them,
  * and what happens to the candidates after the reverse process: passages of the writer's text
- * (and the training text) that fit the span join them, every candidate gets the one fused
+ * that fit the span join them (and of the training text, for a phrase of 3 words or more), at
+ * most MAX_PASSAGES, so a fill may return more candidates than it asked for; every candidate gets the one fused
  * score, a candidate holding a word found in neither the training text nor the manuscript is
  * marked and ranked last.
  */
@@ -67,6 +68,10 @@ export function scoreWindow(fm: Pick<FillModel, 'codec'>, text: string, from: nu
 /** Tokens of context each side of a span when candidates are scored (a row a token, so kept short). */
 export const SCORE_CONTEXT = 24
 
+/** A span this long (words of its original; an insertion: slots) is a phrase: training-text passages are offered for it too. */
+export const PHRASE_WORDS = 3
+export const PHRASE_SLOTS = 6
+
 /** Most passages offered per span beside the model's candidates. */
 export const MAX_PASSAGES = 3
 
@@ -83,7 +88,7 @@ function neighbours(w: ScoreWindow, prefix: number, suffix: number): { l2: numbe
 }
 
 /** Passages of the manuscript and the training text that fit a span of `slots` tokens, with their origin. */
-export function spanPassages(ex: EngineExperts, fm: Pick<FillModel, 'codec'>, w: ScoreWindow, slots: number, stop: Uint8Array, exclude: string): { ids: number[]; origin: 'manuscript' | 'training'; count: number }[] {
+export function spanPassages(ex: EngineExperts, fm: Pick<FillModel, 'codec'>, w: ScoreWindow, slots: number, stop: Uint8Array, exclude: string, withTraining = true): { ids: number[]; origin: 'manuscript' | 'training'; count: number }[] {
   const n = neighbours(w, fm.codec.wrap.prefix.length, fm.codec.wrap.suffix.length)
   const q = { ...n, minLen: 1, maxLen: Math.max(2, Math.ceil(slots * 1.5)), limit: MAX_PASSAGES * 3, stop }
   const seen = new Set<string>([exclude.trim().toLowerCase()])
@@ -97,7 +102,7 @@ export function spanPassages(ex: EngineExperts, fm: Pick<FillModel, 'codec'>, w:
     }
   }
   take(findPassages(ex.manuscript.streams(), q), 'manuscript')
-  if (ex.trainingStream) take(findPassages([ex.trainingStream], q), 'training')
+  if (ex.trainingStream && withTraining) take(findPassages([ex.trainingStream], q), 'training')
   return out
 }
 
@@ -118,7 +123,10 @@ export async function finishCandidates(ex: EngineExperts, fm: FillModel, panel: 
     let candidates: SpanCandidate[] = span.candidates.map((c) => ({ ...c, origin: c.origin ?? 'model' }))
     if (panel) {
       const window = scoreWindow(fm, request.text, spec.from, spec.to)
-      const passages = spanPassages(ex, fm, window, span.slots, ex.model.ids.unknown, span.original).slice(0, MAX_PASSAGES)
+      // the writer's passages for any span; the training text's for phrases only (a word's would crowd every fill)
+      const words = span.original.match(/\S+/g)?.length ?? 0
+      const phrase = words >= PHRASE_WORDS || (words === 0 && span.slots >= PHRASE_SLOTS)
+      const passages = spanPassages(ex, fm, window, span.slots, ex.model.ids.unknown, span.original, phrase).slice(0, MAX_PASSAGES)
       const leading = /[ \t]*$/.exec(request.text.slice(0, spec.from))?.[0] ?? ''
       const trailing = /\s*$/.exec(span.original)?.[0] ?? ''
       const borders = { leadingSpace: leading, trailingSpace: trailing, before: request.text.slice(Math.max(0, spec.from - 200), spec.from), after: request.text.slice(spec.to, spec.to + 200), insertion: spec.from === spec.to, trimmable: leading.length }
