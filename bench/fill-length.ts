@@ -2,7 +2,8 @@
  * Fill length against the writer's length target, where fills end without one, and distinct
  * candidates, on the default model (or --model), in process:
  *
- *   nice -n 15 npx tsx bench/fill-length.ts [--tasks 16] [--candidates 3] [--rounds 0] [--model models/default] [--valid FILE]
+ *   nice -n 15 npx tsx bench/fill-length.ts [--tasks 16] [--candidates 3] [--parts generous,targets]
+ *     [--variants peak,absolute,suffix,floor] [--settings default,greedy] [--rounds 0] [--model models/default] [--valid FILE]
  *
  * Tasks: spans of 3-12 whole words drawn (seeded) from validation documents, each with up to
  * 700 characters of context either side.
@@ -20,9 +21,11 @@
  *   holding two candidates equal on every span, and redraws.
  *
  * Prints Markdown tables, writes them into bench/RESULTS.md between the `fill-length`
- * markers (replacing the previous ones) and the figures into bench/fill-length.json.
+ * markers (replacing the previous ones) and the figures into bench/fill-length.json. Rows
+ * this run does not measure are kept from that file (each row names the run it comes from;
+ * --fresh drops them).
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DEFAULT_SAMPLING, type FillRequest, type LengthTarget, type SamplingSettings, type SpanSpec } from '../main/contract'
@@ -41,6 +44,10 @@ const { values: args } = parseArgs({
     candidates: { type: 'string', default: '3' },
     parts: { type: 'string', default: 'generous,targets' },
     rounds: { type: 'string', default: '0' },
+    variants: { type: 'string', default: 'peak,absolute,suffix,floor' },
+    settings: { type: 'string', default: 'default,greedy' },
+    targets: { type: 'string', default: 'shorter,same,longer,2-5 words,2-3 words,0-2 words' },
+    fresh: { type: 'boolean', default: false },
     model: { type: 'string' },
     valid: { type: 'string' },
     seed: { type: 'string', default: '11' },
@@ -79,6 +86,8 @@ function drawTasks(docs: string[], n: number, seed: number): Task[] {
 }
 
 interface Row {
+  /** Start of the run that measured it. */
+  run: string
   target: string
   fills: number
   medianWords: number
@@ -103,6 +112,7 @@ const TARGETS: { name: string; target: LengthTarget }[] = [
 ]
 
 interface Generous {
+  run: string
   setting: string
   rule: string
   fills: number
@@ -120,14 +130,15 @@ interface Generous {
 }
 
 /** Rules compared on generous budgets. */
-const GENEROUS: { label: string; options: FillOptions; floorShare: number }[] = [
-  { label: 'model end: first-step pad p ≥ half its peak (engine default)', options: { padRule: 'first-step' }, floorShare: 0 },
-  { label: 'model end: first-step pad p ≥ 0.5', options: { padRule: 'first-step', endRule: 'absolute' }, floorShare: 0 },
-  { label: 'suffix, no floor (the cascade)', options: { padRule: 'suffix', minShare: 0, rules: false }, floorShare: 0 },
-  { label: 'suffix, 3/4 floor (the engine before)', options: { padRule: 'suffix', minShare: 0.75, rules: false }, floorShare: 0.75 },
+const GENEROUS: { key: string; label: string; options: FillOptions; floorShare: number }[] = [
+  { key: 'peak', label: 'model end: first-step pad p ≥ half its peak (engine default)', options: { padRule: 'first-step' }, floorShare: 0 },
+  { key: 'absolute', label: 'model end: first-step pad p ≥ 0.5', options: { padRule: 'first-step', endRule: 'absolute' }, floorShare: 0 },
+  { key: 'suffix', label: 'suffix, no floor (the cascade)', options: { padRule: 'suffix', minShare: 0, rules: false }, floorShare: 0 },
+  { key: 'floor', label: 'suffix, 3/4 floor (the engine before)', options: { padRule: 'suffix', minShare: 0.75, rules: false }, floorShare: 0.75 },
 ]
 
 interface Distinct {
+  run: string
   rounds: number
   candidates: number
   duplicateRounds: number
@@ -146,16 +157,21 @@ async function main(): Promise<void> {
   const tasks = drawTasks(splitDocuments(readFileSync(validPath, 'utf8')), Number(args.tasks), Number(args.seed))
   const C = Number(args.candidates)
   const endThreshold = args.threshold !== undefined ? Number(args.threshold) : undefined
-  const settingsList: { name: string; settings: SamplingSettings }[] = [
-    { name: 'default (threshold 0.9, T 0.7)', settings: { ...DEFAULT_SAMPLING, candidates: C } },
-    { name: 'greedy low_confidence, steps = slots', settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 1024, temperature: 0, candidates: C } },
+  const settingsList: { key: string; name: string; settings: SamplingSettings }[] = [
+    { key: 'default', name: 'default (threshold 0.9, T 0.7)', settings: { ...DEFAULT_SAMPLING, candidates: C } },
+    { key: 'greedy', name: 'greedy low_confidence, steps = slots', settings: { ...DEFAULT_SAMPLING, strategy: 'low_confidence', steps: 1024, temperature: 0, candidates: C } },
   ]
+  const variants = GENEROUS.filter((v) => args.variants!.split(',').includes(v.key))
+  const generousSettings = settingsList.filter((s) => args.settings!.split(',').includes(s.key))
   const started = new Date().toISOString()
   const t0 = performance.now()
-  const rows: Row[] = []
-  const generous: Generous[] = []
-  let distinct: Distinct | null = null
   const parts = args.parts!.split(',')
+  // rows of earlier runs (same model) that this run does not measure again
+  const previous = !args.fresh && existsSync(args.json!) ? (JSON.parse(readFileSync(args.json!, 'utf8')) as { hash?: string; rows?: Row[]; generous?: Generous[]; distinct?: Distinct | null }) : null
+  const same = previous?.hash === model.info.hash
+  const rows: Row[] = same ? (previous!.rows ?? []).filter((r) => r.run && !(parts.includes('targets') && args.targets!.split(',').includes(r.target))) : []
+  const generous: Generous[] = same ? (previous!.generous ?? []).filter((g) => g.run && !(parts.includes('generous') && generousSettings.some((s) => s.name === g.setting) && variants.some((v) => v.label === g.rule))) : []
+  let distinct: Distinct | null = same && Number(args.rounds) === 0 ? (previous!.distinct ?? null) : null
   const report = (final: boolean) => {
     const section = renderSection({ rows, generous, distinct, tasks: tasks.length, C, validPath, started, seconds: (performance.now() - t0) / 1000, model, partial: !final })
     if (final) process.stdout.write(`${section}\n`)
@@ -164,8 +180,8 @@ async function main(): Promise<void> {
   }
 
   if (parts.includes('generous'))
-    for (const { name, settings } of settingsList)
-      for (const variant of GENEROUS) {
+    for (const { name, settings } of generousSettings)
+      for (const variant of variants) {
         const shares: number[] = []
         let atFloor = 0
         let whole = 0
@@ -187,13 +203,13 @@ async function main(): Promise<void> {
           }
         }
         const n = shares.length
-        generous.push({ setting: name, rule: variant.label, fills: n, medianShare: median(shares), p10Share: percentile(shares, 0.1), p90Share: percentile(shares, 0.9), atFloor: atFloor / n, wholeBudget: whole / n, cascades, msPerFill: ms / tasks.length })
+        generous.push({ run: started, setting: name, rule: variant.label, fills: n, medianShare: median(shares), p10Share: percentile(shares, 0.1), p90Share: percentile(shares, 0.9), atFloor: atFloor / n, wholeBudget: whole / n, cascades, msPerFill: ms / tasks.length })
         process.stderr.write(`generous ${name} / ${variant.label}: median ${(median(shares) * 100).toFixed(0)}% of the original's words, ${cascades} cascades\n`)
         report(false)
       }
 
   if (parts.includes('targets'))
-    for (const { name: tname, target } of TARGETS) {
+    for (const { name: tname, target } of TARGETS.filter((t) => args.targets!.split(',').includes(t.name))) {
       const settings = settingsList[0].settings
       const words: number[] = []
       let inRange = 0
@@ -220,13 +236,13 @@ async function main(): Promise<void> {
         }
       }
       const n = words.length
-      rows.push({ target: tname, fills: n, medianWords: median(words), p10: round1(percentile(words, 0.1)), p90: round1(percentile(words, 0.9)), inRange: inRange / n, below: below / n, above: above / n, empty: empty / n, lineBreaks: breaks / n, redraws, msPerFill: ms / tasks.length })
+      rows.push({ run: started, target: tname, fills: n, medianWords: median(words), p10: round1(percentile(words, 0.1)), p90: round1(percentile(words, 0.9)), inRange: inRange / n, below: below / n, above: above / n, empty: empty / n, lineBreaks: breaks / n, redraws, msPerFill: ms / tasks.length })
       process.stderr.write(`target ${tname}: ${((inRange / n) * 100).toFixed(0)}% in range\n`)
       report(false)
     }
 
   const R = Number(args.rounds)
-  if (R > 0) distinct = await distinctRounds(model, tasks, R, C, settingsList)
+  if (R > 0) distinct = { run: started, ...(await distinctRounds(model, tasks, R, C, settingsList)) }
 
   await loaded.dispose()
   report(true)
@@ -238,7 +254,7 @@ async function main(): Promise<void> {
  * third gives the first span a target, and rounds alternate default and greedy settings.
  * Counts rounds with two candidates equal on every span (by text), and redraws.
  */
-async function distinctRounds(model: FillModel, tasks: Task[], R: number, C: number, settingsList: { settings: SamplingSettings }[]): Promise<Distinct> {
+async function distinctRounds(model: FillModel, tasks: Task[], R: number, C: number, settingsList: { settings: SamplingSettings }[]): Promise<Omit<Distinct, 'run'>> {
   let duplicateRounds = 0
   let duplicatePairs = 0
   let redrawnRounds = 0
@@ -315,6 +331,12 @@ function cascadeWatch(C: number) {
 
 const round1 = (x: number) => Math.round(x * 10) / 10
 
+/** A line naming the earlier runs whose rows are kept (same model and tasks), if any. */
+function earlierRuns(measured: { run: string }[], started: string): string[] {
+  const runs = [...new Set(measured.map((m) => m.run).filter((r) => r !== started))].sort()
+  return runs.length > 0 ? [`Rows not measured by this run are kept from the run(s) of ${runs.join(', ')} (same model, tasks and seed; see \`run\` in bench/fill-length.json).`] : []
+}
+
 interface SectionInput {
   rows: Row[]
   generous: Generous[]
@@ -330,13 +352,14 @@ interface SectionInput {
 
 function renderSection({ rows, generous, distinct, tasks, C, validPath, started, seconds, model, partial }: SectionInput): string {
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`
-  const command = `npx tsx bench/fill-length.ts --tasks ${args.tasks} --candidates ${C} --parts ${args.parts}${Number(args.rounds) > 0 ? ` --rounds ${args.rounds}` : ''}${args.model ? ` --model ${args.model}` : ''}${args.threshold ? ` --threshold ${args.threshold}` : ''}`
+  const command = `npx tsx bench/fill-length.ts --tasks ${args.tasks} --candidates ${C} --parts ${args.parts}${Number(args.rounds) > 0 ? ` --rounds ${args.rounds}` : ''}${args.model ? ` --model ${args.model}` : ''}${args.threshold ? ` --threshold ${args.threshold}` : ''}${args.variants !== 'peak,absolute,suffix,floor' ? ` --variants ${args.variants}` : ''}${args.settings !== 'default,greedy' ? ` --settings ${args.settings}` : ''}`
   const lines = [
     '## Fill length against the length target',
     '',
     ...(partial ? ['**Partial run: the figures so far.**', ''] : []),
     `Model \`${model.info.name}\` (${relative(process.cwd(), model.info.dir)}, sha256 ${model.info.hash.slice(0, 16)}…), ${tasks} spans of 3-12 words from \`${relative(process.cwd(), validPath)}\` (seed ${args.seed}), ${C} candidates per fill, in process on the CPU.`,
     `Produced by \`${command}\` on ${started}; ${seconds.toFixed(0)} s in all, on a shared 2-core machine.`,
+    ...earlierRuns([...rows, ...generous, ...(distinct ? [distinct] : [])], started),
     '',
   ]
   if (rows.length > 0)
