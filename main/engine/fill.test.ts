@@ -200,6 +200,21 @@ describe('runFill: borders, length targets, windows, greedy candidates (fake mod
     expect(floored.spans[0].candidates[0].tokenIds.length).toBe(6)
   })
 
+  it('no fill starts with (or holds) a line break its original lacks, however much the model wants one', async () => {
+    const model = scriptedModel(codec.idOf('\n')!, codec.idOf('▁ran')!)
+    const text = 'the cat sat on the mat'
+    const spans = [{ id: 's', from: 4, to: 7, slots: 3 }]
+    for (const seed of [1, 2, 3]) {
+      const r = await runFill(model, { requestId: 'n', text, spans, locked: [], settings: { ...DEFAULT_SAMPLING, seed, candidates: 3 } })
+      for (const c of r.spans[0].candidates) expect(c.text).not.toMatch(/\n/)
+    }
+    // an original with a line break inside lets the fill have one, but not first
+    const text2 = 'the cat.\n\nA dog sat on the mat'
+    const spans2 = [{ id: 's', from: 4, to: 14, slots: 4 }]
+    const r2 = await runFill(model, { requestId: 'n2', text: text2, spans: spans2, locked: [], settings: { ...DEFAULT_SAMPLING, candidates: 3 } })
+    for (const c of r2.spans[0].candidates) expect(c.text).not.toMatch(/^\s*\n/)
+  })
+
   it('greedy candidates are diversified, not copies', async () => {
     const model = scriptedModel(codec.idOf('▁cat')!, codec.idOf('▁sat')!)
     const text = 'the cat sat on the mat'
