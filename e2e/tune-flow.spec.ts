@@ -43,7 +43,7 @@ test('tune on my decisions: progress, figures, and the tuned model under Models'
     expect(tuned).toBeDefined()
     const manifest = JSON.parse(readFileSync(join(models, tuned!, 'manifest.json'), 'utf8'))
     expect(manifest.tuning.figures.validGuard).toBe("the model's guard.npz")
-    expect(manifest.tuning.figures.validMaskedTokenAccuracy15Before).toBeTypeOf('number')
+    expect(typeof manifest.tuning.figures.validMaskedTokenAccuracy15Before).toBe('number')
     expect(existsSync(join(models, tuned!, 'guard.npz'))).toBe(true)
     await page.screenshot({ path: screenshotPath('tune-done') })
 
