@@ -208,3 +208,21 @@ describe('weights and words', () => {
     expect(fusedCorrect(slot, 1, 1, 0)).toBe(true)
   })
 })
+
+describe('scoreCandidates', () => {
+  it('ranks by the fused log-probability; a word token by token, a phrase from one all-masked row', async () => {
+    const { scoreCandidates } = await import('./candidate-score')
+    const rowsSeen: number[] = []
+    const denoise = async (ids: BigInt64Array, batch: number, length: number) => {
+      rowsSeen.push(batch)
+      const out = new Float32Array(batch * length * V)
+      for (let i = 0; i < batch * length; i++) if (ids[i] === 1n) out[i * V + id('keeper')] = 3
+      return out
+    }
+    const window = { left: [id('the')], right: [id('said')] }
+    const s = await scoreCandidates(denoise, window, [[id('keeper')], [id('sea')], [id('keeper'), id('keeper'), id('sea')]], 1, V)
+    expect(s[0]).toBeGreaterThan(s[1])
+    expect(rowsSeen).toEqual([2, 1]) // two one-token candidates: a row each; the 3-token one: one row
+    expect(s[2]).toBeCloseTo((2 * s[0] + s[1]) / 3, 5)
+  })
+})
