@@ -75,7 +75,8 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   if (panel) for (const p of spanPassages(ex, fm, window, 4, ex.model.ids.unknown, original)) offer(p.ids, p.origin)
 
   const entries = [...pool.values()]
-  const scores = await scoreCandidates(denoise, window, entries.map((e) => e.ids), fm.maskId, fm.vocab, fm.shiftedLogits)
+  // every word token by token: a name of 4 tokens read from an all-masked row would rank below 'it'
+  const scores = await scoreCandidates(denoise, window, entries.map((e) => e.ids), fm.maskId, fm.vocab, fm.shiftedLogits, Infinity)
   const known = [ex.model.trainingWords, ex.manuscript.words()]
   const checkWords = ex.model.trainingWords.size > 0
   const ranked = entries

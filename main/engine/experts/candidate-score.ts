@@ -9,7 +9,7 @@
  * passages of the writer's or the training text are ranked by it together.
  */
 
-/** Longest candidate scored token by token (pseudo-log-likelihood). */
+/** Longest candidate scored token by token (pseudo-log-likelihood) by default; Other words scores every word so. */
 export const PLL_TOKENS = 2
 import type { Denoise } from '../reverse-process'
 
@@ -20,7 +20,7 @@ export interface ScoreWindow {
 }
 
 /** Mean fused log-probability a token of each candidate (−Infinity for an empty one). */
-export async function scoreCandidates(denoise: Denoise, window: ScoreWindow, candidates: readonly (readonly number[])[], maskId: number, vocab: number, shiftedLogits = false): Promise<number[]> {
+export async function scoreCandidates(denoise: Denoise, window: ScoreWindow, candidates: readonly (readonly number[])[], maskId: number, vocab: number, shiftedLogits = false, pllTokens = PLL_TOKENS): Promise<number[]> {
   const scores = candidates.map(() => -Infinity)
   const byLength = new Map<number, number[]>()
   candidates.forEach((c, i) => {
@@ -29,7 +29,7 @@ export async function scoreCandidates(denoise: Denoise, window: ScoreWindow, can
   })
   for (const [k, members] of byLength) {
     const n = window.left.length + k + window.right.length
-    const pll = k <= PLL_TOKENS
+    const pll = k <= pllTokens
     const rows = pll ? members.length * k : 1
     const ids = new BigInt64Array(rows * n)
     if (pll)
