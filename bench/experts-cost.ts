@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     log(`manuscript: ${words} words, ${status.tokens} tokens: tokenized ${tokenizeMs.toFixed(0)} ms, counted ${countMs.toFixed(0)} ms, +${mb(added)} MB live; update ${updateSetMs.toFixed(0)} + ${updateCountMs.toFixed(0)} ms`)
 
     // 1. Fills with and without the experts.
-    const ex: EngineExperts = { model: modelExperts, manuscript }
+    const ex: EngineExperts = { model: modelExperts, manuscript, trainingStream: modelExperts.trainingStream }
     const reqs = requests()
     const plain: number[] = []
     const fused: number[] = []
