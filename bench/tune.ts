@@ -1,7 +1,7 @@
 /**
  * `npm run bench:tune -- [--tastes no-echo,word-list] [--decisions 300] [--report 100]
  *   [--seeds 1,2,3] [--model DIR] [--valid FILE] [--out DIR] [--oracle-bias 2]
- *   [--tune="extra model:tune options"] [--keep]`
+ *   [--tune="extra model:tune options"] [--no-tune] [--keep]`
  *
  * Does tuning on a writer's decisions teach the model what the writer keeps, beyond length?
  * (issue 24). The simulated writers (bench/tune-writer.ts) keep only fills inside the Same
@@ -31,6 +31,7 @@
  * a candidate, mean words a candidate, and the share of candidates ending at their range's
  * floor (its fewest words). Per tune: the guard (masked-token accuracy on the model's
  * guard.npz) before and after, and wall time. Writes bench/TUNE.md and bench/tune-results.json.
+ * `--no-tune`: the rows without tuning only (Base, Same, Shorter, the oracle): no decisions, no tunes.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -303,6 +304,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       tune: { type: 'string' },
       'oracle-bias': { type: 'string' },
+      'no-tune': { type: 'boolean' },
       keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -357,7 +359,8 @@ async function main(): Promise<void> {
       const splitInfo = { decisionDocs: split.decide.length, reportDocs: split.report.length, decisionPassages: count(decisionTasks), reportPassages: count(reportTasks) }
       log(`seed ${seed}: ${JSON.stringify(splitInfo)}`)
       const fillSeed = seed * 1_000_000
-      const decided = await fillAll(baseFm, decisionTasks, fillSeed, 'none', `seed ${seed} decisions (base)`)
+      const noTune = values['no-tune'] === true
+      const decided = noTune ? [] : await fillAll(baseFm, decisionTasks, fillSeed, 'none', `seed ${seed} decisions (base)`)
       const baseRows: Record<string, Scored[]> = {
         Base: await fillAll(baseFm, reportTasks, fillSeed + 500_000, 'none', 'report: Base'),
         'Base + Same': await fillAll(baseFm, reportTasks, fillSeed + 500_000, 'same', 'report: Base + Same'),
@@ -371,48 +374,6 @@ async function main(): Promise<void> {
       }
       const byId = new Map(decisionTasks.map((t) => [t.id, t]))
       for (const taste of tastes) {
-        // the writer decides on the base model's fills, through the real preference store
-        const db = join(work, `prefs-${taste.name}-${seed}.sqlite`)
-        const store = PreferenceStore.open(db)
-        const alike = new Map<string, Set<string>>()
-        const actions: Record<string, number> = {}
-        for (const [i, s] of decided.entries()) {
-          const t = byId.get(s.task)!
-          const ctx = ctxOf(t)
-          const d = decide(taste, ctx, s.candidates)
-          actions[d.action] = (actions[d.action] ?? 0) + 1
-          alike.set(t.id, new Set(d.alike.map((k) => s.candidates[k])))
-          const now = new Date().toISOString()
-          const input: DecisionInput = {
-            documentId: `bench-${t.doc}`,
-            requestId: t.id,
-            spanId: 's',
-            prefix: ctx.prefix,
-            suffix: ctx.suffix,
-            spanOriginal: ctx.original,
-            candidates: s.candidates,
-            action: d.action,
-            chosenIndex: d.chosenIndex,
-            finalText: d.finalText,
-            model: baseModel,
-            sampling: settingsFor(fillSeed + i),
-            shownAt: now,
-            decidedAt: now,
-          }
-          const r = store.log(input)
-          if (!r.logged) throw new Error(`the store did not log a decision: ${r.message}`)
-        }
-        const exported = join(work, `prefs-${taste.name}-${seed}.all.jsonl`)
-        store.export('standard', exported)
-        store.close()
-        const all = readLines(exported)
-        const kept = dropAlike(all, alike)
-        log(`seed ${seed}, ${taste.name}: ${JSON.stringify(actions)}; ${all.length} pairs exported, ${all.length - kept.length} between texts the writer would both keep dropped`)
-        const prefs = join(work, `prefs-${taste.name}-${seed}.jsonl`)
-        writeLines(prefs, kept)
-        const control = join(work, `prefs-${taste.name}-${seed}.random.jsonl`)
-        writeLines(control, randomLabels(kept, seed))
-
         const rows: Record<string, { setting: Setting; scored: Scored[] }> = {
           Base: { setting: 'none', scored: baseRows.Base },
           'Base + Same': { setting: 'same', scored: baseRows['Base + Same'] },
@@ -420,40 +381,84 @@ async function main(): Promise<void> {
         }
         if (taste.name === 'word-list' && oracle) rows['Oracle + Same (told the lists)'] = { setting: 'same', scored: oracle }
         const seedTunes: TuneFigures[] = []
-        for (const kind of ['tuned', 'control'] as const) {
-          const out = join(work, `${kind}-${taste.name}-${seed}`)
-          log(`seed ${seed}, ${taste.name}: tuning (${kind === 'tuned' ? "the writer's labels" : 'random labels'})`)
-          const code = runTuneCommand(['--prefs', kind === 'tuned' ? prefs : control, '--from', modelDir, '--out', out, '--seed', String(seed), ...extraTune])
-          if (code !== 0) throw new Error(`model:tune exited with ${code} (${kind}, ${taste.name}, seed ${seed})`)
-          const t = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).tuning
-          const f = t.figures
-          const tf: TuneFigures = {
-            seed,
-            taste: taste.name,
-            kind,
-            decisions: t.data.decisions,
-            pairs: t.data.pairs,
-            heldoutPairAccBefore: f.heldoutPairAccuracyBefore,
-            heldoutPairAccAfter: f.heldoutPairAccuracyAfter,
-            guardBefore: f.validMaskedTokenAccuracy15Before,
-            guardAfter: f.validMaskedTokenAccuracy15After,
-            guardNote: f.validGuard,
-            wallSeconds: f.wallSeconds,
-            cpuSeconds: f.cpuSeconds,
-            stopped: t.stopped,
+        if (!noTune) {
+          // the writer decides on the base model's fills, through the real preference store
+          const db = join(work, `prefs-${taste.name}-${seed}.sqlite`)
+          const store = PreferenceStore.open(db)
+          const alike = new Map<string, Set<string>>()
+          const actions: Record<string, number> = {}
+          for (const [i, s] of decided.entries()) {
+            const t = byId.get(s.task)!
+            const ctx = ctxOf(t)
+            const d = decide(taste, ctx, s.candidates)
+            actions[d.action] = (actions[d.action] ?? 0) + 1
+            alike.set(t.id, new Set(d.alike.map((k) => s.candidates[k])))
+            const now = new Date().toISOString()
+            const input: DecisionInput = {
+              documentId: `bench-${t.doc}`,
+              requestId: t.id,
+              spanId: 's',
+              prefix: ctx.prefix,
+              suffix: ctx.suffix,
+              spanOriginal: ctx.original,
+              candidates: s.candidates,
+              action: d.action,
+              chosenIndex: d.chosenIndex,
+              finalText: d.finalText,
+              model: baseModel,
+              sampling: settingsFor(fillSeed + i),
+              shownAt: now,
+              decidedAt: now,
+            }
+            const r = store.log(input)
+            if (!r.logged) throw new Error(`the store did not log a decision: ${r.message}`)
           }
-          seedTunes.push(tf)
-          tunes.push(tf)
-          const tuned = await loadModelDir(out, { providers: ['cpu'] })
-          try {
-            const fm = fillModelOf(tuned)
-            const name = kind === 'tuned' ? 'Tuned' : 'Control (random labels)'
-            rows[name] = { setting: 'none', scored: await fillAll(fm, reportTasks, fillSeed + 500_000, 'none', `report: ${name}`) }
-            rows[`${name} + Same`] = { setting: 'same', scored: await fillAll(fm, reportTasks, fillSeed + 500_000, 'same', `report: ${name} + Same`) }
-          } finally {
-            await tuned.dispose()
+          const exported = join(work, `prefs-${taste.name}-${seed}.all.jsonl`)
+          store.export('standard', exported)
+          store.close()
+          const all = readLines(exported)
+          const kept = dropAlike(all, alike)
+          log(`seed ${seed}, ${taste.name}: ${JSON.stringify(actions)}; ${all.length} pairs exported, ${all.length - kept.length} between texts the writer would both keep dropped`)
+          const prefs = join(work, `prefs-${taste.name}-${seed}.jsonl`)
+          writeLines(prefs, kept)
+          const control = join(work, `prefs-${taste.name}-${seed}.random.jsonl`)
+          writeLines(control, randomLabels(kept, seed))
+
+          for (const kind of ['tuned', 'control'] as const) {
+            const out = join(work, `${kind}-${taste.name}-${seed}`)
+            log(`seed ${seed}, ${taste.name}: tuning (${kind === 'tuned' ? "the writer's labels" : 'random labels'})`)
+            const code = runTuneCommand(['--prefs', kind === 'tuned' ? prefs : control, '--from', modelDir, '--out', out, '--seed', String(seed), ...extraTune])
+            if (code !== 0) throw new Error(`model:tune exited with ${code} (${kind}, ${taste.name}, seed ${seed})`)
+            const t = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).tuning
+            const f = t.figures
+            const tf: TuneFigures = {
+              seed,
+              taste: taste.name,
+              kind,
+              decisions: t.data.decisions,
+              pairs: t.data.pairs,
+              heldoutPairAccBefore: f.heldoutPairAccuracyBefore,
+              heldoutPairAccAfter: f.heldoutPairAccuracyAfter,
+              guardBefore: f.validMaskedTokenAccuracy15Before,
+              guardAfter: f.validMaskedTokenAccuracy15After,
+              guardNote: f.validGuard,
+              wallSeconds: f.wallSeconds,
+              cpuSeconds: f.cpuSeconds,
+              stopped: t.stopped,
+            }
+            seedTunes.push(tf)
+            tunes.push(tf)
+            const tuned = await loadModelDir(out, { providers: ['cpu'] })
+            try {
+              const fm = fillModelOf(tuned)
+              const name = kind === 'tuned' ? 'Tuned' : 'Control (random labels)'
+              rows[name] = { setting: 'none', scored: await fillAll(fm, reportTasks, fillSeed + 500_000, 'none', `report: ${name}`) }
+              rows[`${name} + Same`] = { setting: 'same', scored: await fillAll(fm, reportTasks, fillSeed + 500_000, 'same', `report: ${name} + Same`) }
+            } finally {
+              await tuned.dispose()
+            }
+            if (!values.keep) rmSync(out, { recursive: true, force: true })
           }
-          if (!values.keep) rmSync(out, { recursive: true, force: true })
         }
         const taskMap = new Map(reportTasks.map((t) => [t.id, t]))
         const rowFigures = Object.entries(rows).map(([row, r]) => {
@@ -477,12 +482,13 @@ async function main(): Promise<void> {
 
   function writeReport(final: boolean): void {
     const lines: string[] = []
-    const small = N < TARGETS.n
+    const small = N < TARGETS.n || values['no-tune'] === true
     lines.push(
       small
         ? `**Small-N check (N = ${N} decisions, ${M} report passages, seeds ${seeds.join(', ')}): shows the pipeline end to end; the issue's targets are stated at N = ${TARGETS.n} and are NOT MEASURED here.**`
         : `N = ${N} decisions per seed, ${M} report passages per seed, seeds ${seeds.join(', ')}.`,
     )
+    if (values['no-tune']) lines.push('', '`--no-tune`: the rows without tuning only (no decisions, no tunes).')
     lines.push('')
     lines.push(
       `Writers keep only fills inside the Same band (the engine's Same range of the original's words) that meet their taste; ${CANDIDATES} candidates a passage, the model alone (no count experts). ` +
