@@ -10,6 +10,7 @@
 import { DEFAULT_YOUR_WORDS, type ExpertSettings, type FillRequest, type FillResult, type SpanCandidate, type SpanFill } from '../../contract'
 import type { FillModel } from '../fill'
 import type { Denoise } from '../reverse-process'
+import { wordCount, wordRange } from '../length-target'
 import { spanFill } from '../span-borders'
 import { scoreCandidates, type ScoreWindow } from './candidate-score'
 import { withExperts, type ExpertPanel } from './expert-denoise'
@@ -130,9 +131,12 @@ export async function finishCandidates(ex: EngineExperts, fm: FillModel, panel: 
       const leading = /[ \t]*$/.exec(request.text.slice(0, spec.from))?.[0] ?? ''
       const trailing = /\s*$/.exec(span.original)?.[0] ?? ''
       const borders = { leadingSpace: leading, trailingSpace: trailing, before: request.text.slice(Math.max(0, spec.from - 200), spec.from), after: request.text.slice(spec.to, spec.to + 200), insertion: spec.from === spec.to, trimmable: leading.length }
+      // a passage is held to the writer's length target like every candidate of the model
+      const range = spec.length !== undefined ? wordRange(spec.length, wordCount(span.original)) : null
       for (const p of passages) {
         const fill = spanFill(p.ids, fm.padId, fm.codec, borders)
         if (candidates.some((c) => c.text.trim() === fill.text.trim())) continue
+        if (range && (wordCount(fill.text) < range.minWords || wordCount(fill.text) > range.maxWords)) continue
         candidates.push({ text: fill.text, tokenIds: fill.kept, confidence: 0, origin: p.origin, ...(fill.trimBefore > 0 ? { trimBefore: fill.trimBefore } : {}) })
       }
       // One fused score ranks the passages with the model's candidates (with none, the model's order stands).
@@ -144,7 +148,10 @@ export async function finishCandidates(ex: EngineExperts, fm: FillModel, panel: 
     if (checkWords) candidates = candidates.map((c) => (unknownWordIn(c.text, known) ? { ...c, unknownWord: true } : c))
     const order = candidates.map((c, i) => ({ c, i }))
     order.sort((a, b) => Number(a.c.unknownWord ?? false) - Number(b.c.unknownWord ?? false) || (b.c.score ?? 0) - (a.c.score ?? 0) || a.i - b.i)
-    spans.push({ ...span, candidates: order.map((o) => o.c) })
+    // A round holds as many candidates as the writer asked for: passages compete for those
+    // places by the one fused score, they are not extra rows (a round of 3 is 3).
+    const places = Math.max(request.settings.candidates, 1)
+    spans.push({ ...span, candidates: order.slice(0, Math.max(places, Math.min(order.length, span.candidates.length))).map((o) => o.c) })
   }
   return { ...result, spans }
 }
