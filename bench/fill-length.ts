@@ -242,7 +242,15 @@ async function main(): Promise<void> {
     }
 
   const R = Number(args.rounds)
-  if (R > 0) distinct = { run: started, ...(await distinctRounds(model, tasks, R, C, settingsList)) }
+  if (R > 0)
+    distinct = {
+      run: started,
+      ...(await distinctRounds(model, tasks, R, C, settingsList, (so) => {
+        // every 50 rounds: the figures so far, so a run cut short still leaves them
+        distinct = { run: started, ...so }
+        report(false)
+      })),
+    }
 
   await loaded.dispose()
   report(true)
@@ -254,7 +262,14 @@ async function main(): Promise<void> {
  * third gives the first span a target, and rounds alternate default and greedy settings.
  * Counts rounds with two candidates equal on every span (by text), and redraws.
  */
-async function distinctRounds(model: FillModel, tasks: Task[], R: number, C: number, settingsList: { settings: SamplingSettings }[]): Promise<Omit<Distinct, 'run'>> {
+async function distinctRounds(
+  model: FillModel,
+  tasks: Task[],
+  R: number,
+  C: number,
+  settingsList: { settings: SamplingSettings }[],
+  progress: (soFar: Omit<Distinct, 'run'>) => void,
+): Promise<Omit<Distinct, 'run'>> {
   let duplicateRounds = 0
   let duplicatePairs = 0
   let redrawnRounds = 0
@@ -289,7 +304,10 @@ async function distinctRounds(model: FillModel, tasks: Task[], R: number, C: num
       const range = spec.length ? wordRange(spec.length, wordCount(task.text.slice(spec.from, spec.to))) : { minWords: 1, maxWords: Infinity }
       for (const c of s.candidates) if (wordCount(c.text) < range.minWords || wordCount(c.text) > range.maxWords) outOfRange++
     }
-    if (k % 50 === 0) process.stderr.write(`distinct: ${k} rounds, ${duplicateRounds} with duplicates, ${redraws} redraws\n`)
+    if (k % 50 === 0) {
+      process.stderr.write(`distinct: ${k} rounds, ${duplicateRounds} with duplicates, ${redraws} redraws\n`)
+      progress({ rounds: k, candidates: C, duplicateRounds, duplicatePairs, redrawnRounds, redraws, outOfRange, msPerRound: (performance.now() - t0) / k })
+    }
   }
   return { rounds: R, candidates: C, duplicateRounds, duplicatePairs, redrawnRounds, redraws, outOfRange, msPerRound: (performance.now() - t0) / R }
 }
