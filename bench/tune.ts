@@ -553,6 +553,7 @@ async function main(): Promise<void> {
     const moves = tunes.filter((t) => t.guardBefore !== null && t.guardAfter !== null).map((t) => Math.abs(100 * (t.guardAfter! - t.guardBefore!)))
     const mark = (ok: boolean) => (N < TARGETS.n ? 'NOT MEASURED at N = 300' : ok ? 'MET' : 'NOT MET')
     if (moves.length) summary.push(`- guard: largest move ${Math.max(...moves).toFixed(2)} points (target < ${TARGETS.guardMove}) -> ${mark(Math.max(...moves) < TARGETS.guardMove)}`)
+    else if (tunes.length === 0) summary.push('- guard: no tunes in this run (`--no-tune`)')
     else summary.push('- guard: no tune measured a guard (the model has no guard.npz) -> NOT MET')
     if (tunes.length) {
       const slowest = Math.max(...tunes.map((t) => t.wallSeconds))
