@@ -112,7 +112,10 @@ describe.skipIf(!modelDir)('runFill on the test model', () => {
     const { result } = await fill({ requestId: 'three', text: PARAGRAPH, spans, locked, settings: settings({ strategy: 'low_confidence', steps: 8, candidates: 3 }) })
     expect(result.spans.map((s) => s.spanId)).toEqual(['a', 'b', 'c'])
     expect(result.spans[1].slots).toBe(6)
-    expect(result.forwardPasses).toBe(8)
+    // at most the 8 steps asked for: the end rule reveals a span's pads on the first pass, so
+    // the text slots may be decided in fewer (how many depends on the model's pads)
+    expect(result.forwardPasses).toBeGreaterThanOrEqual(2)
+    expect(result.forwardPasses).toBeLessThanOrEqual(8)
     expectAllCandidatesKeepText(PARAGRAPH, spans, result)
   })
 

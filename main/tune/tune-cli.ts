@@ -105,29 +105,43 @@ const SIGNAL_STATUS: Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number> = { SIGINT:
  * removed at once (a process killed outright leaves them to the next run's sweep, tune-temp.ts).
  */
 export async function runTuneCommandInteractive(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const launch = prepareCommand(args, env)
-  if (typeof launch === 'number') return launch
-  const child = spawn(launch.python, launch.args, { stdio: 'inherit', cwd: appRoot, env: launch.env })
+  // The handlers come first: a signal that arrives after the decisions are written but before a
+  // handler exists would end the process with its default action and leave them behind.
+  let launch: Exclude<ReturnType<typeof prepareCommand>, number> | null = null
+  let child: ReturnType<typeof spawn> | null = null
   let signalled: keyof typeof SIGNAL_STATUS | null = null
   const handlers = (Object.keys(SIGNAL_STATUS) as (keyof typeof SIGNAL_STATUS)[]).map((sig) => {
     const onSignal = (): void => {
       signalled ??= sig
-      launch.prepared.cleanup()
-      if (child.exitCode === null && child.signalCode === null) child.kill(sig)
+      launch?.prepared.cleanup()
+      if (child && child.exitCode === null && child.signalCode === null) child.kill(sig)
     }
     process.on(sig, onSignal)
     return () => process.off(sig, onSignal)
   })
+  const prepared = prepareCommand(args, env)
+  if (typeof prepared === 'number') {
+    for (const off of handlers) off()
+    return prepared
+  }
+  launch = prepared
+  if (signalled) {
+    launch.prepared.cleanup()
+    for (const off of handlers) off()
+    return SIGNAL_STATUS[signalled]
+  }
+  const running = spawn(launch.python, launch.args, { stdio: 'inherit', cwd: appRoot, env: launch.env })
+  child = running
   try {
     return await new Promise<number>((resolveStatus) => {
-      child.on('error', (e) => {
-        console.error(`model:tune: could not run ${launch.python}: ${e.message}`)
+      running.on('error', (e) => {
+        console.error(`model:tune: could not run ${prepared.python}: ${e.message}`)
         resolveStatus(1)
       })
-      child.on('close', (code) => resolveStatus(signalled ? SIGNAL_STATUS[signalled] : (code ?? 1)))
+      running.on('close', (code) => resolveStatus(signalled ? SIGNAL_STATUS[signalled] : (code ?? 1)))
     })
   } finally {
-    launch.prepared.cleanup()
+    prepared.prepared.cleanup()
     for (const off of handlers) off()
   }
 }
