@@ -250,7 +250,22 @@ export function subtractNgrams(counts: NgramCounts, removed: RemovedNgrams): Ngr
   }
   const bi = less(counts.bigramKeys, counts.bigramCounts, removed.bigrams.map(([a, b]) => a * V + b))
   const tri = less(counts.trigramKeys, counts.trigramCounts, removed.trigrams.map(([a, b, c]) => (a * V + b) * V + c))
-  return { vocab: V, tokens, unigram, bigramKeys: bi.keys, bigramCounts: bi.counts, trigramKeys: tri.keys, trigramCounts: tri.counts }
+  // The removed lists come from re-tokenizing text around each range, and the windows of two
+  // near ranges overlap (an n-gram across both is listed twice), so a bigram can reach 0 while a
+  // trigram over it stays: such a trigram goes too, or the counts are not a Kneser-Ney model's
+  // (a fill with four masked words failed with "a trigram whose suffix is not a bigram").
+  const bigrams = new Set(bi.keys)
+  const VV = V * V
+  const keep: number[] = []
+  for (let i = 0; i < tri.keys.length; i++) {
+    const key = tri.keys[i]
+    const prefix = Math.floor(key / V)
+    const suffix = key - Math.floor(key / VV) * VV
+    if (bigrams.has(prefix) && bigrams.has(suffix)) keep.push(i)
+  }
+  const triKeys = Float64Array.from(keep, (i) => tri.keys[i])
+  const triCounts = Int32Array.from(keep, (i) => tri.counts[i])
+  return { vocab: V, tokens, unigram, bigramKeys: bi.keys, bigramCounts: bi.counts, trigramKeys: triKeys, trigramCounts: triCounts }
 }
 
 function sortedIndex(keys: Float64Array, target: number): number {
