@@ -151,7 +151,7 @@ export async function finishCandidates(ex: EngineExperts, fm: FillModel, panel: 
     // A round holds as many candidates as the writer asked for: passages compete for those
     // places by the one fused score, they are not extra rows (a round of 3 is 3).
     const places = Math.max(request.settings.candidates, 1)
-    spans.push({ ...span, candidates: order.slice(0, Math.max(places, Math.min(order.length, span.candidates.length))).map((o) => o.c) })
+    spans.push({ ...span, candidates: order.slice(0, Math.max(places, span.candidates.length)).map((o) => o.c) })
   }
   return { ...result, spans }
 }
