@@ -4,8 +4,27 @@
  */
 import type { Page } from '@playwright/test'
 
-/** Drags the mouse over the first occurrence of `text` in the editor, as a writer selects it. */
+/**
+ * Drags the mouse over the first occurrence of `text` in the editor, as a writer selects it.
+ * A writer whose drag went wrong drags again: ProseMirror counts a mousedown within 500 ms
+ * and a few pixels of the last one as a double or triple click (a triple click selects the
+ * whole paragraph), and text can move under the pointer while a board closes. So a drag that
+ * did not select exactly `text` is retried after that window, at most three times in all;
+ * the third miss is an error.
+ */
 export async function selectText(page: Page, text: string): Promise<void> {
+  let got = ''
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    got = await dragOver(page, text)
+    if (got === text) return
+    await page.keyboard.press('ArrowRight')
+    await page.waitForTimeout(600)
+  }
+  throw new Error(`selected "${got}" instead of "${text}" (three drags)`)
+}
+
+/** One drag over the first occurrence of `text`; returns what the page then has selected. */
+async function dragOver(page: Page, text: string): Promise<string> {
   const box = await page.evaluate((needle) => {
     const root = document.querySelector('.ProseMirror')!
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
@@ -47,8 +66,7 @@ export async function selectText(page: Page, text: string): Promise<void> {
   await page.mouse.move((box.x1 + box.x2) / 2, box.y2, { steps: 4 })
   await page.mouse.move(box.x2, box.y2, { steps: 4 })
   await page.mouse.up()
-  const got = await page.evaluate(() => window.getSelection()?.toString() ?? '')
-  if (got !== text) throw new Error(`selected "${got}" instead of "${text}"`)
+  return page.evaluate(() => window.getSelection()?.toString() ?? '')
 }
 
 /** Puts the cursor at the very end of the document. */
