@@ -29,7 +29,7 @@ import { fuseMasked, panelIds, type ExpertPanel } from '../main/engine/experts/e
 import { finishCandidates, requestPanel, withPanel, type EngineExperts } from '../main/engine/experts/fill-experts'
 import { Manuscript } from '../main/engine/experts/manuscript'
 import { loadModelExperts } from '../main/engine/experts/model-experts'
-import { fillModelOf, runFill } from '../main/engine/fill'
+import { fillModelOf, piecesOf, runFill } from '../main/engine/fill'
 import { loadModelDir } from '../main/engine/model-dir'
 import { defaultModelDir, resolveAppRoot } from '../main/engine/model-paths'
 import { rngStream } from '../main/engine/rng'
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const loaded = await loadModelDir(values.model ?? defaultModelDir())
   try {
     const fm = fillModelOf(loaded)
-    const modelExperts = await loadModelExperts({ dir: loaded.info.dir, manifest: loaded.manifest, banned: loaded.banned, vocab: loaded.info.vocabSize })
+    const modelExperts = await loadModelExperts({ dir: loaded.info.dir, manifest: loaded.manifest, banned: loaded.banned, vocab: loaded.info.vocabSize, leadText: piecesOf(fm).leadText })
     const manuscript = new Manuscript()
     const tokens = loaded.manifest.tokens
     const docs = workspace()

@@ -22,6 +22,7 @@ import { tokenizeTextFile } from '../engine/baselines/text-file'
 import { bitsPerChar, elboBound, maskedTokenAccuracy, spanInfillAccuracy, tokenChunks, wholeWordAccuracy, evalModelOf } from '../engine/evaluation'
 import { spanPlan, tokenMaskPlan, wordMaskPlan, wordSpans } from '../engine/evaluation-plans'
 import { loadModelDir } from '../engine/model-dir'
+import { piecesOf } from '../engine/fill'
 import { loadModelExperts } from '../engine/experts/model-experts'
 import { expertSystems, scoreSystem, type SystemScores } from './eval-experts'
 import { defaultModelDir, resolveAppRoot } from '../engine/model-paths'
@@ -232,7 +233,7 @@ async function main(): Promise<void> {
     // The count experts (issue 21): each alone and fused, on the same windows and positions.
     let experts: Record<string, unknown> | undefined
     if (!values['no-experts']) {
-      const modelExperts = await loadModelExperts({ dir: info.dir, manifest: loaded.manifest, banned: loaded.banned, vocab: info.vocabSize })
+      const modelExperts = await loadModelExperts({ dir: info.dir, manifest: loaded.manifest, banned: loaded.banned, vocab: info.vocabSize, leadText: piecesOf({ codec: loaded.codec, vocab: info.vocabSize }).leadText })
       const systems: Record<string, SystemScores> = {
         model: { maskedTokenAccuracy: Number((masked.correct / masked.total).toFixed(4)), spanInfillAccuracy: Number((span.correct / span.total).toFixed(4)), wholeWordAccuracy: Number((words.correct / Math.max(1, words.total)).toFixed(4)), bitsPerChar: Number(bitsPerChar(elbo.nats, chars).toFixed(4)) },
       }

@@ -12,7 +12,7 @@ import { otherWords } from './experts/alternatives'
 import { finishCandidates, requestPanel, withPanel, type EngineExperts } from './experts/fill-experts'
 import { Manuscript } from './experts/manuscript'
 import { loadModelExperts, type ModelExperts } from './experts/model-experts'
-import { fillModelOf, runFill } from './fill'
+import { fillModelOf, piecesOf, runFill } from './fill'
 import { loadModelDir, type LoadedModel } from './model-dir'
 import { ENGINE_NICENESS, engineNiceness, lowerOwnPriority } from './process-priority'
 import { FromEngine, ToEngine } from './protocol'
@@ -88,10 +88,10 @@ async function load(dir: string): Promise<void> {
   try {
     const next = await loadModelDir(dir)
     lowerPriority() // ONNX Runtime's pool threads exist now
-    const nextExperts = await loadModelExperts({ dir: next.info.dir, manifest: next.manifest, banned: next.banned, vocab: next.info.vocabSize }).catch((e: unknown) => {
+    const nextExperts = await loadModelExperts({ dir: next.info.dir, manifest: next.manifest, banned: next.banned, vocab: next.info.vocabSize, leadText: piecesOf({ codec: next.codec, vocab: next.info.vocabSize }).leadText }).catch((e: unknown) => {
       // A broken experts file costs the experts, not the model.
       process.stderr.write(`engine-process: count experts of ${dir} not loaded: ${(e as Error).message}\n`)
-      return loadModelExperts({ dir: next.info.dir, manifest: { tokens: next.manifest.tokens }, banned: next.banned, vocab: next.info.vocabSize })
+      return loadModelExperts({ dir: next.info.dir, manifest: { tokens: next.manifest.tokens }, banned: next.banned, vocab: next.info.vocabSize, leadText: piecesOf({ codec: next.codec, vocab: next.info.vocabSize }).leadText })
     })
     const old = model
     model = next

@@ -24,14 +24,19 @@ export interface ExpertPanel {
   keep: Uint8Array
   /** Ids that get no probability at all (the mask). */
   never: Uint8Array
+  /** 1 at pieces that start with a non-space: the model keeps its say on whether a slot starts a word (fuse.ts). */
+  leadText?: Uint8Array
   /** Dream-style models: the logits of position i sit at i − 1. */
   shiftedLogits: boolean
   /** 0 leaves the model out (a count expert alone, for the eval); default 1. */
   modelWeight?: number
 }
 
-/** The panel's ids for a model: `banned` as the model has it (pad not banned), plus its mask and pad. */
-export function panelIds(banned: Uint8Array, maskId: number, padId: number): Pick<ExpertPanel, 'unknown' | 'keep' | 'never'> {
+/**
+ * The panel's ids for a model: `banned` as the model has it (pad not banned), plus its mask
+ * and pad; `leadText` (word-rules.ts's table) where the model's pieces are known.
+ */
+export function panelIds(banned: Uint8Array, maskId: number, padId: number, leadText?: Uint8Array): Pick<ExpertPanel, 'unknown' | 'keep' | 'never' | 'leadText'> {
   const unknown = Uint8Array.from(banned)
   unknown[maskId] = 1
   unknown[padId] = 1
@@ -40,7 +45,7 @@ export function panelIds(banned: Uint8Array, maskId: number, padId: number): Pic
   keep[maskId] = 0
   const never = new Uint8Array(banned.length)
   never[maskId] = 1
-  return { unknown, keep, never }
+  return { unknown, keep, never, ...(leadText ? { leadText } : {}) }
 }
 
 /**
@@ -80,6 +85,26 @@ export class WindowSlots {
   }
 }
 
+/**
+ * The longest run of slots the count experts speak in: a word and its punctuation. In a longer
+ * span (a phrase) the model fills alone and passages of the writer's and the training text
+ * are offered beside it (fill-experts.ts). Blind ratings of session 5 (15 phrase fills each,
+ * 0–2): the model alone 0.47, with the experts at the edges of every span 0.20; the counts'
+ * frequent bigrams at a phrase's first and last slot ("the have", "be that", "of life on")
+ * set the rest of the phrase wrong.
+ */
+export const EXPERT_MAX_RUN = 3
+
+/** Length of the run of slots (or, with no slot map, of masks) that position `p` is in. */
+export function runLength(slots: Uint8Array | null | undefined, row: Int32Array, p: number, maskId: number): number {
+  const inRun = (i: number) => (slots ? slots[i] === 1 : row[i] === maskId)
+  let a = p
+  while (a > 0 && inRun(a - 1)) a--
+  let b = p
+  while (b + 1 < row.length && inRun(b + 1)) b++
+  return b - a + 1
+}
+
 /** `row` with the slots' revealed text hidden from the count experts (masks and pads stay). */
 function documentView(row: Int32Array, slots: Uint8Array, maskId: number, padId: number, out: Int32Array): Int32Array {
   for (let i = 0; i < row.length; i++) out[i] = slots[i] && row[i] !== padId ? maskId : row[i]
@@ -102,6 +127,7 @@ export function fuseMasked(panel: ExpertPanel, ids: BigInt64Array | Int32Array, 
     const seen = mine && mine.length === length ? documentView(row, mine, panel.maskId, panel.padId, view) : row
     for (let p = 0; p < length; p++) {
       if (row[p] !== panel.maskId) continue
+      if (panel.modelWeight !== 0 && runLength(mine && mine.length === length ? mine : null, row, p, panel.maskId) > EXPERT_MAX_RUN) continue
       const ctx = expertContext(seen, p, panel.unknown, panel.padId)
       parts.length = 0
       if (panel.training) {
@@ -114,7 +140,7 @@ export function fuseMasked(panel: ExpertPanel, ids: BigInt64Array | Int32Array, 
       }
       const src = panel.shiftedLogits ? Math.max(0, p - 1) : p
       if (panel.modelWeight !== 0 && parts.every((x) => x.weight === 0)) continue // the model's own distribution
-      fuseSlot(logits, (b * length + src) * V, V, parts, panel.keep, panel.never, panel.modelWeight ?? 1, scratch)
+      fuseSlot(logits, (b * length + src) * V, V, parts, panel.keep, panel.never, panel.modelWeight ?? 1, scratch, panel.leadText)
     }
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { KneserNeyTrigram } from '../baselines/kneser-ney'
 import { countNgrams } from '../baselines/ngram-counts'
 import { CountExpert, expertContext } from './count-expert'
-import { fuseMasked, panelIds, withExperts, type ExpertPanel } from './expert-denoise'
+import { EXPERT_MAX_RUN, fuseMasked, panelIds, runLength, withExperts, type ExpertPanel } from './expert-denoise'
 import { fusedCorrect, type FitSlot } from './fit'
 import { fuseSlot } from './fuse'
 import { hiddenNgrams, Manuscript, subtractNgrams } from './manuscript'
@@ -46,6 +46,38 @@ describe('fuseSlot', () => {
   })
 })
 
+describe('fuseSlot with leadText: whether a slot starts a word is the model\'s call', () => {
+  // ids 3..6 start with a space (' the'), 7..13 continue the word before them ('ep', ',')
+  const lead = Uint8Array.from({ length: V }, (_, v) => (v >= 7 ? 1 : 0))
+  it('keeps the model\'s mass on each group; the expert chooses within it', () => {
+    const logits = Float32Array.from({ length: V }, (_, v) => (v === 4 ? 3 : v === 5 ? 2.5 : v === 9 ? -3 : 0))
+    // the expert is sure of id 9 (a piece that would glue onto the word before), and prefers 5 over 4
+    const expert = Float32Array.from({ length: V }, (_, v) => Math.log(v === 9 ? 0.8 : v === 5 ? 0.1 : 0.1 / (V - 2)))
+    const m = softmax(Float32Array.from(logits).map((x, v) => (v === 1 ? -Infinity : x)))
+    const groupOf = (q: number[], g: number) => q.reduce((a, x, v) => a + (v >= 3 && lead[v] === g ? x : 0), 0)
+    const fused = Float32Array.from(logits)
+    fuseSlot(fused, 0, V, [{ logp: expert, weight: 3 }], ids.keep, ids.never, 1, undefined, lead)
+    const q = softmax(fused)
+    expect(groupOf(q, 1)).toBeCloseTo(groupOf(m, 1), 6)
+    expect(groupOf(q, 0)).toBeCloseTo(groupOf(m, 0), 6)
+    expect(q[0]).toBeCloseTo(m[0], 6)
+    expect(q.indexOf(Math.max(...q))).toBe(5) // not 9: the model says a word starts here
+    // without the groups the same expert glues: 9 wins
+    const plain = Float32Array.from(logits)
+    fuseSlot(plain, 0, V, [{ logp: expert, weight: 3 }], ids.keep, ids.never)
+    const p = softmax(plain)
+    expect(p.indexOf(Math.max(...p))).toBe(9)
+  })
+  it('with the model left out (an expert alone) the groups are the expert\'s own', () => {
+    const logits = new Float32Array(V)
+    const expert = Float32Array.from({ length: V }, (_, v) => Math.log(v === 9 ? 0.8 : 0.2 / (V - 4)))
+    fuseSlot(logits, 0, V, [{ logp: expert, weight: 1 }], ids.keep, ids.never, 0, undefined, lead)
+    const q = softmax(logits)
+    expect(q.indexOf(Math.max(...q))).toBe(9)
+    expect(q.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6)
+  })
+})
+
 describe('count experts at a slot', () => {
   const text = 'the keeper walked to the lighthouse at dawn the keeper said the captain walked to the sea'
   const kn = new KneserNeyTrigram(countNgrams(encode(text), V))
@@ -81,6 +113,31 @@ describe('count experts at a slot', () => {
     fuseMasked(panel, row2, 1, 3, l2)
     const q = softmax(l2.subarray(V, 2 * V))
     expect(q.indexOf(Math.max(...q))).toBe(id('keeper'))
+  })
+})
+
+describe('runLength and the phrase gate', () => {
+  const kn = new KneserNeyTrigram(countNgrams(encode('the keeper said the keeper said the captain walked'), V))
+  const panel: ExpertPanel = { ...ids, training: new CountExpert(kn, ids.unknown), weights: { training: [0, 3, 3, 3, 3], manuscript: [0, 0, 0, 0, 0] }, vocab: V, maskId: 1, padId: 0, shiftedLogits: false }
+  it('measures the run of slots (or masks) a position is in', () => {
+    const row = Int32Array.from([id('the'), 1, 1, id('said'), 1])
+    expect(runLength(null, row, 1, 1)).toBe(2)
+    expect(runLength(null, row, 4, 1)).toBe(1)
+    expect(runLength(Uint8Array.from([0, 1, 1, 1, 1]), row, 1, 1)).toBe(4)
+  })
+  it(`a span of more than ${EXPERT_MAX_RUN} slots is the model\'s alone; a word-sized span hears the counts at its edges`, () => {
+    const long = [id('the'), ...new Array<number>(EXPERT_MAX_RUN + 1).fill(1), id('the')]
+    const L = long.length
+    const logits = Float32Array.from({ length: L * V }, (_, i) => (i % V) * 0.01)
+    const copy = Float32Array.from(logits)
+    fuseMasked(panel, BigInt64Array.from(long, BigInt), 1, L, logits)
+    expect(Array.from(logits)).toEqual(Array.from(copy))
+    const short = [id('the'), ...new Array<number>(EXPERT_MAX_RUN).fill(1), id('the')]
+    const S = short.length
+    const l2 = Float32Array.from({ length: S * V }, (_, i) => (i % V) * 0.01)
+    fuseMasked(panel, BigInt64Array.from(short, BigInt), 1, S, l2)
+    const q = softmax(l2.subarray(V, 2 * V))
+    expect(q.indexOf(Math.max(...q))).toBe(id('keeper')) // 'the' on its left: the counts say 'keeper'
   })
 })
 

@@ -18,7 +18,7 @@ export interface ModelExperts {
   trainingStream?: Uint16Array
   /** Lower-cased words of the training text (empty when the model ships none). */
   trainingWords: ReadonlySet<string>
-  ids: Pick<ExpertPanel, 'unknown' | 'keep' | 'never'>
+  ids: Pick<ExpertPanel, 'unknown' | 'keep' | 'never' | 'leadText'>
 }
 
 /** What loading needs from a loaded model. */
@@ -27,6 +27,8 @@ export interface ExpertModelView {
   manifest: { tokens: { mask: number; pad: number }; experts?: unknown }
   banned: Uint8Array
   vocab: number
+  /** 1 at pieces that start with a non-space (word-rules.ts `pieceTable`), where the caller has the tokenizer. */
+  leadText?: Uint8Array
 }
 
 /** Largest training-counts file (the default model's is 21 MB) and word list (0.9 MB). */
@@ -35,7 +37,7 @@ const MAX_WORDS_BYTES = 32 * 1024 * 1024
 
 /** Reads the model's experts (throws naming the file when one it names is broken). */
 export async function loadModelExperts(model: ExpertModelView): Promise<ModelExperts> {
-  const ids = panelIds(model.banned, model.manifest.tokens.mask, model.manifest.tokens.pad)
+  const ids = panelIds(model.banned, model.manifest.tokens.mask, model.manifest.tokens.pad, model.leadText)
   const name = model.manifest.experts
   if (typeof name !== 'string' || !/^[\w.-]+$/.test(name)) {
     return { weights: { training: new Array<number>(CONTEXT_CLASSES.length).fill(0), manuscript: [...FALLBACK_MANUSCRIPT_WEIGHTS] }, training: null, trainingWords: new Set(), ids }
