@@ -72,7 +72,7 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   }
 
   // 3. Passages of the writer's text and the training text between the same neighbours.
-  if (panel) for (const p of spanPassages(ex, fm, window, 4, ex.model.ids.unknown, original)) offer(p.ids, p.origin)
+  if (panel) for (const p of spanPassages(ex, fm, window, 4, ex.model.ids.unknown, original, from > 0 && /\s/.test(text[from - 1]))) offer(p.ids, p.origin)
 
   const entries = [...pool.values()]
   // every word token by token: a name of 4 tokens read from an all-masked row would rank below 'it'

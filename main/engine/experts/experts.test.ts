@@ -259,6 +259,14 @@ describe('passages', () => {
   it('needs both near neighbours', () => {
     expect(findPassages([stream], { l2: -1, l1: -1, r1: id('said'), r2: -1, minLen: 1, maxLen: 3, limit: 5, stop })).toEqual([])
   })
+  it('with leadText, a passage starts with a space exactly when the writer has one before the span', () => {
+    // read 'Marrow' as a piece that continues the word before it ('captain' + 'Marrow' as one word)
+    const leadText = Uint8Array.from({ length: V }, (_, v) => (v === id('Marrow') ? 1 : 0))
+    const q = { l2: -1, l1: id('the'), r1: id('said'), r2: -1, minLen: 1, maxLen: 3, limit: 5, stop, leadText }
+    expect(findPassages([stream], { ...q, spaceBefore: true }).map((p) => p.ids)).toEqual([[id('captain'), id('Marrow')], [id('keeper'), id('Marrow')]])
+    expect(findPassages([stream], { ...q, l1: id('captain'), spaceBefore: true })).toEqual([])
+    expect(findPassages([stream], { ...q, l1: id('captain'), spaceBefore: false }).map((p) => p.ids)).toEqual([[id('Marrow')]])
+  })
 })
 
 describe('weights and words', () => {

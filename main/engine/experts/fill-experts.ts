@@ -89,9 +89,9 @@ function neighbours(w: ScoreWindow, prefix: number, suffix: number): { l2: numbe
 }
 
 /** Passages of the manuscript and the training text that fit a span of `slots` tokens, with their origin. */
-export function spanPassages(ex: EngineExperts, fm: Pick<FillModel, 'codec'>, w: ScoreWindow, slots: number, stop: Uint8Array, exclude: string, withTraining = true): { ids: number[]; origin: 'manuscript' | 'training'; count: number }[] {
+export function spanPassages(ex: EngineExperts, fm: Pick<FillModel, 'codec'>, w: ScoreWindow, slots: number, stop: Uint8Array, exclude: string, spaceBefore: boolean, withTraining = true): { ids: number[]; origin: 'manuscript' | 'training'; count: number }[] {
   const n = neighbours(w, fm.codec.wrap.prefix.length, fm.codec.wrap.suffix.length)
-  const q = { ...n, minLen: 1, maxLen: Math.max(2, Math.ceil(slots * 1.5)), limit: MAX_PASSAGES * 3, stop }
+  const q = { ...n, minLen: 1, maxLen: Math.max(2, Math.ceil(slots * 1.5)), limit: MAX_PASSAGES * 3, stop, leadText: ex.model.ids.leadText, spaceBefore }
   const seen = new Set<string>([exclude.trim().toLowerCase()])
   const out: { ids: number[]; origin: 'manuscript' | 'training'; count: number }[] = []
   const take = (ps: Passage[], origin: 'manuscript' | 'training') => {
@@ -127,8 +127,9 @@ export async function finishCandidates(ex: EngineExperts, fm: FillModel, panel: 
       // the writer's passages for any span; the training text's for phrases only (a word's would crowd every fill)
       const words = span.original.match(/\S+/g)?.length ?? 0
       const phrase = words >= PHRASE_WORDS || (words === 0 && span.slots >= PHRASE_SLOTS)
-      const passages = spanPassages(ex, fm, window, span.slots, ex.model.ids.unknown, span.original, phrase).slice(0, MAX_PASSAGES)
       const leading = /[ \t]*$/.exec(request.text.slice(0, spec.from))?.[0] ?? ''
+      const spaceBefore = /\s$/.test(request.text.slice(0, spec.from)) || /^\s/.test(span.original)
+      const passages = spanPassages(ex, fm, window, span.slots, ex.model.ids.unknown, span.original, spaceBefore, phrase).slice(0, MAX_PASSAGES)
       const trailing = /\s*$/.exec(span.original)?.[0] ?? ''
       const borders = { leadingSpace: leading, trailingSpace: trailing, before: request.text.slice(Math.max(0, spec.from - 200), spec.from), after: request.text.slice(spec.to, spec.to + 200), insertion: spec.from === spec.to, trimmable: leading.length }
       // a passage is held to the writer's length target like every candidate of the model

@@ -3,7 +3,9 @@
  * from the writer's text" of issue 21): every run of `minLen..maxLen` tokens that sits
  * between the span's nearest left token l1 and right token r1, with at least one more
  * neighbour matching (l2 before l1, or r2 after r1) where the span has it, and no separator
- * or line break inside. Distinct runs, most frequent first.
+ * or line break inside. Distinct runs, most frequent first. With `leadText` the first piece
+ * must start with a space exactly when the writer's text has one before the span: a stream's
+ * "▁we" is also the start of "weep", and "▁we|ep|▁at" is no passage for "so we … at".
  */
 
 export interface PassageQuery {
@@ -18,6 +20,10 @@ export interface PassageQuery {
   limit: number
   /** Ids a passage may not hold (separators, specials, line breaks). */
   stop: Uint8Array
+  /** 1 at pieces that start with a non-space (word-rules.ts); with `spaceBefore`, checks a passage's first piece. */
+  leadText?: Uint8Array
+  /** The writer's text has white space between l1 and the span. */
+  spaceBefore?: boolean
 }
 
 export interface Passage {
@@ -35,6 +41,7 @@ export function findPassages(streams: readonly ArrayLike<number>[], q: PassageQu
     for (let i = 0; i < n; i++) {
       if (s[i] !== q.l1) continue
       const leftMatch = q.l2 >= 0 && i > 0 && s[i - 1] === q.l2
+      if (q.leadText && q.spaceBefore !== undefined && i + 1 < n && q.leadText[s[i + 1]] !== (q.spaceBefore ? 0 : 1)) continue
       for (let len = 1; len <= q.maxLen && i + len + 1 < n; len++) {
         const t = s[i + len]
         if (t < 0 || t >= q.stop.length || q.stop[t]) break
