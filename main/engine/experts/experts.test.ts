@@ -259,6 +259,17 @@ describe('passages', () => {
   it('needs both near neighbours', () => {
     expect(findPassages([stream], { l2: -1, l1: -1, r1: id('said'), r2: -1, minLen: 1, maxLen: 3, limit: 5, stop })).toEqual([])
   })
+  it('a run seen once is kept only when every neighbour the span has matches; twice is enough', () => {
+    const text = encode('at dawn the keeper walked to the sea at dawn the captain walked to the lighthouse')
+    // span 'X the [..] walked to Y': l2 'dawn', l1 'the', r1 'walked', r2 'to'
+    const q = { l2: id('dawn'), l1: id('the'), r1: id('walked'), r2: id('to'), minLen: 1, maxLen: 2, limit: 5, stop }
+    expect(findPassages([text], q).map((p) => p.ids)).toEqual([[id('keeper')], [id('captain')]])
+    // l2 'captain' matches neither: each run was seen once with only r2 matching, a coincidence
+    expect(findPassages([text], { ...q, l2: id('captain') })).toEqual([])
+    // the same run twice with one neighbour matching is kept
+    const twice = encode('at dawn the keeper walked to the sea at sea the keeper walked to the lighthouse')
+    expect(findPassages([twice], { ...q, l2: id('captain') })).toEqual([{ ids: [id('keeper')], count: 2 }])
+  })
   it('with leadText, a passage starts with a space exactly when the writer has one before the span', () => {
     // read 'Marrow' as a piece that continues the word before it ('captain' + 'Marrow' as one word)
     const leadText = Uint8Array.from({ length: V }, (_, v) => (v === id('Marrow') ? 1 : 0))

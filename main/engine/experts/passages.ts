@@ -3,7 +3,10 @@
  * from the writer's text" of issue 21): every run of `minLen..maxLen` tokens that sits
  * between the span's nearest left token l1 and right token r1, with at least one more
  * neighbour matching (l2 before l1, or r2 after r1) where the span has it, and no separator
- * or line break inside. Distinct runs, most frequent first. With `leadText` the first piece
+ * or line break inside; kept when it recurs there (twice or more) or once with every
+ * neighbour the span has matching: a run seen once between common words ("to ⟦jail,⟧ and")
+ * is a coincidence of the text, not the writer's phrase, and the blind sheet rated such
+ * passages below the model's own fills. Distinct runs, most frequent first. With `leadText` the first piece
  * must start with a space exactly when the writer's text has one before the span: a stream's
  * "▁we" is also the start of "weep", and "▁we|ep|▁at" is no passage for "so we … at".
  */
@@ -32,10 +35,15 @@ export interface Passage {
   count: number
 }
 
+/** A run and whether one of its occurrences matched every neighbour the span has. */
+interface Found extends Passage {
+  full: boolean
+}
+
 /** Passages of `streams` that fit the query (see the module comment). */
 export function findPassages(streams: readonly ArrayLike<number>[], q: PassageQuery): Passage[] {
   if (q.l1 < 0 || q.r1 < 0 || q.maxLen < 1) return []
-  const found = new Map<string, Passage>()
+  const found = new Map<string, Found>()
   for (const s of streams) {
     const n = s.length
     for (let i = 0; i < n; i++) {
@@ -49,13 +57,20 @@ export function findPassages(streams: readonly ArrayLike<number>[], q: PassageQu
         const rightMatch = q.r2 >= 0 && i + len + 2 < n && s[i + len + 2] === q.r2
         const needOneMore = q.l2 >= 0 || q.r2 >= 0
         if (needOneMore && !leftMatch && !rightMatch) continue
+        const full = (q.l2 < 0 || leftMatch) && (q.r2 < 0 || rightMatch)
         const ids = Array.from({ length: len }, (_, k) => s[i + 1 + k])
         const key = ids.join(',')
         const p = found.get(key)
-        if (p) p.count++
-        else found.set(key, { ids, count: 1 })
+        if (p) {
+          p.count++
+          p.full ||= full
+        } else found.set(key, { ids, count: 1, full })
       }
     }
   }
-  return [...found.values()].sort((a, b) => b.count - a.count || a.ids.length - b.ids.length).slice(0, q.limit)
+  return [...found.values()]
+    .filter((p) => p.count >= 2 || p.full)
+    .sort((a, b) => b.count - a.count || a.ids.length - b.ids.length)
+    .slice(0, q.limit)
+    .map(({ ids, count }) => ({ ids, count }))
 }
