@@ -3,9 +3,10 @@
  *
  *   npx tsx models/train/count-experts.ts [--model models/default] [--work models/train/work]
  *
- * - experts.counts: unigram, bigram and trigram counts of the training split's token stream
- *   (work/train_ids.npy, the ids the model trained on), trigrams seen once pruned; the
- *   Kneser-Ney discounts of the unpruned counts in its header;
+ * - experts.counts.gz: unigram, bigram and trigram counts of the training split's token stream
+ *   (work/train_ids.npy, the ids the model trained on), unpruned (`--min-trigram N` drops the
+ *   trigrams seen fewer than N times), gzip-compressed (`--counts-file experts.counts` writes
+ *   them plain); the Kneser-Ney discounts of the unpruned counts in its header;
  * - experts.words.txt: the training text's words (work/train.txt), one a line, lower-cased;
  * - experts.train.u16: the training split's ids as uint16 (passages of the training text);
  * - experts.json: the weight of each count expert per context class (weights.ts), fitted on
@@ -20,7 +21,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { KneserNeyTrigram } from '../../main/engine/baselines/kneser-ney'
-import { countNgrams, readCounts, writeCounts, type NgramCounts } from '../../main/engine/baselines/ngram-counts'
+import { countNgrams, readCountsFile, writeCounts, writeCountsGzip, type NgramCounts } from '../../main/engine/baselines/ngram-counts'
 import { CountExpert, expertContext } from '../../main/engine/experts/count-expert'
 import { panelIds } from '../../main/engine/experts/expert-denoise'
 import { fitSlot, fitWeights, fusedAccuracy, type FitSlot } from '../../main/engine/experts/fit'
@@ -128,15 +129,30 @@ async function main(): Promise<void> {
     options: {
       model: { type: 'string', default: 'models/default' },
       work: { type: 'string', default: 'models/train/work' },
-      'min-trigram': { type: 'string', default: '2' },
+      'min-trigram': { type: 'string', default: '1' },
+      'counts-file': { type: 'string', default: 'experts.counts.gz' },
       windows: { type: 'string', default: '240' },
       'skip-counts': { type: 'boolean', default: false },
       'manuscript-text': { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
   })
+  if (values.help) {
+    process.stdout.write(`npx tsx models/train/count-experts.ts [options]
+  --model DIR            the model folder (models/default)
+  --work DIR             the training work folder with train_ids.npy, train.txt, valid_ids.npy (models/train/work)
+  --min-trigram N        drop trigrams seen fewer than N times (1: unpruned, the default)
+  --counts-file NAME     the counts file written (experts.counts.gz; a name ending in .gz is gzip-compressed)
+  --windows N            validation windows scored for the fit (240)
+  --skip-counts          keep the model's counts, words and stream; refit the weights only
+  --manuscript-text FILE fit the manuscript weights on this text (its first 70% as the manuscript)
+`)
+    return
+  }
   const dir = values.model!
   const work = values.work!
-  const countsFile = 'experts.counts'
+  const countsFile = values['counts-file']!
+  if (!/^[\w.-]+$/.test(countsFile)) throw new Error(`--counts-file ${countsFile}: a plain file name`)
   const wordsFile = 'experts.words.txt'
   const streamFile = 'experts.train.u16'
   const loaded = await loadModelDir(dir)
@@ -152,16 +168,17 @@ async function main(): Promise<void> {
       const train = readNpy(join(work, 'train_ids.npy'))
       const full = countNgrams(train, V)
       discounts = new KneserNeyTrigram(full).discounts
-      trainCounts = pruneTrigrams(full, Number(values['min-trigram']))
+      trainCounts = Number(values['min-trigram']) > 1 ? pruneTrigrams(full, Number(values['min-trigram'])) : full
       log(`${train.length} tokens: ${full.bigramKeys.length} bigrams, ${full.trigramKeys.length} trigrams, ${trainCounts.trigramKeys.length} kept (${((performance.now() - t0) / 1000).toFixed(1)} s)`)
-      const buf = writeCounts(trainCounts, { source: 'models/train/work/train_ids.npy', minTrigramCount: Number(values['min-trigram']), discounts })
+      const header = { source: 'models/train/work/train_ids.npy', minTrigramCount: Number(values['min-trigram']), discounts }
+      const buf = countsFile.endsWith('.gz') ? writeCountsGzip(trainCounts, header) : writeCounts(trainCounts, header)
       writeFileSync(join(dir, countsFile), buf)
       log(`${countsFile}: ${(buf.length / 1e6).toFixed(1)} MB`)
       const words = new Set(wordsOf(readFileSync(join(work, 'train.txt'), 'utf8')))
       writeFileSync(join(dir, wordsFile), [...words].sort().join('\n') + '\n')
       log(`${wordsFile}: ${words.size} words, ${(statSync(join(dir, wordsFile)).size / 1e6).toFixed(2)} MB`)
     } else {
-      const read = readCounts(readFileSync(join(dir, countsFile)))
+      const read = await readCountsFile(readFileSync(join(dir, countsFile)), countsFile, 1024 * 1024 * 1024)
       trainCounts = read.counts
       discounts = read.header.discounts as KneserNeyTrigram['discounts']
     }

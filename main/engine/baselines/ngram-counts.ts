@@ -6,6 +6,7 @@
  * run-length counted in typed arrays: counting 7M tokens is a few sorts, not millions of
  * Map insertions.
  */
+import { gunzip, gzipSync } from 'node:zlib'
 
 export interface NgramCounts {
   vocab: number
@@ -123,4 +124,35 @@ export function readCounts(buf: Buffer): { counts: NgramCounts; header: Record<s
     trigramCounts: take(Int32Array, trigrams),
   }
   return { counts, header }
+}
+
+/** Whether `buf` starts with gzip's magic bytes (1f 8b). */
+export const isGzip = (buf: Uint8Array): boolean => buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b
+
+/** `writeCounts`, gzip-compressed (a counts file whose name ends in .gz; `readCountsFile` takes both). */
+export function writeCountsGzip(counts: NgramCounts, header: Record<string, unknown>): Buffer {
+  return gzipSync(writeCounts(counts, header), { level: 9 })
+}
+
+/**
+ * Reads a counts file's bytes, plain (`writeCounts`) or gzip-compressed (`writeCountsGzip`,
+ * detected by its magic bytes). Decompression stops at `maxBytes` of output, so a hostile
+ * file cannot blow memory; a corrupt, truncated or oversized one throws naming `name`.
+ */
+export async function readCountsFile(buf: Buffer, name: string, maxBytes: number): Promise<{ counts: NgramCounts; header: Record<string, unknown> }> {
+  let plain = buf
+  if (isGzip(buf)) {
+    try {
+      plain = await new Promise<Buffer>((resolve, reject) => gunzip(buf, { maxOutputLength: maxBytes }, (err, out) => (err ? reject(err) : resolve(out))))
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      const why = e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError ? `decompresses to more than ${Math.round(maxBytes / 2 ** 20)} MiB` : `is not a valid gzip file (${e.message})`
+      throw new Error(`${name}: the counts file ${why}`)
+    }
+  }
+  try {
+    return readCounts(plain)
+  } catch (err) {
+    throw new Error(`${name}: ${(err as Error).message}`)
+  }
 }
