@@ -106,6 +106,11 @@ export const ManuscriptStatus = z.object({
   words: z.number().int().min(0),
   /** Tokens counted, in the loaded model's tokenizer (0 while no model is loaded). */
   tokens: z.number().int().min(0),
+  /**
+   * True in the report the engine sends once the counts and the expert over them are rebuilt
+   * for these documents (a fill then does not wait for them); absent in the report of a change.
+   */
+  counted: z.boolean().optional(),
 })
 export type ManuscriptStatus = z.infer<typeof ManuscriptStatus>
 

@@ -62,14 +62,32 @@ let modelExperts: ModelExperts | null = null
 const manuscript = new Manuscript()
 const experts = (): EngineExperts | null => (modelExperts ? { model: modelExperts, manuscript, trainingStream: modelExperts.trainingStream } : null)
 const sendManuscript = () => parent.send({ type: 'manuscript', status: manuscript.status() })
-/** The manuscript's counts are rebuilt half a second after the last change (between fills), so a fill rarely waits for them. */
+/**
+ * The manuscript's expert is rebuilt shortly after the last change (between fills), so a fill
+ * rarely waits for it; the host already sends a document after a pause in typing, so the delay
+ * only gathers a burst (a workspace scan). set() keeps the counts up to date itself; this builds
+ * the Kneser-Ney tables over them, then reports the status with `counted`.
+ */
+const RECOUNT_DELAY_MS = 100
 let recount: ReturnType<typeof setTimeout> | null = null
+/** Bumped by every change: a rebuild queued behind a fill before a later change (or a clear) does nothing. */
+let recountSeq = 0
 function scheduleRecount(): void {
-  if (recount) clearTimeout(recount)
+  cancelRecount()
+  const seq = recountSeq
   recount = setTimeout(() => {
     recount = null
-    work = work.then(() => void manuscript.expert())
-  }, 500)
+    work = work.then(() => {
+      if (seq !== recountSeq) return
+      manuscript.expert()
+      parent.send({ type: 'manuscript', status: { ...manuscript.status(), counted: true } })
+    })
+  }, RECOUNT_DELAY_MS)
+}
+function cancelRecount(): void {
+  recountSeq++
+  if (recount) clearTimeout(recount)
+  recount = null
 }
 const cancelled = new Set<string>()
 let shuttingDown = false
@@ -192,6 +210,7 @@ parent.onMessage((raw) => {
       scheduleRecount()
       break
     case 'manuscript:clear':
+      cancelRecount()
       manuscript.clear()
       sendManuscript()
       break

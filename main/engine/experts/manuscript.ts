@@ -2,15 +2,18 @@
  * The writer's manuscript as a count expert: the documents the host sends (manuscript:set),
  * tokenized paragraph by paragraph in the loaded model's tokenizer when they arrive (a
  * paragraph seen before is not tokenized again, so a change costs its own paragraphs), their trigram counts
- * rebuilt from the kept token streams when a fill next needs them (a change re-tokenizes one
- * document only). For a fill of a document of the manuscript, the n-grams that hold a token of
+ * counted once from the kept token streams when a fill first needs them, then kept up to date as
+ * documents change: a change re-tokenizes that document's changed paragraphs and replaces only the
+ * n-grams over the tokens that differ (manuscript-counts.ts), so a pause in typing costs the
+ * edit, not the workspace (issue 21). For a fill of a document of the manuscript, the n-grams that hold a token of
  * a masked span are taken out of the counts for that request, so the text under a mask never
  * counts for its own fill.
  */
 import type { ManuscriptStatus } from '../../contract'
 import { KneserNeyTrigram } from '../baselines/kneser-ney'
-import { countNgrams, type NgramCounts } from '../baselines/ngram-counts'
+import { type NgramCounts } from '../baselines/ngram-counts'
 import { CountExpert } from './count-expert'
+import { countDocuments, regionOf, replaceRegion } from './manuscript-counts'
 import { wordsOf } from './words'
 
 /** What the manuscript needs from the loaded model. */
@@ -27,6 +30,10 @@ interface Doc {
   text: string
   words: number
   ids: Int32Array | null
+  /** Its tokens, the separators between paragraphs left out (the status's count). */
+  tokens: number
+  /** Its paragraphs (the keys of the paragraph cache it uses). */
+  parts: string[]
 }
 
 /** A character range of a document hidden by a mask. */
@@ -48,6 +55,10 @@ export class Manuscript {
   private readonly docs = new Map<string, Doc>()
   /** Token ids of every paragraph of the current documents, by its text. */
   private paragraphs = new Map<string, Int32Array>()
+  /** How many documents hold each paragraph (a paragraph no document holds leaves the cache). */
+  private readonly paragraphUses = new Map<string, number>()
+  private tokenTotal = 0
+  private wordTotal = 0
   private codec: ManuscriptCodec | null = null
   private counts: NgramCounts | null = null
   private expertCache: { key: string; expert: CountExpert } | null = null
@@ -56,14 +67,39 @@ export class Manuscript {
 
   /** Sets or replaces (text) or removes (null) a document. Tokenizes it now when a model is loaded. */
   set(id: string, text: string | null): void {
-    if (text === null) this.docs.delete(id)
-    else this.docs.set(id, { text, words: countWords(text), ids: this.codec ? this.tokenize(text) : null })
-    this.changed()
+    const old = this.docs.get(id)
+    if (old && old.text === text) return
+    let doc: Doc | null = null
+    if (text !== null) {
+      const parts = paragraphsOf(text)
+      // its paragraphs are held before the old text lets go of them (the ones they share stay cached)
+      for (const p of parts) this.paragraphUses.set(p, (this.paragraphUses.get(p) ?? 0) + 1)
+      let ids: Int32Array | null
+      try {
+        ids = this.codec ? this.tokenize(parts) : null
+      } catch (e) {
+        this.release({ text, words: 0, ids: null, tokens: 0, parts })
+        throw e
+      }
+      doc = { text, words: countWords(text), ids, tokens: this.tokensOf(ids), parts }
+    }
+    if (old) this.release(old)
+    if (this.counts && this.codec) this.counts = this.replaceDocument(id, old?.ids ?? null, doc?.ids ?? null)
+    if (doc) {
+      this.docs.set(id, doc)
+      this.tokenTotal += doc.tokens
+      this.wordTotal += doc.words
+    } else this.docs.delete(id)
+    this.changed(true)
   }
 
   /** Forgets every document. */
   clear(): void {
     this.docs.clear()
+    this.paragraphs = new Map()
+    this.paragraphUses.clear()
+    this.tokenTotal = 0
+    this.wordTotal = 0
     this.changed()
   }
 
@@ -71,14 +107,62 @@ export class Manuscript {
   useCodec(codec: ManuscriptCodec | null): void {
     this.codec = codec
     this.paragraphs = new Map()
-    for (const doc of this.docs.values()) doc.ids = codec ? this.tokenize(doc.text) : null
+    this.tokenTotal = 0
+    for (const doc of this.docs.values()) {
+      doc.ids = codec ? this.tokenize(doc.parts) : null
+      doc.tokens = this.tokensOf(doc.ids)
+      this.tokenTotal += doc.tokens
+    }
     this.changed()
   }
 
+  /** A document is replaced or removed: its paragraphs no other document holds leave the cache. */
+  private release(doc: Doc): void {
+    for (const p of doc.parts) {
+      const n = (this.paragraphUses.get(p) ?? 0) - 1
+      if (n > 0) this.paragraphUses.set(p, n)
+      else {
+        this.paragraphUses.delete(p)
+        this.paragraphs.delete(p)
+      }
+    }
+    this.tokenTotal -= doc.tokens
+    this.wordTotal -= doc.words
+  }
+
+  private tokensOf(ids: Int32Array | null): number {
+    if (!ids || !this.codec) return 0
+    let n = 0
+    for (let i = 0; i < ids.length; i++) if (ids[i] !== this.codec.separator) n++
+    return n
+  }
+
+  /**
+   * The counts with document `id`'s region of the stream (documents in the map's order, each
+   * followed by the separator) replaced. A new document goes last (it is not in the map yet).
+   */
+  private replaceDocument(id: string, before: Int32Array | null, after: Int32Array | null): NgramCounts {
+    const sep = this.codec!.separator
+    // The stream's tokens either side of the region: the end of the last non-empty document
+    // before it, the start of the first non-empty one after it.
+    let left: number[] = []
+    let right: number[] = []
+    let found = false
+    for (const [other, d] of this.docs) {
+      if (other === id) {
+        found = true
+        continue
+      }
+      if (!d.ids || d.ids.length === 0) continue
+      if (!found) left = [d.ids[d.ids.length - 1], sep]
+      else if (right.length === 0) right = [d.ids[0], d.ids.length > 1 ? d.ids[1] : sep]
+    }
+    return replaceRegion(this.counts!, regionOf(before, sep), regionOf(after, sep), left, right)
+  }
+
   /** A document's ids: its paragraphs' (cached by text), the separator between them. */
-  private tokenize(text: string): Int32Array {
+  private tokenize(parts: string[]): Int32Array {
     const codec = this.codec!
-    const parts = text.split(PARAGRAPH_BREAK).filter((p) => p.trim() !== '')
     const ids = parts.map((p) => {
       let hit = this.paragraphs.get(p)
       if (!hit) {
@@ -98,13 +182,7 @@ export class Manuscript {
   }
 
   status(): ManuscriptStatus {
-    let words = 0
-    let tokens = 0
-    for (const d of this.docs.values()) {
-      words += d.words
-      if (d.ids) for (let i = 0; i < d.ids.length; i++) if (d.ids[i] !== this.codec?.separator) tokens++
-    }
-    return { documents: this.docs.size, words, tokens }
+    return { documents: this.docs.size, words: this.wordTotal, tokens: this.tokenTotal }
   }
 
   has(id: string): boolean {
@@ -133,19 +211,9 @@ export class Manuscript {
   /** The counts of every document (null when there is no text or no model). */
   ngramCounts(): NgramCounts | null {
     if (!this.codec) return null
-    if (this.counts) return this.counts
-    const streams = [...this.docs.values()].map((d) => d.ids).filter((ids): ids is Int32Array => ids !== null && ids.length > 0)
-    if (streams.length === 0) return null
-    const total = streams.reduce((n, s) => n + s.length + 1, 0)
-    const all = new Int32Array(total)
-    let at = 0
-    for (const s of streams) {
-      all.set(s, at)
-      at += s.length
-      all[at++] = this.codec.separator
-    }
-    this.counts = countNgrams(all, this.codec.vocab)
-    return this.counts
+    // Counted in one pass the first time; kept up to date by set() from then on.
+    this.counts ??= countDocuments(this.streams(), this.codec.vocab, this.codec.separator)
+    return this.counts.tokens > 0 ? this.counts : null
   }
 
   /**
@@ -166,18 +234,18 @@ export class Manuscript {
     return expert
   }
 
-  private changed(): void {
-    // keep the paragraph cache to what the documents hold
-    if (this.paragraphs.size > 0) {
-      const live = new Set<string>()
-      for (const d of this.docs.values()) for (const p of d.text.split(PARAGRAPH_BREAK)) live.add(p)
-      for (const p of this.paragraphs.keys()) if (!live.has(p)) this.paragraphs.delete(p)
-    }
+  /** `countsKept`: set() has brought the counts up to date (else they are counted again when next needed). */
+  private changed(countsKept = false): void {
     this.version++
-    this.counts = null
+    if (!countsKept) this.counts = null
     this.expertCache = null
     this.wordSet = null
   }
+}
+
+/** A text's paragraphs that hold anything but whitespace. */
+function paragraphsOf(text: string): string[] {
+  return text.split(PARAGRAPH_BREAK).filter((p) => p.trim() !== '')
 }
 
 /** n-grams (as token arrays) to take out of the counts, and a key naming them. */
