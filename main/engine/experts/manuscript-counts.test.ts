@@ -4,6 +4,7 @@ import { KneserNeyTrigram } from '../baselines/kneser-ney'
 import { countNgrams } from '../baselines/ngram-counts'
 import { countDocuments, regionOf, replaceRegion } from './manuscript-counts'
 import { Manuscript } from './manuscript'
+import { wordsOf } from './words'
 
 // ids: 0 pad, 1 mask, 2 separator; words from 3 on (a small vocabulary, so n-grams repeat)
 const WORDS = ['the', 'keeper', 'sea', 'said', 'Marrow', 'walked', 'to', 'light']
@@ -45,7 +46,7 @@ describe('manuscript counts kept up to date', () => {
     expect(regionOf([], SEP).length).toBe(0)
   })
 
-  it('random edits: the counts kept by set() equal a full recount, and so do the Kneser-Ney tables', () => {
+  it('random edits: the counts kept by set() equal a full recount, and so do the Kneser-Ney tables and the word set', () => {
     const seed = Number(process.env.INFILL_MANUSCRIPT_COUNTS_SEED ?? Date.now() % 2 ** 31)
     const numRuns = 200
     console.log(`manuscript counts test: seed ${seed} (rerun with INFILL_MANUSCRIPT_COUNTS_SEED=${seed}), ${numRuns} sequences`)
@@ -55,8 +56,9 @@ describe('manuscript counts kept up to date', () => {
         m.useCodec(codec)
         const docs = new Map<string, string>() // the model: texts in the manuscript's order
         for (const o of ops) {
-          // counts exist before each edit, so the edit updates them (never a recount)
+          // counts and words exist before each edit, so the edit updates them (never a recount)
           m.ngramCounts()
+          const words = m.words()
           if (o.kind === 'clear') {
             m.clear()
             docs.clear()
@@ -68,6 +70,9 @@ describe('manuscript counts kept up to date', () => {
             m.set(o.id, next)
             docs.set(o.id, next)
           }
+          // the word set (the unknown-word check) is kept up to date in place
+          expect(m.words()).toBe(o.kind === 'clear' ? m.words() : words)
+          expect([...m.words()].sort()).toEqual([...new Set([...docs.values()].flatMap(wordsOf))].sort())
           const want = fullRecount(docs)
           const got = m.ngramCounts()
           if (want.tokens === 0) {

@@ -62,7 +62,9 @@ export class Manuscript {
   private codec: ManuscriptCodec | null = null
   private counts: NgramCounts | null = null
   private expertCache: { key: string; expert: CountExpert } | null = null
+  /** Lower-cased words of every document and how often each occurs, kept up to date once asked for. */
   private wordSet: Set<string> | null = null
+  private wordUses: Map<string, number> | null = null
   private version = 0
 
   /** Sets or replaces (text) or removes (null) a document. Tokenizes it now when a model is loaded. */
@@ -84,6 +86,10 @@ export class Manuscript {
       doc = { text, words: countWords(text), ids, tokens: this.tokensOf(ids), parts }
     }
     if (old) this.release(old)
+    if (this.wordUses) {
+      if (doc) this.countWordsOf(doc.text, 1)
+      if (old) this.countWordsOf(old.text, -1)
+    }
     if (this.counts && this.codec) this.counts = this.replaceDocument(id, old?.ids ?? null, doc?.ids ?? null)
     if (doc) {
       this.docs.set(id, doc)
@@ -96,6 +102,8 @@ export class Manuscript {
   /** Forgets every document. */
   clear(): void {
     this.docs.clear()
+    this.wordSet = null
+    this.wordUses = null
     this.paragraphs = new Map()
     this.paragraphUses.clear()
     this.tokenTotal = 0
@@ -199,13 +207,33 @@ export class Manuscript {
     return [...this.docs.values()].map((d) => d.ids).filter((ids): ids is Int32Array => ids !== null)
   }
 
-  /** Lower-cased words of every document (the unknown-word check). */
-  words(): Set<string> {
-    if (!this.wordSet) {
+  /**
+   * Lower-cased words of every document (the unknown-word check): gathered in one pass the first
+   * time, then kept up to date by set() (a change reads the words of that document only). The
+   * set is live: it follows later changes.
+   */
+  words(): ReadonlySet<string> {
+    if (!this.wordSet || !this.wordUses) {
       this.wordSet = new Set()
-      for (const d of this.docs.values()) for (const w of wordsOf(d.text)) this.wordSet.add(w)
+      this.wordUses = new Map()
+      for (const d of this.docs.values()) this.countWordsOf(d.text, 1)
     }
     return this.wordSet
+  }
+
+  private countWordsOf(text: string, delta: 1 | -1): void {
+    const uses = this.wordUses!
+    const set = this.wordSet!
+    for (const w of wordsOf(text)) {
+      const n = (uses.get(w) ?? 0) + delta
+      if (n > 0) {
+        uses.set(w, n)
+        if (delta > 0) set.add(w)
+      } else {
+        uses.delete(w)
+        set.delete(w)
+      }
+    }
   }
 
   /** The counts of every document (null when there is no text or no model). */
@@ -239,7 +267,6 @@ export class Manuscript {
     this.version++
     if (!countsKept) this.counts = null
     this.expertCache = null
-    this.wordSet = null
   }
 }
 
