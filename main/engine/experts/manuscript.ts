@@ -90,13 +90,19 @@ export class Manuscript {
       if (doc) this.countWordsOf(doc.text, 1)
       if (old) this.countWordsOf(old.text, -1)
     }
-    if (this.counts && this.codec) this.counts = this.replaceDocument(id, old?.ids ?? null, doc?.ids ?? null)
+    if (this.counts && this.codec) {
+      try {
+        this.counts = this.replaceDocument(id, old?.ids ?? null, doc?.ids ?? null)
+      } catch {
+        this.counts = null // counts that disagree with the documents (never seen): counted again when next needed
+      }
+    }
     if (doc) {
       this.docs.set(id, doc)
       this.tokenTotal += doc.tokens
       this.wordTotal += doc.words
     } else this.docs.delete(id)
-    this.changed(true)
+    this.changed(this.counts !== null)
   }
 
   /** Forgets every document. */
