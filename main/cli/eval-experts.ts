@@ -10,7 +10,7 @@ import { countNgrams } from '../engine/baselines/ngram-counts'
 import { bitsPerChar, elboBound, maskedTokenAccuracy, spanInfillAccuracy, wholeWordAccuracy, type EvalModel, type ElboEstimator } from '../engine/evaluation'
 import type { WordSpan } from '../engine/evaluation-plans'
 import { CountExpert } from '../engine/experts/count-expert'
-import { withExperts, type ExpertPanel } from '../engine/experts/expert-denoise'
+import { EXPERT_MAX_RUN, withExperts, type ExpertPanel } from '../engine/experts/expert-denoise'
 import type { ModelExperts } from '../engine/experts/model-experts'
 import { CONTEXT_CLASSES } from '../engine/experts/weights'
 
@@ -72,6 +72,6 @@ export function expertSystems(model: EvalModel, experts: ModelExperts, manuscrip
   if (training) out.push({ name: 'training-text expert', model: wrap({ ...base, training, weights: { training: ALONE, manuscript: NONE }, modelWeight: 0 }) })
   if (manuscript) out.push({ name: 'manuscript expert', model: wrap({ ...base, manuscript, weights: { training: NONE, manuscript: ALONE }, modelWeight: 0 }) })
   const weights = { training: training ? experts.weights.training : NONE, manuscript: manuscript ? experts.weights.manuscript : NONE }
-  out.push({ name: manuscript ? 'fused (model + training text + manuscript)' : 'fused (model + training text)', model: wrap({ ...base, training: training ?? undefined, manuscript: manuscript ?? undefined, weights }) })
+  out.push({ name: manuscript ? 'fused (model + training text + manuscript)' : 'fused (model + training text)', model: wrap({ ...base, training: training ?? undefined, manuscript: manuscript ?? undefined, weights, maxRun: EXPERT_MAX_RUN }) })
   return out
 }

@@ -6,11 +6,13 @@
  * text: a row a token); a longer one is read from one row with its whole span masked, the
  * distribution the reverse process starts from (one row per length: a row a token made a
  * phrase fill 1.6× slower in bench/experts-cost.ts). Candidates of the reverse process and
- * passages of the writer's or the training text are ranked by it together.
+ * passages of the writer's or the training text are ranked by it together. A name is often
+ * 3–4 pieces ("▁Qua|r|re|nder"): read from an all-masked row its inner pieces have no
+ * neighbour and it scored under every 2-token candidate read token by token, so 4.
  */
 
 /** Longest candidate scored token by token (pseudo-log-likelihood) by default; Other words scores every word so. */
-export const PLL_TOKENS = 2
+export const PLL_TOKENS = 4
 import type { Denoise } from '../reverse-process'
 
 /** The span's surroundings as the scorer sees them: ids before and after it (wrap included). */

@@ -30,6 +30,12 @@ export interface ExpertPanel {
   shiftedLogits: boolean
   /** 0 leaves the model out (a count expert alone, for the eval); default 1. */
   modelWeight?: number
+  /**
+   * The reverse process of a fill: a run of more text slots than this is the model's alone
+   * (EXPERT_MAX_RUN). Absent when scoring given candidates, where each token is read with its
+   * candidate in place.
+   */
+  maxRun?: number
 }
 
 /**
@@ -86,23 +92,30 @@ export class WindowSlots {
 }
 
 /**
- * The longest run of slots the count experts speak in: a word and its punctuation. In a longer
- * span (a phrase) the model fills alone and passages of the writer's and the training text
- * are offered beside it (fill-experts.ts). Blind ratings of session 5 (15 phrase fills each,
- * 0–2): the model alone 0.47, with the experts at the edges of every span 0.20; the counts'
- * frequent bigrams at a phrase's first and last slot ("the have", "be that", "of life on")
- * set the rest of the phrase wrong.
+ * The longest run of text slots the count experts speak in: one, a slot whose nearest
+ * neighbours are the writer's own text on both sides (a span's slots that hold pad, where the
+ * fill ends, do not count). In a longer run the model fills alone and passages of the
+ * writer's and the training text are offered beside it (fill-experts.ts). Blind ratings of
+ * session 5 (15 phrase fills each, 0–2): the model alone 0.47, with the experts at the edges
+ * of every span 0.20; at 2–3 slot spans, with only one neighbour known, the counts' frequent
+ * bigrams still wrote "the eat", "of a", "be that" where the model alone wrote "be sure",
+ * "there were", "keep a" (session 6's sheet, before this limit).
  */
-export const EXPERT_MAX_RUN = 3
+export const EXPERT_MAX_RUN = 1
 
-/** Length of the run of slots (or, with no slot map, of masks) that position `p` is in. */
-export function runLength(slots: Uint8Array | null | undefined, row: Int32Array, p: number, maskId: number): number {
-  const inRun = (i: number) => (slots ? slots[i] === 1 : row[i] === maskId)
+/**
+ * Text slots in the run of slots (or, with no slot map, of masks) that position `p` is in:
+ * positions holding `padId` are part of the run but not counted.
+ */
+export function runLength(slots: Uint8Array | null | undefined, row: Int32Array, p: number, maskId: number, padId = -1): number {
+  const inRun = (i: number) => (slots ? slots[i] === 1 : row[i] === maskId || row[i] === padId)
   let a = p
   while (a > 0 && inRun(a - 1)) a--
   let b = p
   while (b + 1 < row.length && inRun(b + 1)) b++
-  return b - a + 1
+  let n = 0
+  for (let i = a; i <= b; i++) if (row[i] !== padId) n++
+  return n
 }
 
 /** `row` with the slots' revealed text hidden from the count experts (masks and pads stay). */
@@ -127,7 +140,7 @@ export function fuseMasked(panel: ExpertPanel, ids: BigInt64Array | Int32Array, 
     const seen = mine && mine.length === length ? documentView(row, mine, panel.maskId, panel.padId, view) : row
     for (let p = 0; p < length; p++) {
       if (row[p] !== panel.maskId) continue
-      if (panel.modelWeight !== 0 && runLength(mine && mine.length === length ? mine : null, row, p, panel.maskId) > EXPERT_MAX_RUN) continue
+      if (panel.maxRun !== undefined && panel.modelWeight !== 0 && runLength(mine && mine.length === length ? mine : null, row, p, panel.maskId, panel.padId) > panel.maxRun) continue
       const ctx = expertContext(seen, p, panel.unknown, panel.padId)
       parts.length = 0
       if (panel.training) {

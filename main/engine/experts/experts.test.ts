@@ -118,26 +118,32 @@ describe('count experts at a slot', () => {
 
 describe('runLength and the phrase gate', () => {
   const kn = new KneserNeyTrigram(countNgrams(encode('the keeper said the keeper said the captain walked'), V))
-  const panel: ExpertPanel = { ...ids, training: new CountExpert(kn, ids.unknown), weights: { training: [0, 3, 3, 3, 3], manuscript: [0, 0, 0, 0, 0] }, vocab: V, maskId: 1, padId: 0, shiftedLogits: false }
-  it('measures the run of slots (or masks) a position is in', () => {
-    const row = Int32Array.from([id('the'), 1, 1, id('said'), 1])
+  const ungated: ExpertPanel = { ...ids, training: new CountExpert(kn, ids.unknown), weights: { training: [0, 3, 3, 3, 3], manuscript: [0, 0, 0, 0, 0] }, vocab: V, maskId: 1, padId: 0, shiftedLogits: false }
+  it('measures the text slots of the run a position is in (pads are in the run, not counted)', () => {
+    const row = Int32Array.from([id('the'), 1, 1, id('said'), 1, 0])
     expect(runLength(null, row, 1, 1)).toBe(2)
-    expect(runLength(null, row, 4, 1)).toBe(1)
-    expect(runLength(Uint8Array.from([0, 1, 1, 1, 1]), row, 1, 1)).toBe(4)
+    expect(runLength(null, row, 4, 1, 0)).toBe(1)
+    expect(runLength(Uint8Array.from([0, 1, 1, 1, 1, 1]), row, 1, 1, 0)).toBe(4)
+    expect(runLength(Uint8Array.from([0, 1, 1, 0, 1, 1]), row, 4, 1, 0)).toBe(1)
   })
-  it(`a span of more than ${EXPERT_MAX_RUN} slots is the model\'s alone; a word-sized span hears the counts at its edges`, () => {
-    const long = [id('the'), ...new Array<number>(EXPERT_MAX_RUN + 1).fill(1), id('the')]
-    const L = long.length
-    const logits = Float32Array.from({ length: L * V }, (_, i) => (i % V) * 0.01)
+  it('a run of more than one text slot is the model\'s alone; a slot between the writer\'s words hears the counts', () => {
+    expect(EXPERT_MAX_RUN).toBe(1)
+    const panel: ExpertPanel = { ...ungated, maxRun: EXPERT_MAX_RUN }
+    const pair = [id('the'), 1, 1, id('said')]
+    const logits = Float32Array.from({ length: 4 * V }, (_, i) => (i % V) * 0.01)
     const copy = Float32Array.from(logits)
-    fuseMasked(panel, BigInt64Array.from(long, BigInt), 1, L, logits)
+    fuseMasked(panel, BigInt64Array.from(pair, BigInt), 1, 4, logits)
     expect(Array.from(logits)).toEqual(Array.from(copy))
-    const short = [id('the'), ...new Array<number>(EXPERT_MAX_RUN).fill(1), id('the')]
-    const S = short.length
-    const l2 = Float32Array.from({ length: S * V }, (_, i) => (i % V) * 0.01)
-    fuseMasked(panel, BigInt64Array.from(short, BigInt), 1, S, l2)
+    // the same span once its second slot is a pad (the fill ends after one word): both neighbours known
+    const one = [id('the'), 1, 0, id('said')]
+    const l2 = Float32Array.from({ length: 4 * V }, (_, i) => (i % V) * 0.01)
+    fuseMasked(panel, BigInt64Array.from(one, BigInt), 1, 4, l2)
     const q = softmax(l2.subarray(V, 2 * V))
-    expect(q.indexOf(Math.max(...q))).toBe(id('keeper')) // 'the' on its left: the counts say 'keeper'
+    expect(q.indexOf(Math.max(...q))).toBe(id('keeper'))
+    // without maxRun (scoring given candidates) the edges of the pair hear the counts
+    const l3 = Float32Array.from({ length: 4 * V }, (_, i) => (i % V) * 0.01)
+    fuseMasked(ungated, BigInt64Array.from(pair, BigInt), 1, 4, l3)
+    expect(Array.from(l3)).not.toEqual(Array.from(copy))
   })
 })
 
@@ -310,9 +316,12 @@ describe('scoreCandidates', () => {
       return out
     }
     const window = { left: [id('the')], right: [id('said')] }
-    const s = await scoreCandidates(denoise, window, [[id('keeper')], [id('sea')], [id('keeper'), id('keeper'), id('sea')]], 1, V)
+    const five = [id('keeper'), id('keeper'), id('sea'), id('sea'), id('sea')]
+    const s = await scoreCandidates(denoise, window, [[id('keeper')], [id('sea')], [id('keeper'), id('keeper'), id('sea')], five], 1, V)
     expect(s[0]).toBeGreaterThan(s[1])
-    expect(rowsSeen).toEqual([2, 1]) // two one-token candidates: a row each; the 3-token one: one row
+    // two one-token candidates: a row each; the 3-token one (a name's length): a row a token; the 5-token one: one row
+    expect(rowsSeen).toEqual([2, 3, 1])
     expect(s[2]).toBeCloseTo((2 * s[0] + s[1]) / 3, 5)
+    expect(s[3]).toBeCloseTo((2 * s[0] + 3 * s[1]) / 5, 5)
   })
 })

@@ -13,7 +13,7 @@ import type { Denoise } from '../reverse-process'
 import { wordCount, wordRange } from '../length-target'
 import { spanFill } from '../span-borders'
 import { scoreCandidates, type ScoreWindow } from './candidate-score'
-import { withExperts, type ExpertPanel } from './expert-denoise'
+import { EXPERT_MAX_RUN, withExperts, type ExpertPanel } from './expert-denoise'
 import type { Manuscript } from './manuscript'
 import type { ModelExperts } from './model-experts'
 import { findPassages, type Passage } from './passages'
@@ -48,12 +48,13 @@ export function requestPanel(ex: EngineExperts, fm: Pick<FillModel, 'vocab' | 'm
   return { ...ex.model.ids, training: training ?? undefined, manuscript: manuscript ?? undefined, weights, vocab: fm.vocab, maskId: fm.maskId, padId: fm.padId, shiftedLogits: fm.shiftedLogits }
 }
 
-/** `fm` with the panel's experts fused into every denoiser it has. */
+/** `fm` with the panel's experts fused into every denoiser it has, at most EXPERT_MAX_RUN text slots a run. */
 export function withPanel(fm: FillModel, panel: ExpertPanel | null): FillModel {
   if (!panel) return fm
-  const out: FillModel = { ...fm, denoise: withExperts(fm.denoise, panel) }
+  const gated: ExpertPanel = { ...panel, maxRun: EXPERT_MAX_RUN }
+  const out: FillModel = { ...fm, denoise: withExperts(fm.denoise, gated) }
   const approx = (fm as { denoiseApproximate?: Denoise }).denoiseApproximate
-  if (approx) (out as { denoiseApproximate?: Denoise }).denoiseApproximate = withExperts(approx, panel)
+  if (approx) (out as { denoiseApproximate?: Denoise }).denoiseApproximate = withExperts(approx, gated)
   return out
 }
 
