@@ -14,7 +14,7 @@ import { scoreCandidates } from './candidate-score'
 import { withExperts } from './expert-denoise'
 import { requestPanel, scoreWindow, spanPassages, type EngineExperts } from './fill-experts'
 import { topIds } from './fit'
-import { unknownWordIn } from './words'
+import { sameKindOfWord, unknownWordIn } from './words'
 
 const ONE_WORD = /^[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*$/u
 
@@ -34,7 +34,7 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   const offer = (ids: readonly number[], origin: Alternative['origin']) => {
     const word = fm.codec.decodeSpan(ids).trim()
     const key = word.toLowerCase()
-    if (!ONE_WORD.test(word) || key === exclude) return
+    if (!ONE_WORD.test(word) || key === exclude || !sameKindOfWord(original, word)) return
     const had = pool.get(key)
     if (!had || (had.origin === 'model' && origin !== 'model')) pool.set(key, { ids: [...ids], origin: had && origin === 'model' ? had.origin : origin })
   }

@@ -8,7 +8,7 @@ import { fuseSlot } from './fuse'
 import { hiddenNgrams, Manuscript, subtractNgrams } from './manuscript'
 import { findPassages } from './passages'
 import { contextClass, requestWeights } from './weights'
-import { unknownWordIn, wordsOf } from './words'
+import { sameKindOfWord, unknownWordIn, wordsOf } from './words'
 
 // ids: 0 pad, 1 mask, 2 eos (special); words from 3 on
 const WORDS = ['the', 'keeper', 'walked', 'to', 'lighthouse', 'at', 'dawn', 'Marrow', 'said', 'captain', 'sea']
@@ -283,6 +283,27 @@ describe('passages', () => {
     expect(findPassages([stream], { ...q, spaceBefore: true }).map((p) => p.ids)).toEqual([[id('captain'), id('Marrow')], [id('keeper'), id('Marrow')]])
     expect(findPassages([stream], { ...q, l1: id('captain'), spaceBefore: true })).toEqual([])
     expect(findPassages([stream], { ...q, l1: id('captain'), spaceBefore: false }).map((p) => p.ids)).toEqual([[id('Marrow')]])
+  })
+})
+
+describe('sameKindOfWord (Other words)', () => {
+  it('a function word for a function word, a content word for a content word', () => {
+    expect(sameKindOfWord('the', 'a')).toBe(true)
+    expect(sameKindOfWord('the', 'his')).toBe(true)
+    expect(sameKindOfWord('the', 'sea')).toBe(false)
+    expect(sameKindOfWord('was', 'and')).toBe(false) // an auxiliary and a conjunction
+    expect(sameKindOfWord('was', 'is')).toBe(true)
+    expect(sameKindOfWord('which', 'of')).toBe(false)
+    expect(sameKindOfWord('which', 'that')).toBe(true)
+    expect(sameKindOfWord('keeper', 'and')).toBe(false)
+    expect(sameKindOfWord('keeper', 'captain')).toBe(true)
+  })
+  it('a lower-case original gets lower-case alternatives; a capitalised one takes either', () => {
+    expect(sameKindOfWord('nobles', 'Pen')).toBe(false)
+    expect(sameKindOfWord('nobles', 'N')).toBe(false)
+    expect(sameKindOfWord('Orla', 'Maren')).toBe(true)
+    expect(sameKindOfWord('Storms', 'rain')).toBe(true)
+    expect(sameKindOfWord('I', 'We')).toBe(true)
   })
 })
 
