@@ -4,7 +4,9 @@
  * likely single tokens that make a whole word at the slot, the reverse process over a 3-slot
  * budget (words of up to three tokens, diversified candidates), and passages of the manuscript
  * and the training text that sit between the same neighbours. A word found in neither the
- * training text nor the manuscript is ranked last; the original word is never offered.
+ * training text nor the manuscript is ranked last; the original word is never offered. Only
+ * words of the original's kind are offered (sameKindOfWord in words.ts), others only when no
+ * word of its kind fits at all.
  */
 import type { Alternative, AlternativesRequest, AlternativesResult, SamplingSettings } from '../../contract'
 import type { FillModel } from '../fill'
@@ -29,14 +31,14 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   const denoise = panel ? withExperts(fm.denoise, panel) : fm.denoise
   const window = scoreWindow(fm, text, from, to)
   const L = window.left.length
-  const pool = new Map<string, { ids: number[]; origin: Alternative['origin'] }>()
+  const pool = new Map<string, { ids: number[]; origin: Alternative['origin']; sameKind: boolean }>()
   const exclude = original.trim().toLowerCase()
   const offer = (ids: readonly number[], origin: Alternative['origin']) => {
     const word = fm.codec.decodeSpan(ids).trim()
     const key = word.toLowerCase()
-    if (!ONE_WORD.test(word) || key === exclude || !sameKindOfWord(original, word)) return
+    if (!ONE_WORD.test(word) || key === exclude) return
     const had = pool.get(key)
-    if (!had || (had.origin === 'model' && origin !== 'model')) pool.set(key, { ids: [...ids], origin: had && origin === 'model' ? had.origin : origin })
+    if (!had || (had.origin === 'model' && origin !== 'model')) pool.set(key, { ids: [...ids], origin: had && origin === 'model' ? had.origin : origin, sameKind: sameKindOfWord(original, word) })
   }
   const wordStart = (id: number) => /^\s/.test(fm.codec.tokenText(id))
   const startsWord = original.length > 0 && (from === 0 || /\s/.test(text[from - 1]))
@@ -46,7 +48,8 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   const logits = await denoise(BigInt64Array.from(row, (x) => BigInt(x)), 1, row.length)
   const src = fm.shiftedLogits ? L - 1 : L
   const slotLogits = logits.subarray(src * fm.vocab, (src + 1) * fm.vocab)
-  for (const id of topIds(slotLogits, count * 4, fm.banned)) if (id !== fm.padId && (!startsWord || wordStart(id))) offer([id], 'model')
+  // deep enough that words of the original's kind are among them (a name's slot is topped by "and", "the")
+  for (const id of topIds(slotLogits, Math.max(48, count * 6), fm.banned)) if (id !== fm.padId && (!startsWord || wordStart(id))) offer([id], 'model')
 
   // 2. The reverse process over a 3-slot budget (pads after the first slot end a shorter word).
   const C = Math.min(16, Math.max(4, count))
@@ -72,9 +75,11 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   }
 
   // 3. Passages of the writer's text and the training text between the same neighbours.
-  if (panel) for (const p of spanPassages(ex, fm, window, 4, ex.model.ids.unknown, original, from > 0 && /\s/.test(text[from - 1]))) offer(p.ids, p.origin)
+  if (panel) for (const p of spanPassages(ex, fm, window, 4, ex.model.ids.unknown, original, from > 0 && /\s/.test(text[from - 1]), true, request.experts?.documentId)) offer(p.ids, p.origin)
 
-  const entries = [...pool.values()]
+  // Words of the original's kind (sameKindOfWord); others only when none of its kind fits at all.
+  const all = [...pool.values()]
+  const entries = all.some((e) => e.sameKind) ? all.filter((e) => e.sameKind) : all
   // every word token by token: a name of 4 tokens read from an all-masked row would rank below 'it'
   const scores = await scoreCandidates(denoise, window, entries.map((e) => e.ids), fm.maskId, fm.vocab, fm.shiftedLogits, Infinity)
   const known = [ex.model.trainingWords, ex.manuscript.words()]

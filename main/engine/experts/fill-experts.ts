@@ -90,7 +90,17 @@ function neighbours(w: ScoreWindow, prefix: number, suffix: number): { l2: numbe
 }
 
 /** Passages of the manuscript and the training text that fit a span of `slots` tokens, with their origin. */
-export function spanPassages(ex: EngineExperts, fm: Pick<FillModel, 'codec'>, w: ScoreWindow, slots: number, stop: Uint8Array, exclude: string, spaceBefore: boolean, withTraining = true): { ids: number[]; origin: 'manuscript' | 'training'; count: number }[] {
+export function spanPassages(
+  ex: EngineExperts,
+  fm: Pick<FillModel, 'codec'>,
+  w: ScoreWindow,
+  slots: number,
+  stop: Uint8Array,
+  exclude: string,
+  spaceBefore: boolean,
+  withTraining = true,
+  documentId?: string,
+): { ids: number[]; origin: 'manuscript' | 'training'; count: number }[] {
   const n = neighbours(w, fm.codec.wrap.prefix.length, fm.codec.wrap.suffix.length)
   const q = { ...n, minLen: 1, maxLen: Math.max(2, Math.ceil(slots * 1.5)), limit: MAX_PASSAGES * 3, stop, leadText: ex.model.ids.leadText, spaceBefore }
   const seen = new Set<string>([exclude.trim().toLowerCase()])
@@ -103,7 +113,8 @@ export function spanPassages(ex: EngineExperts, fm: Pick<FillModel, 'codec'>, w:
       out.push({ ids: p.ids, origin, count: p.count })
     }
   }
-  take(findPassages(ex.manuscript.streams(), q), 'manuscript')
+  // The request's own document is left out: its copy still holds the text under the masks, which never counts for its own fill.
+  take(findPassages(ex.manuscript.streams(documentId), q), 'manuscript')
   if (ex.trainingStream && withTraining) take(findPassages([ex.trainingStream], q), 'training')
   return out
 }
@@ -130,7 +141,8 @@ export async function finishCandidates(ex: EngineExperts, fm: FillModel, panel: 
       const phrase = words >= PHRASE_WORDS || (words === 0 && span.slots >= PHRASE_SLOTS)
       const leading = /[ \t]*$/.exec(request.text.slice(0, spec.from))?.[0] ?? ''
       const spaceBefore = /\s$/.test(request.text.slice(0, spec.from)) || /^\s/.test(span.original)
-      const passages = spanPassages(ex, fm, window, span.slots, ex.model.ids.unknown, span.original, spaceBefore, phrase).slice(0, MAX_PASSAGES)
+      // A passage may equal the original (a masked name from an earlier chapter is the point); the document's own copy is not searched.
+      const passages = spanPassages(ex, fm, window, span.slots, ex.model.ids.unknown, '', spaceBefore, phrase, request.experts?.documentId).slice(0, MAX_PASSAGES)
       const trailing = /\s*$/.exec(span.original)?.[0] ?? ''
       const borders = { leadingSpace: leading, trailingSpace: trailing, before: request.text.slice(Math.max(0, spec.from - 200), spec.from), after: request.text.slice(spec.to, spec.to + 200), insertion: spec.from === spec.to, trimmable: leading.length }
       // a passage is held to the writer's length target like every candidate of the model

@@ -208,9 +208,12 @@ export class Manuscript {
     return new Map([...this.docs].map(([id, d]) => [id, d.text]))
   }
 
-  /** Token streams of the documents (the passage finder reads them). */
-  streams(): Int32Array[] {
-    return [...this.docs.values()].map((d) => d.ids).filter((ids): ids is Int32Array => ids !== null)
+  /** Token streams of the documents (the passage finder reads them), all but `except`'s when named. */
+  streams(except?: string): Int32Array[] {
+    return [...this.docs]
+      .filter(([id]) => id !== except)
+      .map(([, d]) => d.ids)
+      .filter((ids): ids is Int32Array => ids !== null)
   }
 
   /**
