@@ -161,6 +161,7 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
         minWords: Int32Array.from(ranges, (r) => r.minWords),
         maxWords: Int32Array.from(ranges, (r) => r.maxWords),
         breaks: Uint8Array.from(canvas.spans, (s) => breakRuleOf(s.original)),
+        afterSpace: Uint8Array.from(canvas.spans, (s) => (s.leadingSpace.length > 0 || /^\s/.test(s.original) ? 1 : 0)),
       }
     : undefined
   const borders = canvas.spans.map((_, i) => spanBorders(canvas, request, i))

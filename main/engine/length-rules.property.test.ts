@@ -9,7 +9,8 @@
  * - no duplicates: the candidates' fills differ on at least one span;
  * - no cascade: a span's pads come at the row's first pass or where the span already holds
  *   text at its most words, never one step after another from the right before any text;
- * - every fill is text then pad, and no slot holds a banned id.
+ * - every fill is text then pad, and no slot holds a banned id;
+ * - after the writer's space (afterSpace), a span's first piece starts with no letter or digit.
  *
  * Runs INFILL_PROP_RUNS cases (default 300) from seed INFILL_PROP_SEED (default: a fresh
  * one); both are printed. A failure prints the shrunk case.
@@ -49,12 +50,12 @@ function denoiser(table: number[][], padBias: number): Denoise {
 }
 
 const spanArb = fc
-  .record({ minWords: fc.integer({ min: 0, max: 3 }), extra: fc.integer({ min: 0, max: 3 }), slack: fc.integer({ min: 0, max: 4 }), floorUp: fc.integer({ min: 0, max: 2 }), breaks: fc.constantFrom<BreakRule>(0, 1, 2) })
+  .record({ minWords: fc.integer({ min: 0, max: 3 }), extra: fc.integer({ min: 0, max: 3 }), slack: fc.integer({ min: 0, max: 4 }), floorUp: fc.integer({ min: 0, max: 2 }), breaks: fc.constantFrom<BreakRule>(0, 1, 2), afterSpace: fc.boolean() })
   .map((s) => {
     const maxWords = Math.max(1, s.minWords + s.extra)
     const slots = Math.max(1, maxWords + s.slack)
     const floor = s.minWords === 0 ? 0 : Math.min(slots, s.minWords + s.floorUp)
-    return { minWords: s.minWords, maxWords, slots, floor, breaks: s.breaks }
+    return { minWords: s.minWords, maxWords, slots, floor, breaks: s.breaks, afterSpace: s.afterSpace }
   })
 
 const caseArb = fc.record({
@@ -116,6 +117,7 @@ describe('word ranges, line breaks, distinct candidates, no cascade (randomized)
               minWords: Int32Array.from(c.spans, (s) => s.minWords),
               maxWords: Int32Array.from(c.spans, (s) => s.maxWords),
               breaks: Uint8Array.from(c.spans, (s) => s.breaks),
+              afterSpace: Uint8Array.from(c.spans, (s) => (s.afterSpace ? 1 : 0)),
             },
             judge,
           },
@@ -145,6 +147,8 @@ describe('word ranges, line breaks, distinct candidates, no cascade (randomized)
             if (s.breaks === 1) expect(text).not.toMatch(/^\s*\n/)
             // text then pad
             const own = Array.from(row).filter((_, j) => spanOf[j] === i)
+            // after the writer's space the first piece never glues a letter onto the word before
+            if (s.afterSpace && own[0] !== PAD) expect(PIECES[own[0]], `span ${i}`).not.toMatch(/^[\p{L}\p{N}]/u)
             const firstPad = own.indexOf(PAD)
             if (firstPad >= 0) expect(own.slice(firstPad).every((id) => id === PAD)).toBe(true)
           })

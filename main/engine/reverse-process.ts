@@ -107,6 +107,8 @@ export interface WordRules {
   minWords: Int32Array
   maxWords: Int32Array
   breaks: Uint8Array
+  /** 1 at spans the writer's text has white space right before (see SlotContext.afterSpace); absent: none. */
+  afterSpace?: Uint8Array
 }
 
 /** Accepts or rejects a finished row (`tokens`: one per slot, pads included). */
@@ -334,6 +336,7 @@ export async function runReverseProcess(input: ReverseProcessInput, denoise: Den
     }
     return bans.mask({
       first: spanStart[j] === j,
+      afterSpace: words.afterSpace?.[sp] === 1,
       prev: neighbour(r, j - 1, j),
       next: neighbour(r, j + 1, j),
       nextMasked: j + 1 < spanEnd[j] && tokens[r * S + j + 1] < 0,

@@ -88,6 +88,15 @@ describe('SlotBans', () => {
     // at least one word
     expect(allowed(bans.mask({ ...base, prev: 6, lo: 1 }))).toEqual([5, 6, 9, 12, 13])
   })
+
+  it('a first slot after the writer\'s space takes no piece that would glue onto the word before; punctuation it may', () => {
+    const first = { ...base, first: true }
+    // 's', 'ing' and 'x y' start with a letter and no space: "so⟦re⟧" would read "sore"
+    expect(allowed(bans.mask({ ...first, afterSpace: true }))).toEqual([5, 6, 8, 9, 12])
+    expect(allowed(bans.mask(first))).toEqual([5, 6, 7, 8, 9, 10, 12, 13])
+    // only a span's first slot
+    expect(allowed(bans.mask({ ...base, afterSpace: true }))).toEqual(allowed(bans.mask(base)))
+  })
 })
 
 describe('chooseEnd', () => {

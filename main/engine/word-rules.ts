@@ -28,6 +28,8 @@ export interface PieceTable {
   startsBreak: Uint8Array
   /** 1: the piece has no text at all (a special token, a byte that is no whole character). */
   empty: Uint8Array
+  /** 1: the piece starts with a letter or digit (it would continue a word it is glued to). */
+  leadWord: Uint8Array
 }
 
 /** The table for a vocabulary whose token `id` reads `text(id)`. */
@@ -40,6 +42,7 @@ export function pieceTable(vocab: number, text: (id: number) => string): PieceTa
     lineBreak: new Uint8Array(vocab),
     startsBreak: new Uint8Array(vocab),
     empty: new Uint8Array(vocab),
+    leadWord: new Uint8Array(vocab),
   }
   for (let id = 0; id < vocab; id++) {
     const s = text(id)
@@ -51,6 +54,7 @@ export function pieceTable(vocab: number, text: (id: number) => string): PieceTa
     for (let i = 1; i < s.length; i++) if (/\s/.test(s[i - 1]) && !/\s/.test(s[i])) inner++
     t.inner[id] = Math.min(255, inner)
     t.leadText[id] = /\s/.test(s[0]) ? 0 : 1
+    t.leadWord[id] = /^[\p{L}\p{N}]/u.test(s) ? 1 : 0
     t.trailSpace[id] = /\s/.test(s[s.length - 1]) ? 1 : 0
     t.lineBreak[id] = /[\n\r\u2028\u2029]/.test(s) ? 1 : 0
     t.startsBreak[id] = /^[^\S\n\r\u2028\u2029]*[\n\r\u2028\u2029]/.test(s) ? 1 : 0
@@ -101,6 +105,12 @@ export function breakRuleOf(original: string): BreakRule {
 export interface SlotContext {
   /** The slot is its span's first. */
   first: boolean
+  /**
+   * The writer's text has white space right before the span (taken into the span's first
+   * slot): a first piece that starts with a letter or digit would be glued onto the word
+   * before ("so⟦re⟧" reads "sore"), so it may not take one. Punctuation may ("fishermen⟦,⟧").
+   */
+  afterSpace?: boolean
   /** The revealed piece before it in its span, or UNKNOWN. */
   prev: number
   /** The revealed piece after it in its span, or UNKNOWN. */
@@ -117,7 +127,8 @@ export interface SlotContext {
 
 /**
  * The ids a slot may not take: `banned` (never predicted), pad unless allowed, pieces with no
- * text, line breaks the rule forbids, pieces ending in a space (other than line breaks), and
+ * text, line breaks the rule forbids, a word's continuation at a first slot after white
+ * space, pieces ending in a space (other than line breaks), and
  * text whose added words fall outside lo..hi. When that leaves nothing (a slot between a line
  * break and text, where every piece starts a word), `banned` alone.
  * Masks are cached by context (they depend only on the context's classes, not on the ids).
@@ -137,7 +148,8 @@ export class SlotBans {
     const nextText = c.next !== UNKNOWN && p.leadText[c.next] === 1
     const lo = Math.max(-1, Math.min(4, c.lo))
     const hi = Math.max(-1, Math.min(4, c.hi))
-    const key = `${+c.first}${+prevSpace}${+nextText}${+c.nextMasked}|${lo}|${hi}|${c.breaks}${+c.pad}`
+    const glue = c.first && c.afterSpace === true
+    const key = `${+c.first}${+prevSpace}${+nextText}${+c.nextMasked}${+glue}|${lo}|${hi}|${c.breaks}${+c.pad}`
     let m = this.cache.get(key)
     if (m) return m
     m = new Uint8Array(this.banned.length)
@@ -151,6 +163,10 @@ export class SlotBans {
         continue
       }
       if (p.lineBreak[id] && (c.breaks === 0 || (c.breaks === 1 && c.first && p.startsBreak[id]))) {
+        m[id] = 1
+        continue
+      }
+      if (glue && p.leadText[id] && p.leadWord[id]) {
         m[id] = 1
         continue
       }
