@@ -9,7 +9,7 @@
  * word of its kind fits at all.
  */
 import type { Alternative, AlternativesRequest, AlternativesResult, SamplingSettings } from '../../contract'
-import type { FillModel } from '../fill'
+import { piecesOf, type FillModel } from '../fill'
 import { runReverseProcess } from '../reverse-process'
 import { rngStream } from '../rng'
 import { scoreCandidates } from './candidate-score'
@@ -40,7 +40,8 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
     const had = pool.get(key)
     if (!had || (had.origin === 'model' && origin !== 'model')) pool.set(key, { ids: [...ids], origin: had && origin === 'model' ? had.origin : origin, sameKind: sameKindOfWord(original, word) })
   }
-  const wordStart = (id: number) => /^\s/.test(fm.codec.tokenText(id))
+  const pieces = piecesOf(fm)
+  const wordStart = (id: number) => pieces.leadText[id] === 0 && pieces.empty[id] === 0
   const startsWord = original.length > 0 && (from === 0 || /\s/.test(text[from - 1]))
 
   // 1. Single tokens that make a whole word at the slot.
@@ -75,7 +76,7 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   }
 
   // 3. Passages of the writer's text and the training text between the same neighbours.
-  if (panel) for (const p of spanPassages(ex, fm, window, 4, ex.model.ids.unknown, original, from > 0 && /\s/.test(text[from - 1]), true, request.experts?.documentId)) offer(p.ids, p.origin)
+  if (panel) for (const p of spanPassages(ex, fm, window, { slots: 4, spaceBefore: from > 0 && /\s/.test(text[from - 1]), exclude: original, documentId: request.experts?.documentId })) offer(p.ids, p.origin)
 
   // Words of the original's kind (sameKindOfWord); others only when none of its kind fits at all.
   const all = [...pool.values()]

@@ -89,20 +89,25 @@ function neighbours(w: ScoreWindow, prefix: number, suffix: number): { l2: numbe
   }
 }
 
-/** Passages of the manuscript and the training text that fit a span of `slots` tokens, with their origin. */
-export function spanPassages(
-  ex: EngineExperts,
-  fm: Pick<FillModel, 'codec'>,
-  w: ScoreWindow,
-  slots: number,
-  stop: Uint8Array,
-  exclude: string,
-  spaceBefore: boolean,
-  withTraining = true,
-  documentId?: string,
-): { ids: number[]; origin: 'manuscript' | 'training'; count: number }[] {
+/** What spanPassages looks for. */
+export interface PassageRequest {
+  /** The span's slots (passages up to 1.5 times as many tokens). */
+  slots: number
+  /** The writer's text has white space right before the span (a passage then starts a word). */
+  spaceBefore: boolean
+  /** Text never offered (Other words: the word itself); default none. */
+  exclude?: string
+  /** Passages of the training text too (default true). */
+  withTraining?: boolean
+  /** The request's own document, left out of the search. */
+  documentId?: string
+}
+
+/** Passages of the manuscript and the training text that fit a span, with their origin. */
+export function spanPassages(ex: EngineExperts, fm: Pick<FillModel, 'codec'>, w: ScoreWindow, req: PassageRequest): { ids: number[]; origin: 'manuscript' | 'training'; count: number }[] {
+  const { slots, spaceBefore, exclude = '', withTraining = true, documentId } = req
   const n = neighbours(w, fm.codec.wrap.prefix.length, fm.codec.wrap.suffix.length)
-  const q = { ...n, minLen: 1, maxLen: Math.max(2, Math.ceil(slots * 1.5)), limit: MAX_PASSAGES * 3, stop, leadText: ex.model.ids.leadText, spaceBefore }
+  const q = { ...n, minLen: 1, maxLen: Math.max(2, Math.ceil(slots * 1.5)), limit: MAX_PASSAGES * 3, stop: ex.model.ids.unknown, leadText: ex.model.ids.leadText, spaceBefore }
   const seen = new Set<string>([exclude.trim().toLowerCase()])
   const out: { ids: number[]; origin: 'manuscript' | 'training'; count: number }[] = []
   const take = (ps: Passage[], origin: 'manuscript' | 'training') => {
@@ -140,9 +145,9 @@ export async function finishCandidates(ex: EngineExperts, fm: FillModel, panel: 
       const words = span.original.match(/\S+/g)?.length ?? 0
       const phrase = words >= PHRASE_WORDS || (words === 0 && span.slots >= PHRASE_SLOTS)
       const leading = /[ \t]*$/.exec(request.text.slice(0, spec.from))?.[0] ?? ''
-      const spaceBefore = /\s$/.test(request.text.slice(0, spec.from)) || /^\s/.test(span.original)
+      const spaceBefore = (spec.from > 0 && /\s/.test(request.text[spec.from - 1])) || /^\s/.test(span.original)
       // A passage may equal the original (a masked name from an earlier chapter is the point); the document's own copy is not searched.
-      const passages = spanPassages(ex, fm, window, span.slots, ex.model.ids.unknown, '', spaceBefore, phrase, request.experts?.documentId).slice(0, MAX_PASSAGES)
+      const passages = spanPassages(ex, fm, window, { slots: span.slots, spaceBefore, withTraining: phrase, documentId: request.experts?.documentId }).slice(0, MAX_PASSAGES)
       const trailing = /\s*$/.exec(span.original)?.[0] ?? ''
       const borders = { leadingSpace: leading, trailingSpace: trailing, before: request.text.slice(Math.max(0, spec.from - 200), spec.from), after: request.text.slice(spec.to, spec.to + 200), insertion: spec.from === spec.to, trimmable: leading.length }
       // a passage is held to the writer's length target like every candidate of the model

@@ -47,13 +47,14 @@ export function fuseSlot(
   for (let v = 0; v < vocab; v++) if (!never[v]) z += Math.exp(logits[offset + v] - max)
   const logZ = max + Math.log(z)
   // The model's mass on the kept ids, and on the text ids of each group (all one group without leadText).
+  const groupOf = (v: number): number => (leadText ? leadText[v] : 0)
   let keptMass = 0
   const groupMass = [0, 0]
   for (let v = 0; v < vocab; v++) {
     if (never[v]) continue
     const p = Math.exp(logits[offset + v] - logZ)
     if (keep[v]) keptMass += p
-    else groupMass[leadText ? leadText[v] : 0] += p
+    else groupMass[groupOf(v)] += p
   }
   // Text tokens: the weighted mean of log-probabilities, normalised within each group.
   let total = modelWeight
@@ -69,11 +70,10 @@ export function fuseSlot(
     for (const part of parts) if (part.weight !== 0) s += part.weight * part.logp[v]
     s *= inv
     scratch[v] = s
-    const g = leadText ? leadText[v] : 0
-    if (s > best[g]) best[g] = s
+    if (s > best[groupOf(v)]) best[groupOf(v)] = s
   }
   const zg = [0, 0]
-  for (let v = 0; v < vocab; v++) if (scratch[v] > -Infinity) zg[leadText ? leadText[v] : 0] += Math.exp(scratch[v] - best[leadText ? leadText[v] : 0])
+  for (let v = 0; v < vocab; v++) if (scratch[v] > -Infinity) zg[groupOf(v)] += Math.exp(scratch[v] - best[groupOf(v)])
   // A model left out (modelWeight 0) has no say on the groups: the experts' own normalisation over all text ids.
   if (modelWeight === 0 && leadText) {
     const top = Math.max(best[0], best[1])
@@ -84,6 +84,6 @@ export function fuseSlot(
   for (let v = 0; v < vocab; v++) {
     if (never[v]) logits[offset + v] = -Infinity
     else if (keep[v]) logits[offset + v] = logits[offset + v] - logZ
-    else logits[offset + v] = scratch[v] + textLog[leadText ? leadText[v] : 0]
+    else logits[offset + v] = scratch[v] + textLog[groupOf(v)]
   }
 }
