@@ -211,8 +211,12 @@ async function main(): Promise<void> {
     const manuscriptBefore = fusedAccuracy(manuscriptSlots, trainOnly.training, zero)
     const byClass = (cls: 'trainingClass' | 'manuscriptClass') => CONTEXT_CLASSES.map((_, c) => slots.filter((x) => x[cls] === c).length)
     log(`model ${modelAcc.toFixed(4)}, + training ${trainOnly.accuracy.toFixed(4)} ${JSON.stringify(trainOnly.training)}, + manuscript ${withManuscript.accuracy.toFixed(4)} ${JSON.stringify(withManuscript.manuscript)}`)
+    // The thesaurus (models/train/thesaurus.py) depends on the training text only: kept as it was.
+    const before = existsSync(join(dir, 'experts.json')) ? ExpertsFile.safeParse(JSON.parse(readFileSync(join(dir, 'experts.json'), 'utf8'))) : null
+    const kept = before?.success && before.data.thesaurus ? before.data : null
     const file: ExpertsFile = ExpertsFile.parse({
       version: 1,
+      ...(kept ? { thesaurus: kept.thesaurus } : {}),
       combination: 'log-linear',
       trainingCounts: countsFile,
       trainingWords: wordsFile,
@@ -230,6 +234,7 @@ async function main(): Promise<void> {
         top1Validation: { model: Number(modelAcc.toFixed(4)), modelAndTraining: Number(trainOnly.accuracy.toFixed(4)) },
         top1ManuscriptText: { model: Number(fusedAccuracy(manuscriptSlots, zero, zero).toFixed(4)), modelAndTraining: Number(manuscriptBefore.toFixed(4)), all: Number(withManuscript.accuracy.toFixed(4)) },
         trainingAlone: Number(fusedAccuracy(slots, zero.map((_, c) => (c === 0 ? 0 : 1)), zero, 0).toFixed(4)),
+        ...(kept?.fitted?.thesaurus ? { thesaurus: kept.fitted.thesaurus } : {}),
       },
     })
     writeFileSync(join(dir, 'experts.json'), JSON.stringify(file, null, 2) + '\n')

@@ -8,6 +8,7 @@ import { KneserNeyTrigram } from '../baselines/kneser-ney'
 import { readModelBytes, readModelJson, readModelText } from '../model-files'
 import { readCountsFile } from '../baselines/ngram-counts'
 import { CountExpert } from './count-expert'
+import { parseThesaurus, type Thesaurus } from './thesaurus'
 import { panelIds, type ExpertPanel } from './expert-denoise'
 import { ExpertsFile, FALLBACK_MANUSCRIPT_WEIGHTS, CONTEXT_CLASSES } from './weights'
 
@@ -18,6 +19,8 @@ export interface ModelExperts {
   trainingStream?: Uint16Array
   /** Lower-cased words of the training text (empty when the model ships none). */
   trainingWords: ReadonlySet<string>
+  /** Word neighbours of the training text (Other words), where the model ships them. */
+  thesaurus?: Thesaurus
   ids: Pick<ExpertPanel, 'unknown' | 'keep' | 'never' | 'leadText'>
 }
 
@@ -37,6 +40,8 @@ export interface ExpertModelView {
  */
 const MAX_COUNTS_BYTES = 256 * 1024 * 1024
 const MAX_WORDS_BYTES = 32 * 1024 * 1024
+/** Largest thesaurus file (the default model's is 4.1 MB). */
+const MAX_THESAURUS_BYTES = 64 * 1024 * 1024
 
 /** Reads the model's experts (throws naming the file when one it names is broken). */
 export async function loadModelExperts(model: ExpertModelView): Promise<ModelExperts> {
@@ -66,5 +71,6 @@ export async function loadModelExperts(model: ExpertModelView): Promise<ModelExp
     trainingStream = buf.byteOffset % 2 === 0 ? new Uint16Array(buf.buffer, buf.byteOffset, n) : Uint16Array.from({ length: n }, (_, i) => buf.readUInt16LE(2 * i))
     for (let i = 0; i < trainingStream.length; i += 4096) if (trainingStream[i] >= model.vocab) throw new Error(`${file.trainingStream}: id ${trainingStream[i]} outside the vocabulary`)
   }
-  return { weights: file, training, trainingWords, ids, ...(trainingStream ? { trainingStream } : {}) }
+  const thesaurus = file.thesaurus ? parseThesaurus(await readModelBytes(join(model.dir, file.thesaurus), MAX_THESAURUS_BYTES), file.thesaurus) : undefined
+  return { weights: file, training, trainingWords, ids, ...(trainingStream ? { trainingStream } : {}), ...(thesaurus ? { thesaurus } : {}) }
 }

@@ -46,6 +46,8 @@ export const ExpertsFile = z.object({
   trainingStream: z.string().regex(/^[\w.-]+$/).optional(),
   /** Words of the training text, one a line (the unknown-word check), a file in the model directory. */
   trainingWords: z.string().regex(/^[\w.-]+$/).optional(),
+  /** Word neighbours of the training text (thesaurus.ts: Other words keeps to words like the original), a file in the model directory. */
+  thesaurus: z.string().regex(/^[\w.-]+$/).optional(),
   /** Weight of the training-text expert per context class. */
   training: ClassWeights,
   /** Weight of the manuscript expert per context class, at yourWords = 0.5 (scaled by 2 × yourWords). */

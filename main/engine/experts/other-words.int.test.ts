@@ -1,0 +1,47 @@
+/**
+ * Other words on the real default model with its thesaurus (experts.thesaurus.bin): a content
+ * word gets words like it that fit the sentence. Before the thesaurus, "slowly" got "back,
+ * right, away, straight, cut, put" and "wind" got "king, man, first, day, world".
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { EngineClient, forkWithNode } from '../engine-client'
+import { defaultModelDir } from '../model-paths'
+
+const modelDir = defaultModelDir()
+const hasThesaurus = existsSync(join(modelDir, 'experts.thesaurus.bin'))
+
+async function otherWords(client: EngineClient, text: string, word: string): Promise<string[]> {
+  const from = text.indexOf(word)
+  const r = await client.alternatives({ requestId: `ow-${word}`, text, from, to: from + word.length, count: 8, experts: { yourWords: 0.5 } })
+  expect(r.original).toBe(word)
+  return r.alternatives.map((a) => a.text)
+}
+
+describe.skipIf(!hasThesaurus)('Other words with the default model\'s thesaurus', () => {
+  let client: EngineClient
+  beforeAll(async () => {
+    client = new EngineClient(forkWithNode())
+    await client.loadModel(modelDir)
+  }, 120_000)
+  afterAll(async () => {
+    await client?.dispose()
+  })
+
+  it('offers adverbs of manner for "slowly" and weather and sea for "wind"', async () => {
+    const slowly = await otherWords(client, 'She walked slowly down the stairs and opened the door.', 'slowly')
+    const manner = ['quickly', 'swiftly', 'rapidly', 'quietly', 'gently', 'steadily', 'softly', 'silently', 'suddenly', 'gradually', 'carefully', 'fast']
+    expect(slowly.filter((w) => manner.includes(w)).length, slowly.join(', ')).toBeGreaterThanOrEqual(3)
+    const wind = await otherWords(client, 'The wind howled across the bay all night, and nobody slept.', 'wind')
+    const weather = ['rain', 'storm', 'sea', 'sun', 'clouds', 'waves', 'breeze', 'sky', 'air', 'heat', 'winds', 'thunder', 'snow', 'fog', 'tide']
+    expect(wind.filter((w) => weather.includes(w)).length, wind.join(', ')).toBeGreaterThanOrEqual(3)
+    expect(wind).not.toContain('wind')
+  }, 120_000)
+
+  it('keeps the original\'s case at the start of a sentence', async () => {
+    const words = await otherWords(client, 'Slowly the keeper climbed the stairs.', 'Slowly')
+    expect(words.length).toBeGreaterThan(0)
+    expect(words.every((w) => w[0] === w[0].toUpperCase()), words.join(', ')).toBe(true)
+  }, 120_000)
+})
