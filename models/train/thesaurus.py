@@ -32,7 +32,8 @@ import numpy as np
 import torch
 
 # magic, then u32 words, u32 dims, u32 byte length of the words (UTF-8, one a line), the words,
-# then words x dims int8 (unit vectors x 127), all little-endian. Words are distinct lower-cased.
+# u32 times each word was seen, then words x dims int8 (unit vectors x 127), all little-endian.
+# Words are distinct lower-cased, most frequent first.
 MAGIC = b"INFTHS01"
 WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 CONTEXT_WORDS = 10000
@@ -85,10 +86,10 @@ def build(words: list[str], n_words: int, dims: int, min_count: int, seed: int):
     U, S, _ = torch.svd_lowrank(ppmi, q=dims, niter=4)
     E = (U * S.sqrt()).numpy()
     E /= np.linalg.norm(E, axis=1, keepdims=True) + 1e-9
-    return [shown[w] for w in vocab], E, int(keep.sum())
+    return [shown[w] for w in vocab], [counts[w] for w in vocab], E, int(keep.sum())
 
 
-def write(path: str, vocab: list[str], E: np.ndarray) -> int:
+def write(path: str, vocab: list[str], seen: list[int], E: np.ndarray) -> int:
     blob = "\n".join(vocab).encode("utf-8")
     q = np.clip(np.rint(E * 127), -127, 127).astype(np.int8)
     tmp = path + ".tmp"
@@ -96,6 +97,7 @@ def write(path: str, vocab: list[str], E: np.ndarray) -> int:
         f.write(MAGIC)
         f.write(struct.pack("<III", len(vocab), E.shape[1], len(blob)))
         f.write(blob)
+        f.write(np.asarray(seen, dtype="<u4").tobytes())
         f.write(q.tobytes())
     os.replace(tmp, path)
     return os.path.getsize(path)
@@ -121,8 +123,8 @@ def main() -> None:
     t = time.time()
     with open(a.text, encoding="utf-8") as f:
         tokens = words_of(f.read())
-    vocab, E, nnz = build(tokens, a.words, a.dims, a.min_count, a.seed)
-    size = write(os.path.join(a.model, a.file), vocab, E)
+    vocab, seen, E, nnz = build(tokens, a.words, a.dims, a.min_count, a.seed)
+    size = write(os.path.join(a.model, a.file), vocab, seen, E)
     with open(experts_path, encoding="utf-8") as f:
         experts = json.load(f)
     experts["thesaurus"] = a.file

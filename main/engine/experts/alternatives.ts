@@ -30,6 +30,13 @@ const WORD_SLOTS = 3
 /** Neighbours of the original in the thesaurus (thesaurus.ts) offered beside the model's words. */
 export const NEIGHBOURS = 40
 /**
+ * Times a word must have been seen in the training text for the thesaurus to speak: an original
+ * seen less ("fable", 9 times; "severalty", 20) gets the fused score alone, and a neighbour seen
+ * less ("bronchioles" for "severalty") is not offered. From the blind sheet of session 7.
+ */
+export const ORIGINAL_SEEN = 50
+export const NEIGHBOUR_SEEN = 20
+/**
  * Least likeness (cosine) of an alternative to an original the thesaurus knows. Among the
  * default model's 29,830 words, 1% of pairs are above 0.32; "wind"'s 40th neighbour is at 0.55,
  * "man" at 0.39, "rain" at 0.6.
@@ -108,8 +115,8 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
 
   // 4. Words like the original (thesaurus.ts), in its case, as they would stand at the slot.
   const like = ex.model.thesaurus
-  const liked = like?.has(original) ? like : null
-  if (liked) for (const n of liked.neighbours(original, NEIGHBOURS)) offer(fm.codec.encode((startsWord && from > 0 ? ' ' : '') + casedAs(original, n.word)), 'model')
+  const liked = like?.has(original, ORIGINAL_SEEN) ? like : null
+  if (liked) for (const n of liked.neighbours(original, NEIGHBOURS, NEIGHBOUR_SEEN)) offer(fm.codec.encode((startsWord && from > 0 ? ' ' : '') + casedAs(original, n.word)), 'model')
 
   // Words of the original's kind (sameKindOfWord); others only when none of its kind fits at all.
   // For an original the thesaurus knows, words like it; others only when too few are.
@@ -140,7 +147,7 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
  * null where there is no thesaurus or it does not know the original (the fit alone ranks).
  */
 export function likeness(thesaurus: Thesaurus | null | undefined, original: string, word: string, origin: Alternative['origin']): number | null {
-  if (!thesaurus?.has(original)) return null
+  if (!thesaurus?.has(original, ORIGINAL_SEEN)) return null
   return thesaurus.similarity(original, word) ?? (origin === 'manuscript' ? MIN_SIMILARITY : 0)
 }
 

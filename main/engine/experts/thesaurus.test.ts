@@ -3,17 +3,18 @@ import { casedAs, likeness, LIKENESS, MIN_SIMILARITY, rankAlternatives, type Sco
 import { parseThesaurus, THESAURUS_LIMITS } from './thesaurus'
 
 /** A thesaurus file as models/train/thesaurus.py writes one (vectors scaled to unit length, ×127). */
-function file(words: string[], vectors: number[][], patch?: (b: Uint8Array) => void): Uint8Array {
+function file(words: string[], vectors: number[][], patch?: (b: Uint8Array) => void, seen = words.map(() => 100)): Uint8Array {
   const blob = new TextEncoder().encode(words.join('\n'))
   const dims = vectors[0]?.length ?? 0
-  const out = new Uint8Array(20 + blob.length + words.length * dims)
+  const out = new Uint8Array(20 + blob.length + 4 * words.length + words.length * dims)
   out.set(new TextEncoder().encode('INFTHS01'), 0)
   const view = new DataView(out.buffer)
   view.setUint32(8, words.length, true)
   view.setUint32(12, dims, true)
   view.setUint32(16, blob.length, true)
   out.set(blob, 20)
-  const q = new Int8Array(out.buffer, 20 + blob.length)
+  seen.forEach((c, i) => view.setUint32(20 + blob.length + 4 * i, c, true))
+  const q = new Int8Array(out.buffer, 20 + blob.length + 4 * words.length)
   vectors.forEach((v, i) => {
     const n = Math.hypot(...v)
     v.forEach((x, d) => (q[i * dims + d] = Math.round((x / n) * 127)))
@@ -42,6 +43,17 @@ describe('thesaurus file', () => {
     expect(t.neighbours('pequod', 1)[0].word).toBe('rain')
     expect(t.neighbours('breeze', 3)).toEqual([])
     expect(t.neighbours('wind', 0)).toEqual([])
+  })
+
+  it('says how often a word was seen, and leaves out words seen too rarely', () => {
+    const rare = parseThesaurus(file(WORDS, VECTORS, undefined, [400, 30, 8, 60, 200]), 'experts.thesaurus.bin')
+    expect(rare.timesSeen('Rain')).toBe(30)
+    expect(rare.timesSeen('breeze')).toBe(0)
+    expect(rare.has('storm', 20)).toBe(false)
+    expect(rare.has('storm')).toBe(true)
+    expect(rare.neighbours('wind', 3, 20).map((x) => x.word)).toEqual(['rain', 'Pequod', 'slowly'])
+    expect(likeness(rare, 'rain', 'wind', 'model')).toBeNull() // 'rain' seen 30 times: too few to speak for it
+    expect(() => parseThesaurus(file(WORDS, VECTORS, undefined, [1, 1, 0, 1, 1]), 'experts.thesaurus.bin')).toThrow(/seen 0 times/)
   })
 
   it('compares any case and says null for a word it does not know', () => {

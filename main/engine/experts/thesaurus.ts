@@ -5,9 +5,13 @@
  * ("wind": sun, rain, sea, fire; "walked": ran, moved, went). It says which words could stand
  * for the original, never whether one fits the sentence: that is the fused score's call.
  *
+ * A word's vector is only as good as the text it was seen in: "fable", seen 9 times, has
+ * "windfall, textbook, synonym" for neighbours; "person", seen 1,000 times, "guy, girl, woman".
+ * The file says how often each word was seen, so a caller can ask for words seen enough.
+ *
  * File (little-endian): "INFTHS01", u32 words, u32 dims, u32 byte length of the words (UTF-8,
  * one a line, each in the case it mostly has in the text, distinct lower-cased), the words,
- * then words × dims int8 (unit vectors × 127).
+ * u32 times each was seen, then words × dims int8 (unit vectors × 127).
  */
 
 const MAGIC = 'INFTHS01'
@@ -28,13 +32,20 @@ export class Thesaurus {
     readonly words: readonly string[],
     readonly dims: number,
     private readonly vectors: Int8Array,
+    private readonly seen: Uint32Array,
   ) {
     words.forEach((w, i) => this.index.set(w.toLowerCase(), i))
   }
 
-  /** Whether `word` (any case) has a vector. */
-  has(word: string): boolean {
-    return this.index.has(word.toLowerCase())
+  /** Whether `word` (any case) has a vector from at least `minSeen` sightings. */
+  has(word: string, minSeen = 0): boolean {
+    return this.timesSeen(word) >= Math.max(1, minSeen)
+  }
+
+  /** Times `word` (any case) was seen in the text; 0 for a word with no vector. */
+  timesSeen(word: string): number {
+    const i = this.index.get(word.toLowerCase())
+    return i === undefined ? 0 : this.seen[i]
   }
 
   /** Cosine of two words' vectors, or null when either has none. */
@@ -45,13 +56,16 @@ export class Thesaurus {
     return this.dot(i, j)
   }
 
-  /** The `k` words most like `word` (any case; itself left out), most alike first, in their own case; [] for a word with no vector. */
-  neighbours(word: string, k: number): Neighbour[] {
+  /**
+   * The `k` words seen at least `minSeen` times most like `word` (any case; itself left out),
+   * most alike first, in their own case; [] for a word with no vector.
+   */
+  neighbours(word: string, k: number, minSeen = 0): Neighbour[] {
     const i = this.index.get(word.toLowerCase())
     if (i === undefined || k <= 0) return []
     const best: Neighbour[] = []
     for (let j = 0; j < this.words.length; j++) {
-      if (j === i) continue
+      if (j === i || this.seen[j] < minSeen) continue
       const s = this.dot(i, j)
       if (best.length === k && s <= best[k - 1].similarity) continue
       let at = best.length < k ? best.length : k - 1
@@ -83,7 +97,7 @@ export function parseThesaurus(bytes: Uint8Array, name: string): Thesaurus {
   const blob = view.getUint32(16, true)
   if (n < 1 || n > THESAURUS_LIMITS.words) fail(`${n} words: expected 1 to ${THESAURUS_LIMITS.words}`)
   if (dims < 1 || dims > THESAURUS_LIMITS.dims) fail(`${dims} dimensions: expected 1 to ${THESAURUS_LIMITS.dims}`)
-  const expected = HEADER + blob + n * dims
+  const expected = HEADER + blob + 4 * n + n * dims
   if (bytes.byteLength !== expected) fail(`${bytes.byteLength} bytes where its header implies ${expected}`)
   let text: string
   try {
@@ -94,7 +108,10 @@ export function parseThesaurus(bytes: Uint8Array, name: string): Thesaurus {
   const words = text.split('\n')
   if (words.length !== n) fail(`${words.length} words listed where its header says ${n}`)
   if (new Set(words.map((w) => w.toLowerCase())).size !== n || words.some((w) => w.length === 0)) fail('its words must be non-empty and distinct (ignoring case)')
-  const start = HEADER + blob
+  const seen = new Uint32Array(n)
+  for (let i = 0; i < n; i++) seen[i] = view.getUint32(HEADER + blob + 4 * i, true)
+  if (seen.some((c) => c === 0)) fail('a word seen 0 times')
+  const start = HEADER + blob + 4 * n
   const vectors = new Int8Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + n * dims))
-  return new Thesaurus(words, dims, vectors)
+  return new Thesaurus(words, dims, vectors, seen)
 }
