@@ -89,9 +89,12 @@ function wordTasks(book: string, n: number, seed: number): { manuscript: string;
     if (words.length < 6) continue
     const w = words[Math.floor(rng() * words.length)]
     const text = p.replace(/\s+/g, ' ')
-    const at = text.indexOf(` ${w[1]}`, Math.max(0, (w.index ?? 0) - 40))
+    // the word itself, not the start of a longer one (" the" in " there")
+    const whole = new RegExp(`(?<=\\s)${w[1]}(?=[\\s,.;:!?)])`, 'g')
+    whole.lastIndex = Math.max(0, (w.index ?? 0) - 40)
+    const at = whole.exec(text)?.index ?? -1
     if (at < 0) continue
-    tasks.push({ id: `w${tasks.length + 1}`, kind: 'word', text, from: at + 1, to: at + 1 + w[1].length })
+    tasks.push({ id: `w${tasks.length + 1}`, kind: 'word', text, from: at, to: at + w[1].length })
   }
   if (tasks.length < n) throw new Error(`the book gave ${tasks.length} one-word tasks, ${n} asked`)
   return { manuscript, tasks }
