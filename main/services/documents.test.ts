@@ -1,14 +1,30 @@
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { MAX_DOCUMENT_BYTES, type DocumentSidecar } from '../contract'
 import { documentFiles } from './document-files'
 import { DocumentError, listWorkspace, markdownHash, readDocument, sidecarPath, writeDocument } from './documents'
 import { PathPolicy } from './path-policy'
 import { RecoveryStore } from './recovery'
 
-const dir = (): string => mkdtempSync(join(tmpdir(), 'infill-docs-'))
+const made: string[] = []
+const dir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'infill-docs-'))
+  made.push(d)
+  return d
+}
+afterAll(() => {
+  // a folder made read-only by a test is made writable first
+  for (const d of made) {
+    try {
+      chmodSync(d, 0o700)
+    } catch {
+      // already gone
+    }
+    rmSync(d, { recursive: true, force: true })
+  }
+})
 const sidecar = (doc: unknown): DocumentSidecar => ({ format: 'infill-sidecar', version: 1, markdownHash: '', doc, documentId: 'doc-1' })
 const replace = { ifExists: 'replace' } as const
 
