@@ -17,7 +17,10 @@ samples: l_k = 1 + floor(L (k + r) / n)), l_k slots are masked and
 drawn FRESH at every optimizer step and SHARED by all texts of the decision (chosen and
 rejected) and by the policy and the frozen reference model, whose ELBOs are computed on the
 same masks in the same step (--masks fixed draws one set per decision for the whole run).
-The window is the engine's (--context, default the model's maxLength: 256 tokens for models/default).
+The window is the engine's: main/engine/canvas.ts cuts the document's tokens into windows of at
+most --context tokens (default the model's maxLength: 256 for models/default) and pads nothing, so a
+decision whose document is shorter sits in a window only as long as it (a 64-word passage of
+bench:tune: about 90 tokens), as the engine fills it.
 Held-out figures use one fixed mask set per decision, so evaluations compare.
 
 VRPO loss per pair: -log sigmoid(beta [(B_pol(w) - B_ref(w)) - (B_pol(l) - B_ref(l))]),
@@ -88,8 +91,11 @@ def args_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoded", required=True, help="the decisions as tokens (written by main/tune/tune-cli.ts)")
     p.add_argument("--method", choices=["vrpo", "kto"], default="vrpo")
     p.add_argument("--beta", type=float, default=0.1, help="strength of the preference (DPO/KTO beta, default 0.1)")
-    p.add_argument("--samples", type=int, default=8, help="Monte-Carlo samples per ELBO estimate (default 8)")
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--samples", type=int, default=4,
+                   help="Monte-Carlo samples per ELBO estimate (default 4: LLaDA 1.5's budget n, one mask per stratified "
+                        "count; 8 before 2026-12-07. At a fixed CPU budget 4 samples on twice the decisions give the "
+                        "lower-variance gradient: bench/TUNE.md, 'Tune cost')")
+    p.add_argument("--epochs", type=int, default=2, help="passes over the training decisions (default 2; 3 before 2026-12-07)")
     p.add_argument("--desirable-weight", type=float, default=1.0, help="KTO's lambda_D: weight of the kept texts (--method kto)")
     p.add_argument("--undesirable-weight", type=float, default=1.0, help="KTO's lambda_U: weight of the texts passed over (--method kto)")
     p.add_argument("--lr", type=float, default=1e-4)
@@ -103,13 +109,15 @@ def args_parser() -> argparse.ArgumentParser:
                    help="hold out whole documents (default: no passage is both trained on and used to select) or single decisions")
     p.add_argument("--nll-weight", type=float, default=0.1, help="weight of the chosen text's NLL term (VRPO; 0 turns it off)")
     p.add_argument("--patience", type=int, default=2, help="evaluations without a better held-out accuracy before stopping")
-    p.add_argument("--evals-per-epoch", type=int, default=4)
+    p.add_argument("--evals-per-epoch", type=int, default=2,
+                   help="held-out evaluations (and guard checks where weights would be kept) per epoch (default 2; 4 before 2026-12-07)")
     p.add_argument("--max-valid-drop", type=float, default=1.0,
                    help="forgetting guard: weights whose masked-token accuracy on the validation guard is more than this "
                         "many points below the base model's are never kept, and training stops there (default 1; "
                         "a negative value turns the guard off)")
     p.add_argument("--context", type=int,
-                   help="tokens per training window, span included (read by main/tune/tune-cli.ts, which cuts the windows; "
+                   help="most tokens per training window, span included (read by main/tune/tune-cli.ts, which cuts the windows "
+                        "with the engine's canvas: a shorter document gets a window only as long as it, unpadded, as in a fill; "
                         "default the model's maxLength, the engine's window: 256 for models/default; recorded)")
     p.add_argument("--masks", choices=["fresh", "fixed"], default="fresh",
                    help="fresh: new masks every optimizer step, shared by chosen/rejected and policy/reference (VRPO as "
@@ -536,22 +544,37 @@ def run(a) -> int:
         p.requires_grad_(False)
     trained = freeze(model, a.train_layers)
     reference.frozen_blocks = model.frozen_blocks
+    # The decisions read on their fixed mask set: the held-out ones (their figures at every evaluation)
+    # and, with --masks fixed, every one. With fresh masks a training decision's reference ELBOs are
+    # computed in its step, on that step's masks, so a fixed-set pass over it would never be read.
+    fixed_set = decisions if a.masks == "fixed" else held_set
     if model.frozen_blocks > 0:
-        for d in decisions:
+        for d in fixed_set:
             d.lower = {}
     emit("model", parameters=count_parameters(model), trained=sum(p.numel() for p in trained),
          frozenBlocks=model.frozen_blocks)
 
-    # reference ELBOs on each decision's fixed masks (held-out figures; every step with --masks fixed)
+    # reference ELBOs on each of those decisions' fixed masks
+    seconds = {"reference": 0.0, "steps": 0.0, "heldout": 0.0, "guard": 0.0}
+    clock = time.time()
     model.eval()
     with torch.no_grad():
-        for i, d in enumerate(decisions):
+        for i, d in enumerate(fixed_set):
             d.ref = fixed_elbos(model, d, mask_id).numpy().astype(np.float64)
-            if (i + 1) % 50 == 0 or i + 1 == len(decisions):
-                emit("reference", done=i + 1, total=len(decisions))
+            if (i + 1) % 50 == 0 or i + 1 == len(fixed_set):
+                emit("reference", done=i + 1, total=len(fixed_set))
+    seconds["reference"] += time.time() - clock
     pad_id = int(enc.get("tokens", {}).get("pad", base_manifest["tokens"].get("pad", 0)))
-    before_valid = evaluate(model, guard) if guard is not None else None
-    before_pairs = pair_figures(model, held_set, mask_id)
+
+    def timed(what: str, f, *args):
+        t = time.time()
+        try:
+            return f(*args)
+        finally:
+            seconds[what] += time.time() - t
+
+    before_valid = timed("guard", evaluate, model, guard) if guard is not None else None
+    before_pairs = timed("heldout", pair_figures, model, held_set, mask_id)
     emit("before", heldout=before_pairs, valid=before_valid)
 
     model.train()
@@ -584,6 +607,7 @@ def run(a) -> int:
         order = rng.permutation(len(train_set))
         for s in range(steps_per_epoch):
             batch = [train_set[i] for i in order[s * a.batch:(s + 1) * a.batch]]
+            step_clock = time.time()
             opt.zero_grad(set_to_none=True)
 
             def step_masks(d: Decision):
@@ -623,15 +647,17 @@ def run(a) -> int:
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             step += 1
-            emit("step", epoch=epoch, step=step, total=total_steps, loss=loss_acc / max(1, n_acc),
+            step_seconds = time.time() - step_clock
+            seconds["steps"] += step_seconds
+            emit("step", epoch=epoch, step=step, total=total_steps, loss=loss_acc / max(1, n_acc), seconds=step_seconds,
                  **({"z0": z0} if a.method == "kto" else {}))
             if (s + 1) in eval_at:
-                fig = pair_figures(model, held_set, mask_id) if held_set else None
+                fig = timed("heldout", pair_figures, model, held_set, mask_id) if held_set else None
                 # the guard is measured where these weights would be kept (the held-out figure is
                 # better, or nothing is held out): weights below it are never kept
                 candidate = fig is None or score(fig) > score(best_fig)
                 with torch.no_grad():
-                    valid = evaluate(model, guard) if candidate and guard is not None and a.max_valid_drop >= 0 else None
+                    valid = timed("guard", evaluate, model, guard) if candidate and guard is not None and a.max_valid_drop >= 0 else None
                 model.train()
                 rec = {"epoch": epoch, "step": step, "trainLoss": loss_acc / max(1, n_acc), "heldout": fig, "valid": valid}
                 history.append(rec)
@@ -656,7 +682,7 @@ def run(a) -> int:
             break
     model.load_state_dict(best_state)
     model.eval()
-    after_pairs = pair_figures(model, held_set, mask_id)
+    after_pairs = timed("heldout", pair_figures, model, held_set, mask_id)
     # the kept weights' guard figure was measured when they were kept (the same weights, the same fixed set)
     after_valid = best_valid if best_valid is not None else (evaluate(model, guard) if guard is not None else None)
     wall = time.time() - t_start
@@ -673,6 +699,10 @@ def run(a) -> int:
         "validMaskedTokens": before_valid["masked_tokens"] if before_valid else None,
         "validGuard": guard_note,
         "wallSeconds": round(wall, 1), "cpuSeconds": round(cpu, 1),
+        # where the wall time went: the fixed-set reference pass, the optimizer steps (their count and
+        # mean), the held-out figures and the guard evaluations
+        "seconds": {**{k: round(v, 1) for k, v in seconds.items()}, "stepsRun": step,
+                    "meanStep": round(seconds["steps"] / step, 2) if step else None},
     }
     with open(a.prefs, "rb") as f:
         data_hash = hashlib.sha256(f.read()).hexdigest()
