@@ -64,6 +64,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+# OpenMP threads that wait by sleeping, not spinning: on this shared 2-core CPU a second busy process
+# made a spinning 2-thread step 5x slower (13.7 s against 2.8 s sleeping, 2.2 s on 1 thread; bench/TUNE.md,
+# "Tune cost"). Read when torch loads, so set before the import; an explicit setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
