@@ -56,6 +56,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import time
@@ -405,6 +406,41 @@ def check_out(out: str, base: str) -> None:
         raise TuneError(f"--out {out} exists and is not an earlier tuned model; choose a new directory (nothing was changed)")
 
 
+EXPERT_FILE_KEYS = ("trainingCounts", "trainingStream", "trainingWords", "thesaurus")
+MAX_EXPERT_FILE_BYTES = 256 * 1024 * 1024
+
+
+def copy_experts(base: str, out_dir: str, manifest: dict) -> list[str]:
+    """The base model's count experts (manifest `experts`: experts.json and the files it names)
+    copied into the tuned model, which has the same tokenizer they depend on; without them a tuned
+    model would lose the training-text expert and the thesaurus. Only plain file names, regular
+    files (no links) within MAX_EXPERT_FILE_BYTES; returns the files copied ([] when the base has
+    none, or they are not all there)."""
+    name = manifest.get("experts")
+    plain = lambda n: isinstance(n, str) and re.fullmatch(r"[\w.-]+", n) is not None  # noqa: E731
+    if not plain(name):
+        return []
+
+    def regular(fn: str) -> bool:
+        path = os.path.join(base, fn)
+        return not os.path.islink(path) and os.path.isfile(path) and os.path.getsize(path) <= MAX_EXPERT_FILE_BYTES
+
+    if not regular(name):
+        return []
+    try:
+        with open(os.path.join(base, name), encoding="utf-8") as f:
+            experts = json.load(f)
+    except (OSError, ValueError):
+        return []
+    files = [name] + [experts[k] for k in EXPERT_FILE_KEYS if isinstance(experts, dict) and plain(experts.get(k))]
+    if not all(regular(fn) for fn in files):
+        return []
+    os.makedirs(out_dir, exist_ok=True)
+    for fn in files:
+        shutil.copyfile(os.path.join(base, fn), os.path.join(out_dir, fn))
+    return files
+
+
 def read_guard_file(path: str, cfg: ModelConfig, base: str, windows: int | None = None):
     """A guard.npz (GUARD_FORMAT): fixed masked windows of held-out text, as (noisy, target, masked) tensors.
     Refused (TuneError) when it is not one, or was made with another tokenizer or vocabulary than the model's."""
@@ -750,6 +786,9 @@ def run(a) -> int:
     model_tmp = a.out.rstrip("/") + ".partial"
     if os.path.exists(model_tmp):
         shutil.rmtree(model_tmp)
+    experts = copy_experts(a.base, model_tmp, base_manifest)
+    if not experts:
+        out_manifest.pop("experts", None)  # names no file of the tuned model
     export.write_model_dir(model, a.base, model_tmp, out_manifest)
     if guard_file is not None:  # the tuned model keeps its guard: a later tune is guarded too
         shutil.copyfile(guard_file, os.path.join(model_tmp, GUARD_FILE))

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 import sys
 import tempfile
@@ -132,6 +133,29 @@ class Guard(unittest.TestCase):
                 f.write('{"model": 2}')
             with self.assertRaisesRegex(tune.TuneError, "another tokenizer"):
                 tune.read_guard_file(path, cfg, base)
+
+
+    def test_tuned_model_keeps_the_count_experts(self):
+        with tempfile.TemporaryDirectory() as base, tempfile.TemporaryDirectory() as out:
+            names = {"trainingCounts": "experts.counts.gz", "trainingStream": "experts.train.u16", "trainingWords": "experts.words.txt", "thesaurus": "experts.thesaurus.bin"}
+            with open(os.path.join(base, "experts.json"), "w") as f:
+                json.dump({"version": 1, "training": [0, 1, 1, 1, 1], **names}, f)
+            for n in names.values():
+                with open(os.path.join(base, n), "wb") as f:
+                    f.write(n.encode())
+            manifest = {"experts": "experts.json"}
+            copied = tune.copy_experts(base, os.path.join(out, "m"), manifest)
+            self.assertEqual(sorted(copied), sorted(["experts.json", *names.values()]))
+            with open(os.path.join(out, "m", "experts.thesaurus.bin"), "rb") as f:
+                self.assertEqual(f.read(), b"experts.thesaurus.bin")
+            # a named file missing, a link, a path, or no experts at all: nothing copied
+            os.remove(os.path.join(base, "experts.words.txt"))
+            self.assertEqual(tune.copy_experts(base, os.path.join(out, "n"), manifest), [])
+            os.symlink("/etc/passwd", os.path.join(base, "experts.words.txt"))
+            self.assertEqual(tune.copy_experts(base, os.path.join(out, "o"), manifest), [])
+            self.assertEqual(tune.copy_experts(base, os.path.join(out, "p"), {"experts": "../experts.json"}), [])
+            self.assertEqual(tune.copy_experts(base, os.path.join(out, "q"), {}), [])
+            self.assertFalse(os.path.exists(os.path.join(out, "n")))
 
 
 if __name__ == "__main__":
