@@ -8,8 +8,9 @@
  * no word of its kind fits at all; where the thesaurus knows the original, only words alike to
  * it (others only when too few are). Ranked by the fused score (candidate-score.ts) plus the
  * likeness: a thesaurus that reads the sentence ("The wind howled": sun, clouds, waves, sea,
- * heat, rain). A word found in neither the training text nor the manuscript is ranked last;
- * the original word is never offered.
+ * heat, rain). A word found in neither the training text nor the manuscript is never offered
+ * (a thesaurus offers words: the reverse process can make "Marsen" of "Mar" + "sen"), nor is
+ * the original word.
  */
 import type { Alternative, AlternativesRequest, AlternativesResult, SamplingSettings } from '../../contract'
 import { piecesOf, type FillModel } from '../fill'
@@ -160,16 +161,16 @@ export interface ScoredAlternative extends Alternative {
 }
 
 /**
- * The `count` best alternatives: known words before unknown ones, words alike enough to the
- * original (likeness at least MIN_SIMILARITY) before the rest, then by the fused score plus
- * LIKENESS × likeness. Unscorable ones (a non-finite score) are dropped. Pure.
+ * The `count` best alternatives: words alike enough to the original (likeness at least
+ * MIN_SIMILARITY) before the rest, then by the fused score plus LIKENESS × likeness. Unknown
+ * words and unscorable ones (a non-finite score) are dropped. Pure.
  */
 export function rankAlternatives(scored: readonly ScoredAlternative[], count: number): Alternative[] {
   const rank = (a: ScoredAlternative) => a.score + (a.likeness === null ? 0 : LIKENESS * a.likeness)
   const alike = (a: ScoredAlternative) => a.likeness === null || a.likeness >= MIN_SIMILARITY
   return scored
-    .filter((a) => Number.isFinite(a.score))
-    .sort((a, b) => Number(a.unknown) - Number(b.unknown) || Number(alike(b)) - Number(alike(a)) || rank(b) - rank(a))
+    .filter((a) => Number.isFinite(a.score) && !a.unknown)
+    .sort((a, b) => Number(alike(b)) - Number(alike(a)) || rank(b) - rank(a))
     .slice(0, count)
     .map(({ text, score, origin }) => ({ text, score, origin }))
 }
