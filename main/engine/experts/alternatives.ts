@@ -21,7 +21,7 @@ import { withExperts } from './expert-denoise'
 import { requestPanel, scoreWindow, spanPassages, type EngineExperts } from './fill-experts'
 import { topIds } from './fit'
 import type { Thesaurus } from './thesaurus'
-import { sameKindOfWord, unknownWordIn } from './words'
+import { FUNCTION_WORDS, sameKindOfWord, unknownWordIn } from './words'
 
 const ONE_WORD = /^[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*$/u
 
@@ -50,6 +50,26 @@ export const MIN_SIMILARITY = 0.5
  * "The wind howled" and "sprang" among "slowly"'s alternatives.
  */
 export const LIKENESS = 20
+
+/** People whose names stand for the thesaurus's person names (Thesaurus.names), and how many of those are offered. */
+export const SEED_NAMES = ['John', 'David', 'Mary', 'Peter', 'James', 'Henry', 'Elizabeth', 'Ahab']
+export const NAMES = 40
+
+/** Whether the word at `from` starts a sentence, a paragraph or the text (opening quotes and brackets skipped). */
+export function startsSentence(text: string, from: number): boolean {
+  let i = from - 1
+  while (i >= 0 && /[\s"“‘'(\[]/.test(text[i]) && text[i] !== '\n') i--
+  return i < 0 || text[i] === '\n' || /[.!?:;…]/.test(text[i])
+}
+
+/**
+ * Whether `word` at `from` reads as a name: capitalised (not all capitals, not a function
+ * word), and either inside a sentence or a word the thesaurus has never seen.
+ */
+export function looksLikeName(text: string, from: number, word: string, thesaurus: Pick<Thesaurus, 'timesSeen'>): boolean {
+  if (!/^\p{Lu}\p{Ll}/u.test(word) || FUNCTION_WORDS.has(word.toLowerCase())) return false
+  return !startsSentence(text, from) || thesaurus.timesSeen(word) === 0
+}
 
 /** `word` (lower-case) in the case of `original`: all capitals, a capital first, or as it is. */
 export function casedAs(original: string, word: string): string {
@@ -118,6 +138,8 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   const like = ex.model.thesaurus
   const liked = like?.has(original, ORIGINAL_SEEN) ? like : null
   if (liked) for (const n of liked.neighbours(original, NEIGHBOURS, NEIGHBOUR_SEEN)) offer(fm.codec.encode((startsWord && from > 0 ? ' ' : '') + casedAs(original, n.word)), 'model')
+  // A name it does not know ("Orla"): names of people it does.
+  else if (like && looksLikeName(text, from, original, like)) for (const name of like.names(SEED_NAMES, NAMES, ORIGINAL_SEEN)) offer(fm.codec.encode((startsWord && from > 0 ? ' ' : '') + name), 'model')
 
   // Words of the original's kind (sameKindOfWord); others only when none of its kind fits at all.
   // For an original the thesaurus knows, words like it; others only when too few are.
@@ -134,10 +156,13 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
     entries.map((e, i) => ({ text: e.word, score: scores[i], origin: e.origin, unknown: checkWords && unknownWordIn(e.word, known) !== null, likeness: alikeOf(e) })),
     count,
   )
+  // The first word of a sentence: its alternatives are capitalised as it is ("Slowly" -> "Quietly").
+  const capital = /^\p{Lu}/u.test(original) && startsSentence(text, from)
+  const shown = capital ? distinctByText(ranked.map((a) => ({ ...a, text: a.text.charAt(0).toUpperCase() + a.text.slice(1) }))) : ranked
   return {
     requestId: request.requestId,
     original,
-    alternatives: ranked,
+    alternatives: shown,
     ms: performance.now() - started,
   }
 }
@@ -173,4 +198,10 @@ export function rankAlternatives(scored: readonly ScoredAlternative[], count: nu
     .sort((a, b) => Number(alike(b)) - Number(alike(a)) || rank(b) - rank(a))
     .slice(0, count)
     .map(({ text, score, origin }) => ({ text, score, origin }))
+}
+
+/** The first alternative of each text. */
+function distinctByText(alternatives: readonly Alternative[]): Alternative[] {
+  const seen = new Set<string>()
+  return alternatives.filter((a) => !seen.has(a.text) && seen.add(a.text))
 }

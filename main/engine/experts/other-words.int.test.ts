@@ -1,13 +1,15 @@
 /**
  * Other words on the real default model with its thesaurus (experts.thesaurus.bin): a content
- * word gets words like it that fit the sentence. Before the thesaurus, "slowly" got "back,
- * right, away, straight, cut, put" and "wind" got "king, man, first, day, world".
+ * word gets words like it that fit the sentence, a name it does not know gets names of people.
+ * Before the thesaurus, "slowly" got "back, right, away, straight, cut, put", "wind" got "king,
+ * man, first, day, world", and the name "Orla" got "and, who, of, was, he".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { EngineClient, forkWithNode } from '../engine-client'
 import { defaultModelDir } from '../model-paths'
+import { FUNCTION_WORDS } from './words'
 
 const modelDir = defaultModelDir()
 const hasThesaurus = existsSync(join(modelDir, 'experts.thesaurus.bin'))
@@ -37,6 +39,15 @@ describe.skipIf(!hasThesaurus)('Other words with the default model\'s thesaurus'
     const weather = ['rain', 'storm', 'sea', 'sun', 'clouds', 'waves', 'breeze', 'sky', 'air', 'heat', 'winds', 'thunder', 'snow', 'fog', 'tide']
     expect(wind.filter((w) => weather.includes(w)).length, wind.join(', ')).toBeGreaterThanOrEqual(3)
     expect(wind).not.toContain('wind')
+  }, 120_000)
+
+  it('offers names of people for a name it does not know, inside a sentence or at its start', async () => {
+    const people = ['John', 'James', 'Thomas', 'Charles', 'Richard', 'William', 'Peter', 'Henry', 'Paul', 'Andrew', 'George', 'Mary', 'Samuel', 'Joseph', 'Robert', 'Edward', 'Arthur', 'Albert', 'Harry', 'Walter', 'Howard', 'Lee', 'Jane', 'Michael', 'Daniel', 'Stephen', 'Alexander', 'Martin', 'Jack', 'Alfred', 'Philip', 'Louis', 'Joe', 'Tom', 'David']
+    for (const text of ['At dusk the keeper Orla climbed the stairs and lit the lamp above the harbour.', 'Orla climbed the stairs and lit the lamp.']) {
+      const words = await otherWords(client, text, 'Orla')
+      expect(words.filter((w) => people.includes(w)).length, words.join(', ')).toBeGreaterThanOrEqual(4)
+      expect(words.filter((w) => FUNCTION_WORDS.has(w.toLowerCase())), words.join(', ')).toEqual([])
+    }
   }, 120_000)
 
   it('keeps the original\'s case at the start of a sentence', async () => {

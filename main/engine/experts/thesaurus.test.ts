@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { casedAs, likeness, LIKENESS, MIN_SIMILARITY, rankAlternatives, type ScoredAlternative } from './alternatives'
+import { casedAs, likeness, LIKENESS, looksLikeName, MIN_SIMILARITY, rankAlternatives, startsSentence, type ScoredAlternative } from './alternatives'
 import { parseThesaurus, THESAURUS_LIMITS } from './thesaurus'
 
 /** A thesaurus file as models/train/thesaurus.py writes one (vectors scaled to unit length, ×127). */
@@ -72,6 +72,41 @@ describe('thesaurus file', () => {
     const bad = file(WORDS, VECTORS)
     bad[20] = 0xff
     expect(refuse(bad)).toThrow(/not UTF-8/)
+  })
+})
+
+describe('names in the thesaurus', () => {
+  it('gives the capitalised words nearest to the seed names, most alike first, seen often enough', () => {
+    const words = ['John', 'Mary', 'Peter', 'Paris', 'wind', "I'm", 'Rare']
+    const vectors = [
+      [1, 0.1, 0],
+      [0.9, 0.2, 0],
+      [0.95, 0, 0.1],
+      [0.3, 1, 0],
+      [1, 0, 0],
+      [1, 0, 0.05],
+      [1, 0.1, 0.01],
+    ]
+    const t = parseThesaurus(file(words, vectors, undefined, [100, 90, 80, 70, 500, 60, 3]), 'experts.thesaurus.bin')
+    expect(t.names(['Peter', 'Nobody'], 3, 20)).toEqual(['Peter', 'John', 'Mary'])
+    expect(t.names(['Nobody'], 3)).toEqual([])
+    expect(t.names(['John'], 10, 20)).not.toContain('wind') // not capitalised
+    expect(t.names(['John'], 10, 20)).not.toContain("I'm")
+    expect(t.names(['John'], 10, 20)).not.toContain('Rare') // seen 3 times
+  })
+
+  it('reads a capitalised word inside a sentence as a name, and one at a sentence start only when unknown', () => {
+    const t = { timesSeen: (w: string) => (w === 'Slowly' || w === 'Ahab' ? 100 : 0) }
+    expect(startsSentence('Orla ran.', 0)).toBe(true)
+    expect(startsSentence('He ran. “Orla!', 9)).toBe(true)
+    expect(startsSentence('Up.\nOrla', 4)).toBe(true)
+    expect(startsSentence('the keeper Orla', 11)).toBe(false)
+    expect(looksLikeName('the keeper Orla climbed', 11, 'Orla', t)).toBe(true)
+    expect(looksLikeName('the keeper Ahab climbed', 11, 'Ahab', t)).toBe(true)
+    expect(looksLikeName('Orla climbed', 0, 'Orla', t)).toBe(true)
+    expect(looksLikeName('Slowly he climbed', 0, 'Slowly', t)).toBe(false)
+    expect(looksLikeName('and The end', 4, 'The', t)).toBe(false) // a function word
+    expect(looksLikeName('the NATO line', 4, 'NATO', t)).toBe(false) // all capitals
   })
 })
 

@@ -76,6 +76,43 @@ export class Thesaurus {
     return best
   }
 
+  /**
+   * The `k` capitalised words (seen at least `minSeen` times) nearest to the people named in
+   * `seeds`: person names ("John, James, Thomas, Charles, Mary" for the default model), for a
+   * name the thesaurus does not know. [] when it knows none of the seeds. Cached per arguments.
+   */
+  names(seeds: readonly string[], k: number, minSeen = 0): string[] {
+    const key = `${seeds.join(',')}|${k}|${minSeen}`
+    const hit = this.nameCache.get(key)
+    if (hit) return hit
+    const D = this.dims
+    const centre = new Float64Array(D)
+    let known = 0
+    for (const seed of seeds) {
+      const i = this.index.get(seed.toLowerCase())
+      if (i === undefined) continue
+      known++
+      for (let d = 0; d < D; d++) centre[d] += this.vectors[i * D + d]
+    }
+    const out: string[] = []
+    if (known > 0) {
+      const capitalised = (w: string) => /^\p{Lu}/u.test(w) && /\p{Ll}/u.test(w) && !/['’]/.test(w)
+      const scored: { word: string; s: number }[] = []
+      for (let j = 0; j < this.words.length; j++) {
+        if (this.seen[j] < minSeen || !capitalised(this.words[j])) continue
+        let s = 0
+        for (let d = 0; d < D; d++) s += centre[d] * this.vectors[j * D + d]
+        scored.push({ word: this.words[j], s })
+      }
+      scored.sort((a, b) => b.s - a.s)
+      for (const x of scored.slice(0, k)) out.push(x.word)
+    }
+    this.nameCache.set(key, out)
+    return out
+  }
+
+  private readonly nameCache = new Map<string, string[]>()
+
   private dot(i: number, j: number): number {
     const D = this.dims
     const v = this.vectors
