@@ -6,6 +6,7 @@
  * Between steps the fill yields to the event loop (setImmediate), so a cancel message
  * can arrive and stop it at the next step boundary.
  */
+import { join } from 'node:path'
 import type { AlternativesRequest, EngineState, FillRequest } from '../contract'
 import { FillCancelled, ModelDirError } from './errors'
 import { otherWords } from './experts/alternatives'
@@ -14,8 +15,12 @@ import { Manuscript } from './experts/manuscript'
 import { loadModelExperts, type ModelExperts } from './experts/model-experts'
 import { fillModelOf, piecesOf, runFill } from './fill'
 import { loadModelDir, type LoadedModel } from './model-dir'
+import { defaultModelDir } from './model-paths'
 import { ENGINE_NICENESS, engineNiceness, lowerOwnPriority } from './process-priority'
 import { FromEngine, ToEngine } from './protocol'
+
+/** Other words' word neighbours for a model that ships none: the default model's thesaurus. */
+const DEFAULT_THESAURUS = join(defaultModelDir(), 'experts.thesaurus.bin')
 
 /** The parent link, whichever way this process was started. */
 interface ParentPort {
@@ -106,10 +111,10 @@ async function load(dir: string): Promise<void> {
   try {
     const next = await loadModelDir(dir)
     lowerPriority() // ONNX Runtime's pool threads exist now
-    const nextExperts = await loadModelExperts({ dir: next.info.dir, manifest: next.manifest, banned: next.banned, vocab: next.info.vocabSize, leadText: piecesOf({ codec: next.codec, vocab: next.info.vocabSize }).leadText }).catch((e: unknown) => {
+    const nextExperts = await loadModelExperts({ dir: next.info.dir, manifest: next.manifest, banned: next.banned, vocab: next.info.vocabSize, leadText: piecesOf({ codec: next.codec, vocab: next.info.vocabSize }).leadText, thesaurusFallback: DEFAULT_THESAURUS }).catch((e: unknown) => {
       // A broken experts file costs the experts, not the model.
       process.stderr.write(`engine-process: count experts of ${dir} not loaded: ${(e as Error).message}\n`)
-      return loadModelExperts({ dir: next.info.dir, manifest: { tokens: next.manifest.tokens }, banned: next.banned, vocab: next.info.vocabSize, leadText: piecesOf({ codec: next.codec, vocab: next.info.vocabSize }).leadText })
+      return loadModelExperts({ dir: next.info.dir, manifest: { tokens: next.manifest.tokens }, banned: next.banned, vocab: next.info.vocabSize, leadText: piecesOf({ codec: next.codec, vocab: next.info.vocabSize }).leadText, thesaurusFallback: DEFAULT_THESAURUS })
     })
     const old = model
     model = next

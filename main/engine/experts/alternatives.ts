@@ -92,7 +92,8 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   const offer = (ids: readonly number[], origin: Alternative['origin']) => {
     const word = fm.codec.decodeSpan(ids).trim()
     const key = word.toLowerCase()
-    if (!ONE_WORD.test(word) || key === exclude) return
+    // a single letter stands for no word but a single letter ("m", "s" were offered for a name)
+    if (!ONE_WORD.test(word) || key === exclude || (word.length < 2 && original.trim().length > 1)) return
     const had = pool.get(key)
     if (!had || (had.origin === 'model' && origin !== 'model')) pool.set(key, { ids: [...ids], origin: had && origin === 'model' ? had.origin : origin, sameKind: sameKindOfWord(original, word) })
   }
@@ -136,15 +137,18 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
 
   // 4. Words like the original (thesaurus.ts), in its case, as they would stand at the slot.
   const like = ex.model.thesaurus
+  const nameLike = looksLikeName(text, from, original, like ?? { timesSeen: () => 1 })
   const liked = like?.has(original, ORIGINAL_SEEN) ? like : null
   if (liked) for (const n of liked.neighbours(original, NEIGHBOURS, NEIGHBOUR_SEEN)) offer(fm.codec.encode((startsWord && from > 0 ? ' ' : '') + casedAs(original, n.word)), 'model')
   // A name it does not know ("Orla"): names of people it does.
-  else if (like && looksLikeName(text, from, original, like)) for (const name of like.names(SEED_NAMES, NAMES, ORIGINAL_SEEN)) offer(fm.codec.encode((startsWord && from > 0 ? ' ' : '') + name), 'model')
+  else if (like && nameLike) for (const name of like.names(SEED_NAMES, NAMES, ORIGINAL_SEEN)) offer(fm.codec.encode((startsWord && from > 0 ? ' ' : '') + name), 'model')
 
   // Words of the original's kind (sameKindOfWord); others only when none of its kind fits at all.
   // For an original the thesaurus knows, words like it; others only when too few are.
   const all = [...pool.values()].map((e) => ({ ...e, word: fm.codec.decodeSpan(e.ids).trim() }))
-  const kind = all.some((e) => e.sameKind) ? all.filter((e) => e.sameKind) : all
+  const ofKind = all.some((e) => e.sameKind) ? all.filter((e) => e.sameKind) : all
+  // a name gets names (capitalised words) only
+  const kind = nameLike ? ofKind.filter((e) => /^\p{Lu}/u.test(e.word)) : ofKind
   const alikeOf = (e: (typeof all)[number]) => likeness(liked, original, e.word, e.origin)
   const alike = kind.filter((e) => (alikeOf(e) ?? MIN_SIMILARITY) >= MIN_SIMILARITY)
   const entries = alike.length >= count ? alike : kind

@@ -3,6 +3,7 @@
  * counts and word list it names, or for a model without them (a Hub model) the manuscript
  * expert alone at fallback weights.
  */
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { KneserNeyTrigram } from '../baselines/kneser-ney'
 import { readModelBytes, readModelJson, readModelText } from '../model-files'
@@ -32,6 +33,11 @@ export interface ExpertModelView {
   vocab: number
   /** 1 at pieces that start with a non-space (word-rules.ts `pieceTable`), where the caller has the tokenizer. */
   leadText?: Uint8Array
+  /**
+   * A thesaurus file for a model that ships none (the default model's: word neighbours depend on
+   * the words of a text, not on a tokenizer, so Other words reads them for any model).
+   */
+  thesaurusFallback?: string
 }
 
 /**
@@ -48,7 +54,8 @@ export async function loadModelExperts(model: ExpertModelView): Promise<ModelExp
   const ids = panelIds(model.banned, model.manifest.tokens.mask, model.manifest.tokens.pad, model.leadText)
   const name = model.manifest.experts
   if (typeof name !== 'string' || !/^[\w.-]+$/.test(name)) {
-    return { weights: { training: new Array<number>(CONTEXT_CLASSES.length).fill(0), manuscript: [...FALLBACK_MANUSCRIPT_WEIGHTS] }, training: null, trainingWords: new Set(), ids }
+    const thesaurus = await fallbackThesaurus(model.thesaurusFallback)
+    return { weights: { training: new Array<number>(CONTEXT_CLASSES.length).fill(0), manuscript: [...FALLBACK_MANUSCRIPT_WEIGHTS] }, training: null, trainingWords: new Set(), ids, ...(thesaurus ? { thesaurus } : {}) }
   }
   const path = join(model.dir, name)
   // Model files are read bounded and from regular files only (model-files.ts).
@@ -71,6 +78,17 @@ export async function loadModelExperts(model: ExpertModelView): Promise<ModelExp
     trainingStream = buf.byteOffset % 2 === 0 ? new Uint16Array(buf.buffer, buf.byteOffset, n) : Uint16Array.from({ length: n }, (_, i) => buf.readUInt16LE(2 * i))
     for (let i = 0; i < trainingStream.length; i += 4096) if (trainingStream[i] >= model.vocab) throw new Error(`${file.trainingStream}: id ${trainingStream[i]} outside the vocabulary`)
   }
-  const thesaurus = file.thesaurus ? parseThesaurus(await readModelBytes(join(model.dir, file.thesaurus), MAX_THESAURUS_BYTES), file.thesaurus) : undefined
+  const thesaurus = file.thesaurus ? parseThesaurus(await readModelBytes(join(model.dir, file.thesaurus), MAX_THESAURUS_BYTES), file.thesaurus) : await fallbackThesaurus(model.thesaurusFallback)
   return { weights: file, training, trainingWords, ids, ...(trainingStream ? { trainingStream } : {}), ...(thesaurus ? { thesaurus } : {}) }
+}
+
+/** The fallback thesaurus, or undefined when there is none or it cannot be read (said on stderr: Other words then goes without it). */
+async function fallbackThesaurus(path: string | undefined): Promise<Thesaurus | undefined> {
+  if (!path || !existsSync(path)) return undefined
+  try {
+    return parseThesaurus(await readModelBytes(path, MAX_THESAURUS_BYTES), path)
+  } catch (e) {
+    process.stderr.write(`model-experts: the thesaurus ${path} was not loaded: ${(e as Error).message}\n`)
+    return undefined
+  }
 }

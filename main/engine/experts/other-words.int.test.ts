@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { EngineClient, forkWithNode } from '../engine-client'
-import { defaultModelDir } from '../model-paths'
+import { defaultModelDir, resolveAppRoot } from '../model-paths'
 import { FUNCTION_WORDS } from './words'
 
 const modelDir = defaultModelDir()
@@ -54,5 +54,27 @@ describe.skipIf(!hasThesaurus)('Other words with the default model\'s thesaurus'
     const words = await otherWords(client, 'Slowly the keeper climbed the stairs.', 'Slowly')
     expect(words.length).toBeGreaterThan(0)
     expect(words.every((w) => w[0] === w[0].toUpperCase()), words.join(', ')).toBe(true)
+  }, 120_000)
+})
+
+const fixtureDir = join(resolveAppRoot(), 'models', 'fixtures', 'modernbert-bpe')
+
+describe.skipIf(!hasThesaurus || !existsSync(join(fixtureDir, 'model.onnx')))('Other words with a model that ships no thesaurus', () => {
+  let client: EngineClient
+  beforeAll(async () => {
+    client = new EngineClient(forkWithNode())
+    await client.loadModel(fixtureDir)
+  }, 120_000)
+  afterAll(async () => {
+    await client?.dispose()
+  })
+
+  it('reads the default model\'s thesaurus (a ModernBERT-shaped fixture with random weights)', async () => {
+    const slowly = await otherWords(client, 'She walked slowly down the stairs and opened the door.', 'slowly')
+    const manner = ['quickly', 'swiftly', 'rapidly', 'quietly', 'gently', 'steadily', 'softly', 'silently', 'suddenly', 'gradually', 'carefully', 'fast']
+    expect(slowly.filter((w) => manner.includes(w)).length, slowly.join(', ')).toBeGreaterThanOrEqual(3)
+    const names = await otherWords(client, 'At dusk the keeper Orla climbed the stairs.', 'Orla')
+    expect(names.length).toBeGreaterThan(0)
+    expect(names.every((w) => /^\p{Lu}\p{Ll}/u.test(w)), names.join(', ')).toBe(true)
   }, 120_000)
 })
