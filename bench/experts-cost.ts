@@ -13,6 +13,7 @@
  *    ModernBERT-base-sized graph measured on this machine (bench/modernbert-speed.json).
  * 3. The manuscript in the engine: 300,000 words in 30 documents tokenized and counted (the
  *    first fill's counts built), the memory that adds, and one document changed by a sentence.
+ * 4. Other words for the masked single words, with the model's thesaurus and without it.
  * Prints a Markdown section and writes it into --results between the `experts-cost` markers.
  */
 import { existsSync, readFileSync } from 'node:fs'
@@ -26,6 +27,7 @@ import { KneserNeyTrigram } from '../main/engine/baselines/kneser-ney'
 import { countNgrams } from '../main/engine/baselines/ngram-counts'
 import { CountExpert } from '../main/engine/experts/count-expert'
 import { fuseMasked, panelIds, type ExpertPanel } from '../main/engine/experts/expert-denoise'
+import { NEIGHBOURS, otherWords } from '../main/engine/experts/alternatives'
 import { finishCandidates, requestPanel, withPanel, type EngineExperts } from '../main/engine/experts/fill-experts'
 import { Manuscript } from '../main/engine/experts/manuscript'
 import { loadModelExperts } from '../main/engine/experts/model-experts'
@@ -133,6 +135,28 @@ async function main(): Promise<void> {
     const ratio = median(fused) / median(plain)
     log(`default model: fill ${median(plain).toFixed(0)} ms without, ${median(fused).toFixed(0)} ms with experts (${ratio.toFixed(2)}×)`)
 
+    // 4. Other words (count 8) on the same words, with the thesaurus and without it.
+    const wordReqs = reqs.filter((_, i) => i % 2 === 0)
+    const withoutThesaurus: EngineExperts = { ...ex, model: { ...modelExperts, thesaurus: undefined } }
+    const asked = (req: FillRequest) => ({ requestId: `${req.requestId}-ow`, text: req.text, from: req.spans[0].from, to: req.spans[0].to, count: 8, experts: { yourWords: 0.5 } })
+    const owPlain: number[] = []
+    const owThesaurus: number[] = []
+    for (const req of wordReqs) {
+      await otherWords(withoutThesaurus, fm, asked(req))
+      await otherWords(ex, fm, asked(req))
+    }
+    for (let r = 0; r < reps; r++) {
+      for (const req of wordReqs) {
+        t = performance.now()
+        await otherWords(withoutThesaurus, fm, asked(req))
+        owPlain.push(performance.now() - t)
+        t = performance.now()
+        await otherWords(ex, fm, asked(req))
+        owThesaurus.push(performance.now() - t)
+      }
+    }
+    log(`Other words: ${median(owPlain).toFixed(0)} ms without the thesaurus, ${median(owThesaurus).toFixed(0)} ms with it`)
+
     // 2. A 50k vocabulary: the experts' own time per step.
     const V = 50368
     const rng = rngStream(7, 50)
@@ -167,6 +191,8 @@ async function main(): Promise<void> {
     lines.push(`| default model: a fill (word or 4-word phrase, 3 candidates, default sampling, 300k-word manuscript) | ${median(plain).toFixed(0)} ms | ${median(fused).toFixed(0)} ms | ${ratio.toFixed(2)}× |`)
     if (mbStep) lines.push(`| 50,368-id vocabulary: a step of 12 slots × 3 candidates (model: ModernBERT-base-sized int8 graph, bench/modernbert-speed.json) | ${mbStep.toFixed(0)} ms | ${(mbStep + expertStep).toFixed(0)} ms | ${((mbStep + expertStep) / mbStep).toFixed(2)}× |`)
     lines.push('', `The experts alone at 50,368 ids: ${expertStep.toFixed(0)} ms a step (two count experts over 2M-token counts, 36 masked slots).`, '')
+    if (modelExperts.thesaurus)
+      lines.push(`Other words (8 alternatives for one of the masked words above, with the manuscript): ${median(owPlain).toFixed(0)} ms without the thesaurus, ${median(owThesaurus).toFixed(0)} ms with it (its ${NEIGHBOURS} neighbours scored too; ${modelExperts.thesaurus.words.length.toLocaleString('en-US')} words).`, '')
     lines.push('| manuscript in the engine (300k words, 30 documents) | measured | target |', '|---|---:|---:|')
     lines.push(`| first index: tokenized + counted | ${((tokenizeMs + countMs) / 1000).toFixed(1)} s (${(tokenizeMs / 1000).toFixed(1)} + ${(countMs / 1000).toFixed(1)}) | < 60 s |`)
     lines.push(`| one document changed: re-tokenized + counted again | ${((updateSetMs + updateCountMs) / 1000).toFixed(2)} s | < 1 s |`)
