@@ -51,6 +51,15 @@ export const MIN_SIMILARITY = 0.5
  */
 export const LIKENESS = 20
 
+/**
+ * How far (in the fused score, a mean log-probability a token) a function word's alternative may
+ * fall under the original word's own score: "said to ⟦had⟧ been" for "have" is 6.5 nats under it.
+ * On the blind sheets of session 7, the function-word alternatives more than 5 nats under their
+ * original were rated 0 in 8 of 9 (one 1); content words are not held to it (an alternative that
+ * changes the meaning costs fit and can still be kept: "older" for "elderly", 8.4 under, rated 2).
+ */
+export const FUNCTION_FIT_MARGIN = 5
+
 /** People whose names stand for the thesaurus's person names (Thesaurus.names), and how many of those are offered. */
 export const SEED_NAMES = ['John', 'David', 'Mary', 'Peter', 'James', 'Henry', 'Elizabeth', 'Ahab']
 export const NAMES = 40
@@ -92,8 +101,8 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   const offer = (ids: readonly number[], origin: Alternative['origin']) => {
     const word = fm.codec.decodeSpan(ids).trim()
     const key = word.toLowerCase()
-    // a single letter stands for no word but a single letter ("m", "s" were offered for a name)
-    if (!ONE_WORD.test(word) || key === exclude || (word.length < 2 && original.trim().length > 1)) return
+    // a single letter is no word but "a" and "I" ("m", "s" were offered for a name)
+    if (!ONE_WORD.test(word) || key === exclude || (word.length < 2 && original.trim().length > 1 && !FUNCTION_WORDS.has(key))) return
     const had = pool.get(key)
     if (!had || (had.origin === 'model' && origin !== 'model')) pool.set(key, { ids: [...ids], origin: had && origin === 'model' ? had.origin : origin, sameKind: sameKindOfWord(original, word) })
   }
@@ -153,12 +162,16 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   const alike = kind.filter((e) => (alikeOf(e) ?? MIN_SIMILARITY) >= MIN_SIMILARITY)
   const entries = alike.length >= count ? alike : kind
   // every word token by token: a name of 4 tokens read from an all-masked row would rank below 'it'
-  const scores = await scoreCandidates(denoise, window, entries.map((e) => e.ids), fm.maskId, fm.vocab, fm.shiftedLogits, Infinity)
+  // a function word's alternatives are held to the original's own fit (FUNCTION_FIT_MARGIN): scored with them
+  const functionWord = FUNCTION_WORDS.has(original.trim().toLowerCase())
+  const originalIds = functionWord ? fm.codec.encode((startsWord && from > 0 ? ' ' : '') + original.trim()) : []
+  const scores = await scoreCandidates(denoise, window, [...entries.map((e) => e.ids), ...(functionWord ? [originalIds] : [])], fm.maskId, fm.vocab, fm.shiftedLogits, Infinity)
   const known = [ex.model.trainingWords, ex.manuscript.words()]
   const checkWords = ex.model.trainingWords.size > 0
   const ranked = rankAlternatives(
     entries.map((e, i) => ({ text: e.word, score: scores[i], origin: e.origin, unknown: checkWords && unknownWordIn(e.word, known) !== null, likeness: alikeOf(e) })),
     count,
+    functionWord && Number.isFinite(scores[entries.length]) ? scores[entries.length] - FUNCTION_FIT_MARGIN : -Infinity,
   )
   // The first word of a sentence: its alternatives are capitalised as it is ("Slowly" -> "Quietly").
   const capital = /^\p{Lu}/u.test(original) && startsSentence(text, from)
@@ -192,13 +205,13 @@ export interface ScoredAlternative extends Alternative {
 /**
  * The `count` best alternatives: words alike enough to the original (likeness at least
  * MIN_SIMILARITY) before the rest, then by the fused score plus LIKENESS × likeness. Unknown
- * words and unscorable ones (a non-finite score) are dropped. Pure.
+ * words, unscorable ones (a non-finite score) and those scoring under `floor` are dropped. Pure.
  */
-export function rankAlternatives(scored: readonly ScoredAlternative[], count: number): Alternative[] {
+export function rankAlternatives(scored: readonly ScoredAlternative[], count: number, floor = -Infinity): Alternative[] {
   const rank = (a: ScoredAlternative) => a.score + (a.likeness === null ? 0 : LIKENESS * a.likeness)
   const alike = (a: ScoredAlternative) => a.likeness === null || a.likeness >= MIN_SIMILARITY
   return scored
-    .filter((a) => Number.isFinite(a.score) && !a.unknown)
+    .filter((a) => Number.isFinite(a.score) && !a.unknown && a.score >= floor)
     .sort((a, b) => Number(alike(b)) - Number(alike(a)) || rank(b) - rank(a))
     .slice(0, count)
     .map(({ text, score, origin }) => ({ text, score, origin }))

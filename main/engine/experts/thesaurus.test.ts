@@ -144,6 +144,8 @@ describe('Other words with a thesaurus', () => {
     expect(ranked.map((a) => a.text)).toEqual(['rain', 'sun', 'man'])
     // 0.1 more likeness outweighs 2 nats less fit only just: LIKENESS says how much
     expect(rankAlternatives([alt('a', -2, 0.6), alt('b', -2 - LIKENESS * 0.1 + 0.01, 0.7)], 2)[0].text).toBe('b')
+    // a floor (the original's own score less a margin) drops what fits far worse
+    expect(rankAlternatives([alt('has', -6.3, null), alt('had', -1, null)], 3, -2).map((a) => a.text)).toEqual(['had'])
     // without a thesaurus's say, the fused score alone ranks
     expect(rankAlternatives([alt('a', -2, null), alt('b', -1, null)], 1)).toEqual([{ text: 'b', score: -1, origin: 'model' }])
   })
