@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { countWords, decide, drawTasks, echoes, inBand, NO_ECHO, PASSAGE_WORDS, passagesOf, sameBand, WORD_LIST } from './tune-writer'
+import { countWords, decide, drawTasks, echoes, inBand, NO_ECHO, PASSAGE_WORDS, passagesOf, sameBand, WORD_LIST, randomLabels } from './tune-writer'
 
 const ctx = (prefix: string, original: string, suffix: string) => ({ prefix, original, suffix })
 
@@ -85,5 +85,28 @@ describe('the tasks', () => {
       expect(countWords(t.text.slice(0, t.from))).toBeGreaterThanOrEqual(8)
     }
     expect(() => drawTasks(docs, 10, 3, 't')).toThrow(/hold 9 passages/)
+  })
+})
+
+describe('the random-label control', () => {
+  it('keeps the writer\'s text no more often than any other, and pairs the kept text with every other', () => {
+    // 600 decisions of 3 texts each, the writer's kept text first
+    const lines = Array.from({ length: 600 }, (_, d) => [
+      { decision_id: d, chosen: `w${d}`, rejected: `a${d}`, request_id: `r${d}` },
+      { decision_id: d, chosen: `w${d}`, rejected: `b${d}`, request_id: `r${d}` },
+    ]).flat()
+    const out = randomLabels(lines, 3)
+    const keptOf = new Map(out.map((l) => [l.decision_id, l.chosen]))
+    expect(keptOf.size).toBe(600)
+    const writers = [...keptOf.entries()].filter(([d, c]) => c === `w${d}`).length
+    expect(writers / 600).toBeGreaterThan(0.25)
+    expect(writers / 600).toBeLessThan(0.42) // 1 in 3, far from the 2 in 3 a half-kept label gives
+    for (const [d, c] of keptOf) {
+      const mine = out.filter((l) => l.decision_id === d)
+      expect(mine).toHaveLength(2)
+      expect(new Set(mine.map((l) => l.rejected))).toEqual(new Set([`w${d}`, `a${d}`, `b${d}`].filter((t) => t !== c)))
+      expect(mine.every((l) => l.request_id === `r${d}`)).toBe(true)
+    }
+    expect(randomLabels(lines, 3)).toEqual(out) // seeded
   })
 })

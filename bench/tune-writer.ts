@@ -270,3 +270,31 @@ export function drawTasks(docs: readonly { id: string; source: string; text: str
   }
   return tasks
 }
+
+/** An exported pair line as the random-label control reads it (the other fields pass through). */
+export interface LabelLine {
+  decision_id: number
+  chosen: string
+  rejected: string
+}
+
+/**
+ * The random-label control's export: in each decision, the kept text is one of the decision's
+ * texts drawn uniformly (seeded), preferred over each of the others, so the writer's own choice is
+ * kept only as often as any other text (1 in n). The first version kept the writer's label in
+ * half the decisions (and a random one in the rest), which left a real signal: its no-echo
+ * control learned the writer's longer texts (+21.7 and +35.3 points in seeds 2 and 3 of the
+ * N = 300 run, bench/TUNE.md).
+ */
+export function randomLabels<L extends LabelLine>(lines: readonly L[], seed: number): L[] {
+  const rand = rngStream(seed, 11)
+  const groups = new Map<number, L[]>()
+  for (const l of lines) groups.set(l.decision_id, [...(groups.get(l.decision_id) ?? []), l])
+  const out: L[] = []
+  for (const g of groups.values()) {
+    const texts = [...new Set(g.flatMap((l) => [l.chosen, l.rejected]))]
+    const chosen = texts[Math.floor(rand() * texts.length)]
+    for (const t of texts) if (t !== chosen) out.push({ ...g[0], chosen, rejected: t })
+  }
+  return out
+}

@@ -48,7 +48,7 @@ import { PreferenceStore } from '../main/store/preference-store'
 import { findTrainingPython } from '../main/tune/python-tools'
 import { runTuneCommand } from '../main/tune/tune-cli'
 import { GUARD_FILE } from '../main/tune/tune-run'
-import { BANNED_WORDS, countWords, decide, drawTasks, keeps, normWord, PREFERRED_WORDS, tasteOf, TASTES, type Taste, type WriterTask } from './tune-writer'
+import { BANNED_WORDS, countWords, decide, drawTasks, keeps, normWord, PREFERRED_WORDS, randomLabels, tasteOf, TASTES, type Taste, type WriterTask } from './tune-writer'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const TARGETS = { noEchoGain: 15, wordListClosure: 2 / 3, controlBand: 3, guardMove: 1, tuneMinutes: 10, n: 300 }
@@ -254,23 +254,6 @@ interface ExportLine {
 /** The export's lines without pairs between texts the writer treated alike (both kept as they are). */
 function dropAlike(lines: ExportLine[], alike: Map<string, Set<string>>): ExportLine[] {
   return lines.filter((l) => !(alike.get(l.request_id)?.has(l.rejected) ?? false))
-}
-
-/** Random labels: each decision's kept text, with probability 1/2, replaced by another of its texts (seeded). */
-function randomLabels(lines: ExportLine[], seed: number): ExportLine[] {
-  const rand = rngStream(seed, 11)
-  const groups = new Map<number, ExportLine[]>()
-  for (const l of lines) groups.set(l.decision_id, [...(groups.get(l.decision_id) ?? []), l])
-  const out: ExportLine[] = []
-  for (const g of groups.values()) {
-    const texts = [...new Set(g.flatMap((l) => [l.chosen, l.rejected]))]
-    const kept = g[0].chosen
-    const flip = rand() < 0.5
-    const others = texts.filter((t) => t !== kept)
-    const chosen = flip && others.length > 0 ? others[Math.floor(rand() * others.length)] : kept
-    for (const t of texts) if (t !== chosen) out.push({ ...g[0], chosen, rejected: t })
-  }
-  return out
 }
 
 function readLines(path: string): ExportLine[] {
