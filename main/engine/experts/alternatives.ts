@@ -109,6 +109,8 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   const pieces = piecesOf(fm)
   const wordStart = (id: number) => pieces.leadText[id] === 0 && pieces.empty[id] === 0
   const startsWord = original.length > 0 && (from === 0 || /\s/.test(text[from - 1]))
+  /** A word's tokens as it would stand at the slot (after the writer's space, a space-led piece). */
+  const atSlot = (word: string) => fm.codec.encode((startsWord && from > 0 ? ' ' : '') + word)
 
   // 1. Single tokens that make a whole word at the slot.
   const row = [...window.left, fm.maskId, ...window.right]
@@ -148,9 +150,9 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   const like = ex.model.thesaurus
   const nameLike = looksLikeName(text, from, original, like ?? { timesSeen: () => 1 })
   const liked = like?.has(original, ORIGINAL_SEEN) ? like : null
-  if (liked) for (const n of liked.neighbours(original, NEIGHBOURS, NEIGHBOUR_SEEN)) offer(fm.codec.encode((startsWord && from > 0 ? ' ' : '') + casedAs(original, n.word)), 'model')
+  if (liked) for (const n of liked.neighbours(original, NEIGHBOURS, NEIGHBOUR_SEEN)) offer(atSlot(casedAs(original, n.word)), 'model')
   // A name it does not know ("Orla"): names of people it does.
-  else if (like && nameLike) for (const name of like.names(SEED_NAMES, NAMES, ORIGINAL_SEEN)) offer(fm.codec.encode((startsWord && from > 0 ? ' ' : '') + name), 'model')
+  else if (like && nameLike) for (const name of like.names(SEED_NAMES, NAMES, ORIGINAL_SEEN)) offer(atSlot(name), 'model')
 
   // Words of the original's kind (sameKindOfWord); others only when none of its kind fits at all.
   // For an original the thesaurus knows, words like it; others only when too few are.
@@ -164,7 +166,7 @@ export async function otherWords(ex: EngineExperts, fm: FillModel, request: Alte
   // every word token by token: a name of 4 tokens read from an all-masked row would rank below 'it'
   // a function word's alternatives are held to the original's own fit (FUNCTION_FIT_MARGIN): scored with them
   const functionWord = FUNCTION_WORDS.has(original.trim().toLowerCase())
-  const originalIds = functionWord ? fm.codec.encode((startsWord && from > 0 ? ' ' : '') + original.trim()) : []
+  const originalIds = functionWord ? atSlot(original.trim()) : []
   const scores = await scoreCandidates(denoise, window, [...entries.map((e) => e.ids), ...(functionWord ? [originalIds] : [])], fm.maskId, fm.vocab, fm.shiftedLogits, Infinity)
   const known = [ex.model.trainingWords, ex.manuscript.words()]
   const checkWords = ex.model.trainingWords.size > 0
