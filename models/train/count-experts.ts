@@ -4,7 +4,8 @@
  *   npx tsx models/train/count-experts.ts [--model models/default] [--work models/train/work]
  *
  * - experts.counts.gz: unigram, bigram and trigram counts of the training split's token stream
- *   (work/train_ids.npy, the ids the model trained on), unpruned (`--min-trigram N` drops the
+ *   (work/train_ids.npy, the ids the model trained on, each document border, eos in training,
+ *   counted as a blank line as the app joins paragraphs: `--borders eos` keeps eos), unpruned (`--min-trigram N` drops the
  *   trigrams seen fewer than N times), gzip-compressed (`--counts-file experts.counts` writes
  *   them plain); the Kneser-Ney discounts of the unpruned counts in its header;
  * - experts.words.txt: the training text's words (work/train.txt), one a line, lower-cased;
@@ -30,6 +31,7 @@ import { CONTEXT_CLASSES, ExpertsFile } from '../../main/engine/experts/weights'
 import { choosePositions } from '../../main/engine/evaluation-plans'
 import { loadModelDir } from '../../main/engine/model-dir'
 import { rngStream } from '../../main/engine/rng'
+import { withBlankLineBorders } from './stream-borders'
 
 const log = (m: string) => process.stderr.write(`count-experts: ${m}\n`)
 
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
       windows: { type: 'string', default: '240' },
       'skip-counts': { type: 'boolean', default: false },
       'manuscript-text': { type: 'string' },
+      borders: { type: 'string', default: 'blank-line' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -146,6 +149,8 @@ async function main(): Promise<void> {
   --windows N            validation windows scored for the fit (240)
   --skip-counts          keep the model's counts, words and stream; refit the weights only
   --manuscript-text FILE fit the manuscript weights on this text (its first 70% as the manuscript)
+  --borders blank-line|eos  how documents are joined in the counted stream and the fit's text:
+                         a blank line, as the app joins paragraphs (the default), or eos as in training
 `)
     return
   }
@@ -160,17 +165,22 @@ async function main(): Promise<void> {
   const maskId = loaded.manifest.tokens.mask
   const padId = loaded.manifest.tokens.pad
   const ids = panelIds(loaded.banned, maskId, padId)
+  if (values.borders !== 'blank-line' && values.borders !== 'eos') throw new Error(`--borders ${values.borders}: blank-line or eos`)
+  const newline = loaded.codec.encode('\n')
+  if (newline.length !== 1) throw new Error(`the tokenizer has no single newline token ("\\n" encodes to ${newline.length} ids)`)
+  const eos = loaded.manifest.tokens.eos
+  const asShown = (stream: Int32Array) => (values.borders === 'blank-line' && eos != null ? withBlankLineBorders(stream, eos, newline[0]) : stream)
   try {
     let t0 = performance.now()
     let discounts: KneserNeyTrigram['discounts']
     let trainCounts: NgramCounts
     if (!values['skip-counts']) {
-      const train = readNpy(join(work, 'train_ids.npy'))
+      const train = asShown(readNpy(join(work, 'train_ids.npy')))
       const full = countNgrams(train, V)
       discounts = new KneserNeyTrigram(full).discounts
       trainCounts = Number(values['min-trigram']) > 1 ? pruneTrigrams(full, Number(values['min-trigram'])) : full
       log(`${train.length} tokens: ${full.bigramKeys.length} bigrams, ${full.trigramKeys.length} trigrams, ${trainCounts.trigramKeys.length} kept (${((performance.now() - t0) / 1000).toFixed(1)} s)`)
-      const header = { source: 'models/train/work/train_ids.npy', minTrigramCount: Number(values['min-trigram']), discounts }
+      const header = { source: 'models/train/work/train_ids.npy', borders: values.borders, minTrigramCount: Number(values['min-trigram']), discounts }
       const buf = countsFile.endsWith('.gz') ? writeCountsGzip(trainCounts, header) : writeCounts(trainCounts, header)
       writeFileSync(join(dir, countsFile), buf)
       log(`${countsFile}: ${(buf.length / 1e6).toFixed(1)} MB`)
@@ -192,7 +202,7 @@ async function main(): Promise<void> {
 
     // The validation split: its first 70% as a manuscript, slots of the last 30% scored.
     t0 = performance.now()
-    const valid = readNpy(join(work, 'valid_ids.npy'))
+    const valid = asShown(readNpy(join(work, 'valid_ids.npy')))
     const slots = await scoreSlots(loaded, training, valid, Number(values.windows))
     log(`${slots.length} validation slots scored (${((performance.now() - t0) / 1000).toFixed(1)} s)`)
     // The manuscript's weights from a held-out text (a book-like text, its own earlier part as the manuscript).
@@ -224,7 +234,7 @@ async function main(): Promise<void> {
       training: trainOnly.training,
       manuscript: withManuscript.manuscript,
       fitted: {
-        training: 'models/train/work/valid_ids.npy: masked slots of its last 30% (15% token masks and 8-token spans, alternate windows)',
+        training: `models/train/work/valid_ids.npy${values.borders === 'blank-line' ? ', documents joined by a blank line as the counts are' : ''}: masked slots of its last 30% (15% token masks and 8-token spans, alternate windows)`,
         manuscript: `${manuscriptText}: its first 70% as the manuscript, masked slots of the last 30% (as above), the training weights fixed`,
         script: 'models/train/count-experts.ts',
         slots: slots.length,
