@@ -2,7 +2,10 @@
  * The eval's systems with count experts (issue 21): the model, each count expert alone, and
  * the fused system, every one a Denoise over the same windows and masked positions, so each
  * is scored by the same reverse process and metrics (masked-token top-1, span infill, whole
- * words, bits per character from the ELBO bound).
+ * words, bits per character from the ELBO bound). The fused system twice: its distribution
+ * at every masked slot ("fused": what ranks candidates, passages and Other words), and as a
+ * fill's reverse process uses it ("fused fills": the experts only at a slot between the
+ * writer's own words, EXPERT_MAX_RUN).
  */
 import type { SamplingSettings } from '../contract'
 import { KneserNeyTrigram } from '../engine/baselines/kneser-ney'
@@ -61,7 +64,7 @@ export async function scoreSystem(name: string, model: EvalModel, plans: EvalPla
 const ALONE = new Array<number>(CONTEXT_CLASSES.length).fill(1)
 const NONE = new Array<number>(CONTEXT_CLASSES.length).fill(0)
 
-/** The systems to score: the model, each count expert alone, and the fused system (a manuscript when given). */
+/** The systems to score: the model, each count expert alone, and the fused system twice (a manuscript when given). */
 export function expertSystems(model: EvalModel, experts: ModelExperts, manuscriptTokens: readonly number[] | null): { name: string; model: EvalModel }[] {
   if (model.padId === undefined) throw new Error('the experts need a model with a pad id')
   const base = { ...experts.ids, vocab: model.vocab, maskId: model.maskId, padId: model.padId, shiftedLogits: model.shiftedLogits }
@@ -72,6 +75,11 @@ export function expertSystems(model: EvalModel, experts: ModelExperts, manuscrip
   if (training) out.push({ name: 'training-text expert', model: wrap({ ...base, training, weights: { training: ALONE, manuscript: NONE }, modelWeight: 0 }) })
   if (manuscript) out.push({ name: 'manuscript expert', model: wrap({ ...base, manuscript, weights: { training: NONE, manuscript: ALONE }, modelWeight: 0 }) })
   const weights = { training: training ? experts.weights.training : NONE, manuscript: manuscript ? experts.weights.manuscript : NONE }
-  out.push({ name: manuscript ? 'fused (model + training text + manuscript)' : 'fused (model + training text)', model: wrap({ ...base, training: training ?? undefined, manuscript: manuscript ?? undefined, weights, maxRun: EXPERT_MAX_RUN }) })
+  const fused = { ...base, training: training ?? undefined, manuscript: manuscript ?? undefined, weights }
+  const parts = manuscript ? 'model + training text + manuscript' : 'model + training text'
+  // The fused distribution at every masked slot: what ranks candidates, passages and Other words.
+  out.push({ name: `fused (${parts})`, model: wrap(fused) })
+  // A fill's reverse process as the app runs it: the experts only at a slot between the writer's words.
+  out.push({ name: `fused fills (${parts})`, model: wrap({ ...fused, maxRun: EXPERT_MAX_RUN }) })
   return out
 }
