@@ -22,6 +22,7 @@ import { Plugin, PluginKey, type EditorState, type Transaction } from 'prosemirr
 import type { DecisionComparison, DecisionRound, RequestKind, FillErrorEvent, FillRequest, FillResult, FillStepEvent, SpanCandidate } from '../../../main/contract'
 import { normalizeCandidates } from './decisions'
 import { originOf } from './origin'
+import { schema } from './schema'
 import { AddMarkStep, RemoveMarkStep } from 'prosemirror-transform'
 import { trackRange } from './span-tracking'
 import { maskedRunsInBlock, type RequestSpan } from './spans'
@@ -205,20 +206,35 @@ function stillSameSpan(tr: Transaction, s: LiveSpan, range: { from: number; to: 
   return maskedRunsInBlock($from.parent, $from.start()).some((r) => r.from === range.from && r.to === range.to && r.kind === s.kind)
 }
 
+/** Whether `range` of `doc` holds a mask: masked text or an insertion slot. */
+function maskIn(doc: PMNode, range: { from: number; to: number }): boolean {
+  if (range.to <= range.from) return false
+  let found = false
+  doc.nodesBetween(range.from, range.to, (node) => {
+    if (found) return false
+    if (node.type === schema.nodes.mask_slot || (node.isText && schema.marks.masked.isInSet(node.marks))) found = true
+    return !found
+  })
+  return found
+}
+
 /**
  * Maps spans and decisions through a document change. `history` says whether `tr` is an undo
  * or a redo: a redo re-applies the writer's own edits, so it counts as editing a pending accept.
  */
 function mapThrough(state: FillState, tr: Transaction, exempt: string | null, history: 'undo' | 'redo' | null): FillState {
   if (state.spans.length === 0 && state.decisions.length === 0) return state
-  const spans = state.spans.map((s) => {
+  const spans = state.spans.flatMap((s) => {
     const { range, touched } = trackRange(tr, s)
+    // An undo that takes the mask itself away (the writer undoing past their masking) ends
+    // the offer: the text is theirs again, as it was, with nothing dropped to explain.
+    if (touched && history === 'undo' && s.status === 'ready' && !maskIn(tr.doc, range)) return []
     const next = { ...s, from: range.from, to: range.to }
     if (touched && s.key !== exempt && s.status !== 'dropped' && !stillSameSpan(tr, s, range)) {
       next.status = 'dropped'
       next.note = DROPPED_NOTE
     }
-    return next
+    return [next]
   })
   // Only the writer's own edits count as editing accepted text: not an undo, not another
   // span's accept or reject (model / command transactions), not auto-lock. A redo puts back

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { undo, redo, undoDepth } from 'prosemirror-history'
-import type { EditorState, Transaction } from 'prosemirror-state'
+import { TextSelection, type EditorState, type Transaction } from 'prosemirror-state'
 import { DEFAULT_SAMPLING, type FillResult, type FillStepEvent } from '../../../main/contract'
+import { toggleMask } from './commands'
 import { acceptTransaction, rejectTransaction, settleAccepted, regionsLeft } from './decisions'
 import { DROPPED_NOTE, getFillState, setFillAction, type LiveSpan } from './fill-state'
 import { transactionTouchesLocked } from './lock-guard'
@@ -227,6 +228,35 @@ describe('undo and redo of an accept', () => {
     expect(spans(state).map((s) => [s.key, s.status])).toEqual([['r1/s1', 'ready'], ['r1/s2', 'ready']])
     redo(state, (tr) => (state = state.apply(tr)))
     expect(spans(state).map((s) => s.key)).toEqual(['r1/s1'])
+  })
+})
+
+describe('undo past the mask', () => {
+  it('an undo that takes the mask away ends the offer quietly: no span on offer, no dropped note, the word as it was', () => {
+    let state = stateOf(docOf(para(locked('It was a dark night.'))))
+    const at = find(state.doc, 'dark')
+    state = state.apply(state.tr.setSelection(TextSelection.create(state.doc, at, at + 4)))
+    expect(toggleMask(2)(state, (tr) => (state = state.apply(tr)))).toBe(true)
+    ;({ state } = startFill(state))
+    state = state.apply(setFillAction(state.tr, { type: 'done', result: result('r1', [{ id: 's1', original: 'dark', cands: ['stormy', 'cold'] }]), at: 'now' }))
+    state = state.apply(acceptTransaction(state, spans(state)[0], getFillState(state).fills.r1, 0)!)
+    undo(state, (tr) => (state = state.apply(tr))) // the accept: the candidates are back
+    expect(spans(state).map((s) => s.status)).toEqual(['ready'])
+    undo(state, (tr) => (state = state.apply(tr))) // the mask
+    expect(state.doc.rangeHasMark(at, at + 4, schema.marks.masked)).toBe(false)
+    expect(state.doc.textBetween(at, at + 4)).toBe('dark')
+    expect(spans(state)).toEqual([])
+    redo(state, (tr) => (state = state.apply(tr))) // the mask again, with nothing on offer
+    expect(state.doc.rangeHasMark(at, at + 4, schema.marks.masked)).toBe(true)
+    expect(spans(state)).toEqual([])
+  })
+
+  it('an edit of the writer that unmasks a span on offer still drops it with the note', () => {
+    let { state } = startFill(base())
+    state = state.apply(setFillAction(state.tr, { type: 'done', result: result('r1', [{ id: 's1', original: 'dark', cands: ['stormy', 'cold'] }, { id: 's2', original: 'climbed', cands: ['ran', 'went'] }]), at: 'now' }))
+    const d = find(state.doc, 'dark')
+    state = state.apply(state.tr.removeMark(d, d + 4, schema.marks.masked))
+    expect(spans(state).find((s) => s.key === 'r1/s1')).toMatchObject({ status: 'dropped', note: DROPPED_NOTE })
   })
 })
 
