@@ -2,8 +2,9 @@
  * Issue 21 §4: Other words on a content word, end to end on the real default model in browser
  * mode. The writer puts the caret in "slowly" and presses Shift+F7: the list offers adverbs
  * like it that fit the sentence (the model's thesaurus, experts.thesaurus.bin), a pick shows in
- * the text and Tab keeps it.
- * Screenshot: e2e/artifacts/other-words.png.
+ * the text and Tab keeps it; undo brings the list back, and undo again gives the word back
+ * unmasked with nothing on offer.
+ * Screenshots: e2e/artifacts/other-words.png, other-words-undone.png.
  */
 import { expect, openAppWithEngine, screenshotPath, test } from './fixtures'
 import { editorSnapshot, selectText } from './writer-helpers'
@@ -38,4 +39,14 @@ test('Other words on "slowly" offers adverbs like it; a pick is kept', async ({ 
   const text = (await editorSnapshot(page)).text
   expect(text).toContain(`walked ${texts[pick]} down the stairs`)
   expect(text).not.toContain('slowly')
+
+  // Undo the pick: the other words are on offer again. Undo again: the masking goes too, and
+  // "slowly" is the writer's word as before, with nothing on offer and no note of a dropped fill.
+  await page.keyboard.press('Control+z')
+  await expect(board).toHaveCount(1)
+  await page.keyboard.press('Control+z')
+  await expect(page.getByTestId('fill-board')).toHaveCount(0)
+  await expect(page.locator('.mark-masked')).toHaveCount(0)
+  expect((await editorSnapshot(page)).text).toContain('walked slowly down the stairs')
+  await page.screenshot({ path: screenshotPath('other-words-undone') })
 })
