@@ -62,4 +62,7 @@ test('a fill with line breaks is shown, inserted and saved as one paragraph', as
   await page.locator('[data-testid="file-entry"][data-name="night.md"]').click()
   await expect(page.getByTestId('doc-title')).toHaveText('night.md')
   expect((await editorSnapshot(page)).json).toEqual(shown.json)
+  // Reopened as saved: nothing to save until the writer changes something.
+  await page.getByTestId('editor').click()
+  await expect(page.getByTestId('dirty')).toHaveAttribute('data-dirty', 'false')
 })
