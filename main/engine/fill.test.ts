@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_SAMPLING, type FillStepEvent } from '../contract'
 import { applyFills, buildCanvas } from './canvas'
-import { runFill, type FillModel } from './fill'
+import { runFill, untargetedRange, type FillModel } from './fill'
 import { applyBorderedFills } from './span-borders'
 import { TokenizerCodec } from './text-codec'
 import { unigramTokenizerJson } from './test-fixtures'
@@ -198,6 +198,26 @@ describe('runFill: borders, length targets, windows, greedy candidates (fake mod
     // the floor the engine had before (3/4 of the budget) is only an option now
     const floored = await runFill(model, { requestId: 'n', text, spans, locked: [], settings: greedy }, {}, { minShare: 0.75 })
     expect(floored.spans[0].candidates[0].tokenIds.length).toBe(6)
+  })
+
+  it('a single masked word with no length and no room asked for is filled with one word', async () => {
+    const model = scriptedModel(codec.idOf('▁dog')!, codec.idOf('▁ran')!)
+    const text = 'the catdog sat on the mat' // "catdog": one word, two slots (▁cat, dog)
+    const one = await runFill(model, { requestId: 'o', text, spans: [{ id: 's', from: 4, to: 10 }], locked: [], settings: greedy })
+    for (const c of one.spans[0].candidates) expect(c.text.trim().split(/\s+/)).toHaveLength(1)
+    // room asked for (slots), or two words masked: the model's length, "dog ran"
+    const room = await runFill(model, { requestId: 'r', text, spans: [{ id: 's', from: 4, to: 10, slots: 2 }], locked: [], settings: greedy })
+    expect(room.spans[0].candidates[0].text).toBe('dog ran')
+    const two = await runFill(model, { requestId: 't', text: 'the cat sat on the mat', spans: [{ id: 's', from: 4, to: 11 }], locked: [], settings: greedy })
+    expect(two.spans[0].candidates[0].text).toBe('dog ran')
+  })
+
+  it('untargetedRange: one word for a single masked word unless room was asked for', () => {
+    expect(untargetedRange('slowly', false)).toEqual({ minWords: 1, maxWords: 1 })
+    expect(untargetedRange(' PROOF-READER ', false)).toEqual({ minWords: 1, maxWords: 1 })
+    expect(untargetedRange('slowly', true).maxWords).toBeGreaterThan(100)
+    expect(untargetedRange('walked slowly', false).maxWords).toBeGreaterThan(100)
+    expect(untargetedRange('', false).maxWords).toBeGreaterThan(100)
   })
 
   it('no fill starts with (or holds) a line break its original lacks, however much the model wants one', async () => {

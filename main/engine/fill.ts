@@ -91,6 +91,17 @@ export interface FillOptions {
 /** Words a span without a length target holds at most (no limit but its budget). */
 const NO_MAX_WORDS = 1 << 20
 
+/**
+ * The word range of a span without a length target: at least one word (an empty fill is a
+ * deletion the writer asks for), and one word at most where the writer masked a single word
+ * and asked for no room (`slots`): they are choosing a word, and its pieces' budget let the
+ * model write "connection in" for "severalty" and "second skin" for "woman" (rated 0 in
+ * session 7's blind sheet).
+ */
+export function untargetedRange(original: string, roomAsked: boolean): WordRange {
+  return { minWords: 1, maxWords: !roomAsked && wordCount(original) === 1 ? 1 : NO_MAX_WORDS }
+}
+
 /** Greedy decoding that gives every candidate the same fill unless diversified. */
 export function deterministicDecoding(settings: SamplingSettings): boolean {
   if (settings.temperature > 0) return false
@@ -153,8 +164,8 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
   const minShare = options.minShare ?? 0
   const minSlots = canvas.spans.map((s) => plans.get(s.id)?.minSlots ?? Math.max(1, Math.ceil(minShare * s.slots)))
   const rules = options.rules ?? true
-  // A span without a target holds at least one word (an empty fill is a deletion the writer asks for).
-  const ranges = canvas.spans.map((s) => plans.get(s.id)?.range ?? { minWords: 1, maxWords: NO_MAX_WORDS })
+  const asked = new Map(request.spans.map((s) => [s.id, s]))
+  const ranges = canvas.spans.map((s) => plans.get(s.id)?.range ?? untargetedRange(s.original, asked.get(s.id)?.slots !== undefined))
   const words = rules
     ? {
         pieces: piecesOf(model),
