@@ -22,7 +22,7 @@
  */
 import type { FillRequest, FillResult, FillStepEvent, ModelInfo, RevealedSlot, SamplingSettings, SpanFill, SpanSpec } from '../contract'
 import { buildCanvasCancellable, type Canvas } from './canvas'
-import { slotPlan, spanTokensPerWord, wordCount, wordRange, type WordRange } from './length-target'
+import { slotPlan, spanTokensPerWord, untargetedRange, wordCount, wordRange, type WordRange } from './length-target'
 import type { LoadedModel } from './model-dir'
 import { plannedSteps, runReverseProcess, type Denoise, type PadRule, type RowJudge } from './reverse-process'
 import { rngStream } from './rng'
@@ -86,20 +86,6 @@ export interface FillOptions {
   /** 'first-step': the pad probability at which a fill ends (default 0.5), and how it is read (default 'peak'; word-rules.ts chooseEnd). */
   endThreshold?: number
   endRule?: EndRule
-}
-
-/** Words a span without a length target holds at most (no limit but its budget). */
-const NO_MAX_WORDS = 1 << 20
-
-/**
- * The word range of a span without a length target: at least one word (an empty fill is a
- * deletion the writer asks for), and one word at most where the writer masked a single word
- * and asked for no room (`slots`): they are choosing a word, and its pieces' budget let the
- * model write "connection in" for "severalty" and "second skin" for "woman" (rated 0 in
- * session 7's blind sheet).
- */
-export function untargetedRange(original: string, roomAsked: boolean): WordRange {
-  return { minWords: 1, maxWords: !roomAsked && wordCount(original) === 1 ? 1 : NO_MAX_WORDS }
 }
 
 /** Greedy decoding that gives every candidate the same fill unless diversified. */

@@ -60,6 +60,20 @@ export function wordRange(target: LengthTarget, originalWords: number): WordRang
   return { minWords: min, maxWords: Math.max(min, max) }
 }
 
+/** Words a span without a length target holds at most (no limit but its budget). */
+export const NO_MAX_WORDS = 1 << 20
+
+/**
+ * The word range of a span without a length target: at least one word (an empty fill is a
+ * deletion the writer asks for), and one word at most where the writer masked a single word
+ * and asked for no room (`slots`): they are choosing a word, and its pieces' budget let the
+ * model write "connection in" for "severalty" and "second skin" for "woman" (rated 0 in
+ * session 7's blind sheet).
+ */
+export function untargetedRange(original: string, roomAsked: boolean): WordRange {
+  return { minWords: 1, maxWords: !roomAsked && wordCount(original) === 1 ? 1 : NO_MAX_WORDS }
+}
+
 /** Tokens per word measured on `text` (undefined when it has fewer than `minWords` words). */
 export function tokensPerWord(codec: TextCodec, text: string, minWords = 4): number | undefined {
   const words = wordCount(text)

@@ -10,7 +10,7 @@
 import { DEFAULT_YOUR_WORDS, type ExpertSettings, type FillRequest, type FillResult, type SpanCandidate, type SpanFill } from '../../contract'
 import type { FillModel } from '../fill'
 import type { Denoise } from '../reverse-process'
-import { wordCount, wordRange } from '../length-target'
+import { untargetedRange, wordCount, wordRange } from '../length-target'
 import { spanFill } from '../span-borders'
 import { scoreCandidates, type ScoreWindow } from './candidate-score'
 import { EXPERT_MAX_RUN, withExperts, type ExpertPanel } from './expert-denoise'
@@ -150,12 +150,12 @@ export async function finishCandidates(ex: EngineExperts, fm: FillModel, panel: 
       const passages = spanPassages(ex, fm, window, { slots: span.slots, spaceBefore, withTraining: phrase, documentId: request.experts?.documentId }).slice(0, MAX_PASSAGES)
       const trailing = /\s*$/.exec(span.original)?.[0] ?? ''
       const borders = { leadingSpace: leading, trailingSpace: trailing, before: request.text.slice(Math.max(0, spec.from - 200), spec.from), after: request.text.slice(spec.to, spec.to + 200), insertion: spec.from === spec.to, trimmable: leading.length }
-      // a passage is held to the writer's length target like every candidate of the model
-      const range = spec.length !== undefined ? wordRange(spec.length, wordCount(span.original)) : null
+      // a passage is held to the span's word range like every candidate of the model
+      const range = spec.length !== undefined ? wordRange(spec.length, wordCount(span.original)) : untargetedRange(span.original, spec.slots !== undefined)
       for (const p of passages) {
         const fill = spanFill(p.ids, fm.padId, fm.codec, borders)
         if (candidates.some((c) => c.text.trim() === fill.text.trim())) continue
-        if (range && (wordCount(fill.text) < range.minWords || wordCount(fill.text) > range.maxWords)) continue
+        if (wordCount(fill.text) < range.minWords || wordCount(fill.text) > range.maxWords) continue
         candidates.push({ text: fill.text, tokenIds: fill.kept, confidence: 0, origin: p.origin, ...(fill.trimBefore > 0 ? { trimBefore: fill.trimBefore } : {}) })
       }
       // One fused score ranks the passages with the model's candidates (with none, the model's order stands).
