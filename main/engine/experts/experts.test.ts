@@ -318,6 +318,10 @@ describe('weights and words', () => {
     expect(wordsOf("The keeper's lamp—dontt")).toEqual(["the", "keeper's", 'lamp', 'dontt'])
     expect(unknownWordIn('the adable lamp', [new Set(['the', 'lamp'])])).toBe('adable')
     expect(unknownWordIn('the Lamp', [new Set(['the']), new Set(['lamp'])])).toBeNull()
+    // a word glued to digits is no word, though its letters are one ("a ⟦thousand25⟧" for "goat")
+    const known = [new Set(['thousand', 'the', 'th', 'in'])]
+    expect(unknownWordIn(' thousand25', known)).toBe('thousand25')
+    expect(unknownWordIn('the 25th thousand in 1861', known)).toBeNull()
   })
   it('fit: a tie with the truth is not a hit', () => {
     const slot: FitSlot = { truth: 0, ids: Int32Array.from([5, 6]), model: Float32Array.from([0, 0]), training: Float32Array.from([-1, -2]), manuscript: Float32Array.from([0, 0]), trainingClass: 1, manuscriptClass: 1 }

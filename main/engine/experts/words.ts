@@ -11,8 +11,13 @@ export function wordsOf(text: string): string[] {
   return (text.match(WORD) ?? []).map((w) => w.toLowerCase())
 }
 
-/** The first word of `text` that no list knows, or null. */
+/** Letters running straight into digits: a word piece glued to a number ("thousand25"), no English word. */
+const GLUED_DIGITS = /[\p{L}\p{M}]{2,}\d[\p{L}\p{M}\d]*/u
+
+/** The first word of `text` that no list knows (or a word glued to digits), or null. */
 export function unknownWordIn(text: string, known: readonly ReadonlySet<string>[]): string | null {
+  const glued = GLUED_DIGITS.exec(text)
+  if (glued) return glued[0].toLowerCase()
   for (const w of wordsOf(text)) if (!known.some((set) => set.has(w))) return w
   return null
 }
