@@ -52,6 +52,8 @@ describe.skipIf(!hasModel)('the manuscript expert on the default model', () => {
     expect(texts).toContain('Quarrender')
     const fromManuscript = result.spans[0].candidates.find((c) => c.text.trim() === 'Quarrender')!
     expect(fromManuscript.origin).toBe('manuscript')
+    // one masked word, no length asked: every candidate is one word, the writer's passages too
+    expect(texts.filter((t) => t.split(/\s+/).length !== 1)).toEqual([])
     expect(client.state().manuscript?.documents).toBe(2)
     expect(client.state().manuscript?.words).toBeGreaterThan(80)
 
