@@ -67,7 +67,7 @@ export const NO_MAX_WORDS = 1 << 20
  * The word range of a span without a length target: at least one word (an empty fill is a
  * deletion the writer asks for), and one word at most where the writer masked a single word
  * and asked for no room (`slots`): they are choosing a word, and its pieces' budget let the
- * model write "connection in" for "severalty" and "second skin" for "woman" (rated 0 in
+ * model write "connection in" for "severalty" and "second skin" for "goat" (rated 0 in
  * session 7's blind sheet).
  */
 export function untargetedRange(original: string, roomAsked: boolean): WordRange {
