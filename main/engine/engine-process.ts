@@ -111,10 +111,11 @@ async function load(dir: string): Promise<void> {
   try {
     const next = await loadModelDir(dir)
     lowerPriority() // ONNX Runtime's pool threads exist now
-    const nextExperts = await loadModelExperts({ dir: next.info.dir, manifest: next.manifest, banned: next.banned, vocab: next.info.vocabSize, leadText: piecesOf({ codec: next.codec, vocab: next.info.vocabSize }).leadText, thesaurusFallback: DEFAULT_THESAURUS }).catch((e: unknown) => {
+    const view = { dir: next.info.dir, manifest: next.manifest, banned: next.banned, vocab: next.info.vocabSize, leadText: piecesOf({ codec: next.codec, vocab: next.info.vocabSize }).leadText, thesaurusFallback: DEFAULT_THESAURUS }
+    const nextExperts = await loadModelExperts(view).catch((e: unknown) => {
       // A broken experts file costs the experts, not the model.
       process.stderr.write(`engine-process: count experts of ${dir} not loaded: ${(e as Error).message}\n`)
-      return loadModelExperts({ dir: next.info.dir, manifest: { tokens: next.manifest.tokens }, banned: next.banned, vocab: next.info.vocabSize, leadText: piecesOf({ codec: next.codec, vocab: next.info.vocabSize }).leadText, thesaurusFallback: DEFAULT_THESAURUS })
+      return loadModelExperts({ ...view, manifest: { tokens: next.manifest.tokens } })
     })
     const old = model
     model = next

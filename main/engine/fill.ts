@@ -22,7 +22,7 @@
  */
 import type { FillRequest, FillResult, FillStepEvent, ModelInfo, RevealedSlot, SamplingSettings, SpanFill, SpanSpec } from '../contract'
 import { buildCanvasCancellable, type Canvas } from './canvas'
-import { slotPlan, spanTokensPerWord, untargetedRange, wordCount, wordRange, type WordRange } from './length-target'
+import { slotPlan, spanTokensPerWord, spanWordRange, wordCount, wordRange, type WordRange } from './length-target'
 import type { LoadedModel } from './model-dir'
 import { plannedSteps, runReverseProcess, type Denoise, type PadRule, type RowJudge } from './reverse-process'
 import { rngStream } from './rng'
@@ -151,7 +151,7 @@ export async function runFill(model: FillModel, request: FillRequest, hooks: Fil
   const minSlots = canvas.spans.map((s) => plans.get(s.id)?.minSlots ?? Math.max(1, Math.ceil(minShare * s.slots)))
   const rules = options.rules ?? true
   const asked = new Map(request.spans.map((s) => [s.id, s]))
-  const ranges = canvas.spans.map((s) => plans.get(s.id)?.range ?? untargetedRange(s.original, asked.get(s.id)?.slots !== undefined))
+  const ranges = canvas.spans.map((s) => spanWordRange(asked.get(s.id)!, s.original))
   const words = rules
     ? {
         pieces: piecesOf(model),

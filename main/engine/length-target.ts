@@ -74,6 +74,11 @@ export function untargetedRange(original: string, roomAsked: boolean): WordRange
   return { minWords: 1, maxWords: !roomAsked && wordCount(original) === 1 ? 1 : NO_MAX_WORDS }
 }
 
+/** The words a span's fill may hold: its length target's range, or without one untargetedRange. */
+export function spanWordRange(spec: { length?: LengthTarget; slots?: number }, original: string): WordRange {
+  return spec.length !== undefined ? wordRange(spec.length, wordCount(original)) : untargetedRange(original, spec.slots !== undefined)
+}
+
 /** Tokens per word measured on `text` (undefined when it has fewer than `minWords` words). */
 export function tokensPerWord(codec: TextCodec, text: string, minWords = 4): number | undefined {
   const words = wordCount(text)

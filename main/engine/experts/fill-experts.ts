@@ -10,7 +10,7 @@
 import { DEFAULT_YOUR_WORDS, type ExpertSettings, type FillRequest, type FillResult, type SpanCandidate, type SpanFill } from '../../contract'
 import type { FillModel } from '../fill'
 import type { Denoise } from '../reverse-process'
-import { untargetedRange, wordCount, wordRange } from '../length-target'
+import { spanWordRange, wordCount } from '../length-target'
 import { spanFill } from '../span-borders'
 import { scoreCandidates, type ScoreWindow } from './candidate-score'
 import { EXPERT_MAX_RUN, withExperts, type ExpertPanel } from './expert-denoise'
@@ -151,7 +151,7 @@ export async function finishCandidates(ex: EngineExperts, fm: FillModel, panel: 
       const trailing = /\s*$/.exec(span.original)?.[0] ?? ''
       const borders = { leadingSpace: leading, trailingSpace: trailing, before: request.text.slice(Math.max(0, spec.from - 200), spec.from), after: request.text.slice(spec.to, spec.to + 200), insertion: spec.from === spec.to, trimmable: leading.length }
       // a passage is held to the span's word range like every candidate of the model
-      const range = spec.length !== undefined ? wordRange(spec.length, wordCount(span.original)) : untargetedRange(span.original, spec.slots !== undefined)
+      const range = spanWordRange(spec, span.original)
       for (const p of passages) {
         const fill = spanFill(p.ids, fm.padId, fm.codec, borders)
         if (candidates.some((c) => c.text.trim() === fill.text.trim())) continue

@@ -209,13 +209,10 @@ function stillSameSpan(tr: Transaction, s: LiveSpan, range: { from: number; to: 
 /** Whether `range` of `doc` holds a mask: masked text or an insertion slot. */
 function maskIn(doc: PMNode, range: { from: number; to: number }): boolean {
   if (range.to <= range.from) return false
-  let found = false
-  doc.nodesBetween(range.from, range.to, (node) => {
-    if (found) return false
-    if (node.type === schema.nodes.mask_slot || (node.isText && schema.marks.masked.isInSet(node.marks))) found = true
-    return !found
-  })
-  return found
+  if (doc.rangeHasMark(range.from, range.to, schema.marks.masked)) return true
+  let slot = false
+  doc.nodesBetween(range.from, range.to, (node) => !(slot ||= node.type === schema.nodes.mask_slot))
+  return slot
 }
 
 /**
