@@ -4,10 +4,11 @@
  *   npx tsx models/train/count-experts.ts [--model models/default] [--work models/train/work]
  *
  * - experts.counts.gz: unigram, bigram and trigram counts of the training split's token stream
- *   (work/train_ids.npy, the ids the model trained on, each document border, eos in training,
- *   counted as a blank line as the app joins paragraphs: `--borders eos` keeps eos), unpruned (`--min-trigram N` drops the
- *   trigrams seen fewer than N times), gzip-compressed (`--counts-file experts.counts` writes
- *   them plain); the Kneser-Ney discounts of the unpruned counts in its header;
+ *   (work/train_ids.npy, the ids the model trained on; each document border, eos in training,
+ *   counted as a blank line as the app joins paragraphs, `--borders eos` keeps eos), unpruned
+ *   (`--min-trigram N` drops the trigrams seen fewer than N times), gzip-compressed
+ *   (`--counts-file experts.counts` writes them plain); the Kneser-Ney discounts of the
+ *   unpruned counts in its header;
  * - experts.words.txt: the training text's words (work/train.txt), one a line, lower-cased;
  * - experts.train.u16: the training split's ids as uint16 (passages of the training text);
  * - experts.json: the weight of each count expert per context class (weights.ts), fitted on
